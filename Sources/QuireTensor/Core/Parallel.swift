@@ -1,0 +1,48 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How many threads the engine's own loops use (BLAS has its own setting).
+///
+/// Defaults to the number of online cores, or `QUIRE_NUM_THREADS` when set.
+/// Results never depend on it: work is split into chunks whose boundaries do not change the arithmetic.
+public enum Parallelism {
+    private static let configured = Atomic<Int>(Parallelism.defaultThreadCount())
+
+    public static var threadCount: Int {
+        get { configured.load(ordering: .relaxed) }
+        set { configured.store(Swift.max(1, newValue), ordering: .relaxed) }
+    }
+
+    private static func defaultThreadCount() -> Int {
+        if let text = getenv("QUIRE_NUM_THREADS"), let n = Int(String(cString: text)), n > 0 { return n }
+        return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Splits `0..<count` into at most `threadCount` contiguous chunks of at least `minimumChunk`
+    /// elements and runs `body` on each, in parallel when there is more than one.
+    static func forEachChunk(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = Swift.min(threadCount, Swift.max(1, count / Swift.max(1, minimumChunk)))
+        if chunks == 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks
+                let hi = count * (c + 1) / chunks
+                box.value(lo..<hi)
+            }
+        }
+    }
+}
+
+/// Wraps a value whose thread safety the engine guarantees by construction (disjoint writes).
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

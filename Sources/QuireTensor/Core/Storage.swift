@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// A 64-byte-aligned block of memory shared by a tensor and its views.
+///
+/// Tensors are values: a mutation first checks `isKnownUniquelyReferenced` on this object and copies
+/// when the block is shared (copy-on-write).
+final class TensorStorage: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    /// Uninitialized storage.
+    init(byteCount: Int) {
+        self.byteCount = byteCount
+        self.base = StoragePool.shared.allocate(byteCount)
+    }
+
+    /// Zero-filled storage.
+    convenience init(zeroedByteCount byteCount: Int) {
+        self.init(byteCount: byteCount)
+        memset(base, 0, byteCount)
+    }
+
+    deinit { StoragePool.shared.release(base, byteCount: byteCount) }
+}
+
+/// Keeps recently freed large blocks for reuse.
+///
+/// A fresh large allocation comes from `mmap` and pays a page fault on every 4 KiB page at first touch,
+/// which costs as much as the arithmetic of a simple elementwise op. Training loops allocate the same
+/// sizes every step, so exact-size reuse removes that cost (the same idea as PyTorch's caching
+/// allocator). Blocks below `minimumPooledBytes` go straight to the C allocator; the pool holds at most
+/// `capacityBytes` (environment `QUIRE_POOL_MB`, default 1024).
+final class StoragePool: Sendable {
+    static let shared = StoragePool()
+    static let alignment = 64
+    static let minimumPooledBytes = 1 << 18
+
+    private struct State {
+        var free: [Int: [UInt]] = [:]   // addresses, so the state is Sendable
+        var cachedBytes = 0
+    }
+    private let state = Mutex(State())
+    let capacityBytes: Int
+
+    init() {
+        if let text = getenv("QUIRE_POOL_MB"), let mb = Int(String(cString: text)), mb >= 0 {
+            capacityBytes = mb << 20
+        } else {
+            capacityBytes = 1 << 30
+        }
+    }
+
+    func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
+        let size = max(byteCount, Self.alignment)
+        if size >= Self.minimumPooledBytes {
+            let reused: UInt? = state.withLock { s in
+                guard var list = s.free[size], let p = list.popLast() else { return nil }
+                s.free[size] = list.isEmpty ? nil : list
+                s.cachedBytes -= size
+                return p
+            }
+            if let reused, let p = UnsafeMutableRawPointer(bitPattern: reused) { return p }
+        }
+        var p: UnsafeMutableRawPointer?
+        let rc = posix_memalign(&p, Self.alignment, size)
+        precondition(rc == 0 && p != nil, "Tensor storage: cannot allocate \(size) bytes")
+        return p!
+    }
+
+    func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        let size = max(byteCount, Self.alignment)
+        if size >= Self.minimumPooledBytes {
+            let address = UInt(bitPattern: pointer)
+            let kept = state.withLock { s -> Bool in
+                guard s.cachedBytes + size <= capacityBytes else { return false }
+                s.free[size, default: []].append(address)
+                s.cachedBytes += size
+                return true
+            }
+            if kept { return }
+        }
+        free(pointer)
+    }
+
+    /// Returns every cached block to the system.
+    func trim() {
+        let blocks = state.withLock { s -> [UInt] in
+            let all = s.free.values.flatMap { $0 }
+            s.free = [:]
+            s.cachedBytes = 0
+            return all
+        }
+        for a in blocks { free(UnsafeMutableRawPointer(bitPattern: a)) }
+    }
+
+    var cachedBytes: Int { state.withLock { $0.cachedBytes } }
+}
