@@ -8,8 +8,13 @@
 /// e^x for float32, vectorizable. Overflows to +inf above 88.72, underflows through subnormals to 0.
 @inline(__always) @usableFromInline
 func fastExp(_ x: Float) -> Float {
-    let xc = Swift.min(Swift.max(x, -104), 89)
-    let n = (xc * 1.44269504088896341).rounded(.toNearestOrEven)
+    let xc = x.isNaN ? 0 : Swift.min(Swift.max(x, -104), 89)
+    // Round x·log2(e) to an integer with the 1.5·2^23 trick: no float-to-int conversion (which would
+    // need a range check) and the integer sits in the low mantissa bits.
+    let magic: Float = 12582912
+    let t = xc * 1.44269504088896341 + magic
+    let n = t - magic
+    let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
     let r = xc - n * ln2Hi - n * ln2Lo
     var p: Float = 1.9875691500e-4
     p = p * r + 1.3981999507e-3
@@ -19,7 +24,6 @@ func fastExp(_ x: Float) -> Float {
     p = p * r + 5.0000001201e-1
     let e = p * r * r + r + 1
     // Scale by 2^n in two steps so that n in [-150, 129] never leaves the normal exponent range.
-    let ni = Int32(n)
     let half = ni >> 1
     let s1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) << 23))
     let s2 = Float(bitPattern: UInt32(bitPattern: (ni &- half &+ 127) << 23))

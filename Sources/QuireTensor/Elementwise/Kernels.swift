@@ -137,14 +137,16 @@ enum SoftplusKernel: FloatUnaryKernel {
 }
 enum GeluTanhKernel: FloatUnaryKernel {
     static let c: Float = 0.7978845608028654   // sqrt(2/pi)
-    static func apply(_ x: Float) -> Float { 0.5 * x * (1 + fastTanh(c * (x + 0.044715 * x * x * x))) }
+    // 0.5·(1 + tanh(y)) = sigmoid(2y): the same function without cancellation in the negative tail.
+    static func apply(_ x: Float) -> Float { x * fastSigmoid(2 * c * (x + 0.044715 * x * x * x)) }
     static func apply(_ x: Double) -> Double {
-        0.5 * x * (1 + Foundation.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+        x / (1 + Foundation.exp(-2 * 0.7978845608028654 * (x + 0.044715 * x * x * x)))
     }
 }
 enum GeluErfKernel: FloatUnaryKernel {
-    static func apply(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
-    static func apply(_ x: Double) -> Double { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }
+    // 1 + erf(z) = erfc(-z), accurate in the negative tail.
+    static func apply(_ x: Float) -> Float { 0.5 * x * erfcf(-x * 0.70710678118654752) }
+    static func apply(_ x: Double) -> Double { 0.5 * x * Foundation.erfc(-x * 0.70710678118654752) }
 }
 
 enum EqualKernel: CompareKernel {

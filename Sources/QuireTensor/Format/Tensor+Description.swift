@@ -50,9 +50,20 @@ private struct TensorFormatter {
         var shownValues: [Double] = []
         collect(axis: 0, offset: 0, into: &shownValues)
         let style = NumberStyle(values: shownValues, dtype: original, precision: options.precision)
-        let width = shownValues.map { style.format($0).count }.max() ?? 1
-        if tensor.rank == 0 { return style.format(shownValues.first ?? 0) }
-        return nest(axis: 0, offset: 0, indent: 1, style: style, width: width)
+        let texts = shownValues.map(style.format)
+        let width = texts.map(\.count).max() ?? 1
+        // Fixed-point numbers align on the decimal point, as NumPy does: pad the fraction on the right.
+        let fraction = style.kind == .fixed ? texts.map { $0.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0 }.max() ?? 0 : 0
+        if tensor.rank == 0 { return texts.first ?? "" }
+        let alignedWidth = style.kind == .fixed ? texts.map { alignFraction($0, fraction).count }.max() ?? width : width
+        return nest(axis: 0, offset: 0, indent: 1, style: style, width: alignedWidth, fraction: fraction)
+    }
+
+    /// Pads a fixed-point number's fraction with spaces to `fraction` digits (non-finite values too).
+    private func alignFraction(_ s: String, _ fraction: Int) -> String {
+        guard let dot = s.firstIndex(of: ".") else { return s + String(repeating: " ", count: fraction + 1) }
+        let have = s.distance(from: dot, to: s.endIndex) - 1
+        return s + String(repeating: " ", count: max(0, fraction - have))
     }
 
     private func collect(axis: Int, offset: Int, into out: inout [Double]) {
@@ -65,13 +76,14 @@ private struct TensorFormatter {
         }
     }
 
-    private func nest(axis: Int, offset: Int, indent: Int, style: NumberStyle, width: Int) -> String {
+    private func nest(axis: Int, offset: Int, indent: Int, style: NumberStyle, width: Int, fraction: Int) -> String {
         let idx = shown(tensor.shape[axis])
         if axis == tensor.rank - 1 {
             let items = idx.map { i -> String in
                 guard let i else { return "..." }
-                let s = style.format(readScalar(tensor.rawPointer, elementOffset: offset + i * tensor.strides[axis],
+                var s = style.format(readScalar(tensor.rawPointer, elementOffset: offset + i * tensor.strides[axis],
                                                 dtype: tensor.dtype))
+                if style.kind == .fixed { s = alignFraction(s, fraction) }
                 return String(repeating: " ", count: max(0, width - s.count)) + s
             }
             return "[" + items.joined(separator: " ") + "]"
@@ -81,7 +93,7 @@ private struct TensorFormatter {
         let parts = idx.map { i -> String in
             guard let i else { return "..." }
             return nest(axis: axis + 1, offset: offset + i * tensor.strides[axis], indent: indent + 1,
-                        style: style, width: width)
+                        style: style, width: width, fraction: fraction)
         }
         return "[" + parts.joined(separator: blankLines + pad) + "]"
     }

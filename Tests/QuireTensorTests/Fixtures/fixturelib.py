@@ -53,7 +53,7 @@ class Fixture:
         self.cases = []
 
     def add(self, name, inputs, expected, **attrs):
-        if not isinstance(expected, dict):
+        if not isinstance(expected, dict) or "data" in expected:
             expected = {"out": expected}
         self.cases.append({
             "name": name,
