@@ -9,7 +9,7 @@ extension Tensor {
     /// ```
     public func cast(to target: DType) -> Tensor {
         if target == dtype { return self }
-        var out = Tensor(uninitializedShape: shape, dtype: target)
+        let out = Tensor(uninitializedShape: shape, dtype: target)
         let loop = StridedLoop(shape: shape, strides: [out.strides, strides])
         let inner = loop.innerStrides
         let d0 = out.rawPointer, s0 = rawPointer

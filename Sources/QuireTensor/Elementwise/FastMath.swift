@@ -35,7 +35,7 @@ func fastExp(_ x: Float) -> Float {
 @inline(__always) @usableFromInline
 func fastLog(_ x: Float) -> Float {
     // Bring subnormals into the normal range first.
-    let tiny = x < 1.17549435e-38
+    let tiny = x < Float.leastNormalMagnitude
     let xs = tiny ? x * 8388608 : x
     let bits = Int32(bitPattern: xs.bitPattern)
     var e = Float((bits >> 23) &- 127) - (tiny ? 23 : 0)

@@ -1,0 +1,86 @@
+import Foundation
+import QuireTensor
+
+/// Times closures and prints results as text or JSON lines.
+final class BenchReporter {
+    let json: Bool
+    let benchmark: String
+    let filter: String?
+
+    init(json: Bool, benchmark: String, filter: String?) {
+        self.json = json
+        self.benchmark = benchmark
+        self.filter = filter
+    }
+
+    func wants(_ caseName: String) -> Bool { filter.map { caseName.contains($0) } ?? true }
+
+    /// One line describing the machine and settings the figures were taken under.
+    func header() {
+        let env = ProcessInfo.processInfo.environment
+        emit(["benchmark": benchmark, "kind": "environment",
+              "cores": ProcessInfo.processInfo.activeProcessorCount,
+              "quire_threads": Parallelism.threadCount,
+              
+              "OPENBLAS_CORETYPE": env["OPENBLAS_CORETYPE"] ?? "unset",
+              "OPENBLAS_L2_SIZE": env["OPENBLAS_L2_SIZE"] ?? "unset",
+              "date": ISO8601DateFormatter().string(from: Date())])
+    }
+
+    func emit(_ fields: [String: Any]) {
+        if json {
+            let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let keys = fields.keys.sorted { a, b in (a == "case" ? "" : a) < (b == "case" ? "" : b) }
+            print(keys.map { "\($0)=\(format(fields[$0]!))" }.joined(separator: "  "))
+        }
+        fflush(nil)
+    }
+
+    private func format(_ v: Any) -> String {
+        if let d = v as? Double { return String(format: d < 10 ? "%.3f" : "%.1f", d) }
+        return "\(v)"
+    }
+}
+
+struct Timing {
+    let best: Double
+    let median: Double
+    let reps: Int
+}
+
+/// Runs `body` once to warm up, then repeatedly until at least `minReps` runs and `minSeconds` have
+/// passed (at most `maxReps`); returns the best and median wall times in seconds.
+func measure(minReps: Int = 5, minSeconds: Double = 0.5, maxReps: Int = 1000, _ body: () -> Void) -> Timing {
+    body()
+    var times: [Double] = []
+    let start = DispatchTime.now().uptimeNanoseconds
+    while times.count < minReps || (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < minSeconds && times.count < maxReps) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    times.sort()
+    return Timing(best: times[0], median: times[times.count / 2], reps: times.count)
+}
+
+func round(_ x: Double, _ digits: Int) -> Double {
+    let p = Foundation.pow(10, Double(digits))
+    return (x * p).rounded() / p
+}
+
+/// Deterministic pseudo-random floats in [-1, 1) for benchmark inputs.
+func benchInput(_ shape: [Int], seed: UInt64 = 1) -> Tensor {
+    let n = shape.reduce(1, *)
+    var s = seed
+    var values = [Float](repeating: 0, count: n)
+    for i in 0..<n {
+        s = s &* 6364136223846793005 &+ 1442695040888963407
+        values[i] = Float(Int32(truncatingIfNeeded: s >> 32)) / Float(Int32.max)
+    }
+    return Tensor(values, shape: shape)
+}
+
+/// Keeps a value alive and opaque to the optimizer.
+@inline(never) func blackHole<T>(_ x: T) { _ = x }

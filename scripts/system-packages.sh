@@ -1,0 +1,32 @@
+# Sourced by setup.sh and test.sh: makes sure the Debian packages Quire builds against are installed.
+# As root it installs what is missing with apt-get; otherwise it prints the exact command and stops.
+
+QUIRE_APT_PACKAGES="pkg-config libcmark-dev libpng-dev libopenblas-dev libcairo2-dev fonts-dejavu-core"
+
+quire_missing_packages() {
+    local missing=()
+    for p in $QUIRE_APT_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    echo "${missing[@]:-}"
+}
+
+quire_ensure_packages() {
+    if ! command -v swift >/dev/null 2>&1; then
+        echo "error: the Swift toolchain (6.0 or later) is not on PATH; install it from swift.org first." >&2
+        exit 1
+    fi
+    local missing
+    missing=$(quire_missing_packages)
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "==> installing system packages: $missing"
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+    else
+        echo "Quire needs these Debian packages: $missing" >&2
+        echo "Install them, then run this command again:" >&2
+        echo "    sudo apt-get update && sudo apt-get install -y $missing" >&2
+        exit 1
+    fi
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (installing missing system packages first, as setup.sh does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/system-packages.sh
+quire_ensure_packages
+
+swift build --build-tests
+swift test --skip-build "$@"
