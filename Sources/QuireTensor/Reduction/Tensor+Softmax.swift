@@ -1,0 +1,93 @@
+// softmax and logSoftmax. float32 (and float16/bfloat16 through float32) runs a fused kernel over
+// contiguous rows: max, shifted exponentials with the vectorizable `fastExp`, sum, scale — one row
+// per iteration, rows split across threads. Another axis is moved last first. float64 composes the
+// elementwise ops.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Tensor {
+    /// `exp(x) / sum(exp(x))` along `axis`, shifted by the maximum so that large inputs do not
+    /// overflow. Each slice along `axis` sums to 1. Integer inputs give float32.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2, 3], [1000, 1000, 1000]] as [[Float]]).softmax()
+    /// // [[0.090, 0.245, 0.665], [0.333, 0.333, 0.333]]
+    /// ```
+    public func softmax(axis: Int = -1) -> Tensor {
+        normalized(axis: axis, log: false, op: "softmax")
+    }
+
+    /// `x - logSumExp(x)` along `axis`: the logarithm of ``softmax(axis:)``, computed without
+    /// taking the log of tiny probabilities.
+    ///
+    /// ```swift
+    /// let logits = Tensor([[2, 1, 0.1]] as [[Float]])
+    /// logits.logSoftmax()   // [[-0.417, -1.417, -2.317]]
+    /// ```
+    public func logSoftmax(axis: Int = -1) -> Tensor {
+        normalized(axis: axis, log: true, op: "logSoftmax")
+    }
+
+    private func normalized(axis: Int, log: Bool, op: String) -> Tensor {
+        let ax = normalizedAxis(axis, rank: rank, op: op)
+        tensorCheck(rank > 0, op, "needs at least one dimension, got a rank-0 tensor")
+        switch dtype {
+        case .float32:
+            return fusedSoftmax(axis: ax, log: log)
+        case .float64:
+            let shifted = self - finiteShift(axes: [ax])
+            let e = shifted.exp(), total = e.sum(axes: [ax], keepDims: true)
+            return log ? shifted - total.log() : e / total
+        case .float16, .bfloat16:
+            return cast(to: .float32).fusedSoftmax(axis: ax, log: log).cast(to: dtype)
+        default:
+            return cast(to: .float32).fusedSoftmax(axis: ax, log: log)
+        }
+    }
+
+    /// float32 softmax along `axis`, through contiguous rows.
+    private func fusedSoftmax(axis: Int, log: Bool) -> Tensor {
+        if axis != rank - 1 {
+            var order = Array(0..<rank)
+            order.remove(at: axis)
+            order.append(axis)
+            var inverse = [Int](repeating: 0, count: rank)
+            for (i, a) in order.enumerated() { inverse[a] = i }
+            return permuted(order).contiguous().fusedSoftmax(axis: rank - 1, log: log).permuted(inverse).contiguous()
+        }
+        let x = contiguous()
+        let n = shape[rank - 1]
+        let out = Tensor(uninitializedShape: shape, dtype: .float32)
+        guard n > 0 else { return out }
+        let rows = scalarCount / n
+        let px = UnsafePointer(x.pointer(Float.self)), po = out.pointer(Float.self)
+        Parallelism.forEachChunk(count: rows, minimumChunk: Swift.max(1, (1 << 14) / n)) { range in
+            for r in range { softmaxRow(px + r * n, po + r * n, n, log: log) }
+        }
+        return out
+    }
+}
+
+/// Softmax (or log-softmax) of one contiguous float32 row of length `n` into `y`.
+@inline(__always)
+func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, log: Bool) {
+    let m = contiguousExtremum(x, n, isMax: true)
+    if m.isNaN {
+        for i in 0..<n { y[i] = .nan }
+        return
+    }
+    let shift: Float = m.isFinite ? m : 0
+    for i in 0..<n { y[i] = fastExp(x[i] - shift) }
+    let total = Float(contiguousSum(UnsafePointer(y), n))
+    if log {
+        let logTotal = logf(total)
+        for i in 0..<n { y[i] = (x[i] - shift) - logTotal }
+    } else {
+        let scale = 1 / total
+        for i in 0..<n { y[i] *= scale }
+    }
+}
