@@ -21,6 +21,7 @@ final class BenchReporter {
         emit(["benchmark": benchmark, "kind": "environment",
               "cores": ProcessInfo.processInfo.activeProcessorCount,
               "quire_threads": Parallelism.threadCount,
+              "blas": Parallelism.blasDescription,
               
               "OPENBLAS_CORETYPE": env["OPENBLAS_CORETYPE"] ?? "unset",
               "OPENBLAS_L2_SIZE": env["OPENBLAS_L2_SIZE"] ?? "unset",

@@ -18,4 +18,11 @@ let elementwiseBenchmark = Benchmark(name: "elementwise", summary: "add and exp 
                     "ms": round(t.best * 1e3, 3), "reps": t.reps])
         }
     }
+    for (rows, cols) in [(4096, 256), (1024, 4096)] where r.wants("softmax_\(rows)x\(cols)") {
+        let x = benchInput([rows, cols], seed: 3) * 4
+        let t = measure { blackHole(x.softmax(axis: -1)) }
+        let n = rows * cols
+        r.emit(["benchmark": "elementwise", "case": "softmax_\(rows)x\(cols)", "n": n,
+                "gbps": round(Double(8 * n) / t.best / 1e9, 2), "ms": round(t.best * 1e3, 3), "reps": t.reps])
+    }
 }
