@@ -35,8 +35,11 @@ struct NHWCStrides {
 }
 
 /// Runs a convolution in `T`. `x` is `[N, H, W, C]` of dtype `T` with any strides; `kernel` is a
-/// contiguous `[KH, KW, C/groups, O]` of dtype `T`; `bias` a contiguous `[O]` or nil.
-func convolve2d<T: NNFloat>(_ x: Tensor, _ kernel: Tensor, _ bias: Tensor?, _ p: ConvPlan, _: T.Type) -> Tensor {
+/// contiguous `[KH, KW, C/groups, O]` of dtype `T`; `bias` a contiguous `[O]` or nil. The patch matrix
+/// holds at most `patchBudget` elements (about 32 MB of float32 by default); larger problems run in chunks
+/// of output rows.
+func convolve2d<T: NNFloat>(_ x: Tensor, _ kernel: Tensor, _ bias: Tensor?, _ p: ConvPlan, _: T.Type,
+                            patchBudget: Int = 8 << 20) -> Tensor {
     let out = Tensor(uninitializedShape: p.outputShape, dtype: T.dtype)
     let rows = p.batch * p.outH * p.outW
     let o = p.outChannels
@@ -67,8 +70,7 @@ func convolve2d<T: NNFloat>(_ x: Tensor, _ kernel: Tensor, _ bias: Tensor?, _ p:
     }
 
     let k = p.patchColumns, ld = groups * k
-    // Bound the patch buffer (about 32 MB) by processing the output rows in chunks.
-    let chunkRows = Swift.max(1, Swift.min(rows, (8 << 20) / Swift.max(ld, 1)))
+    let chunkRows = Swift.max(1, Swift.min(rows, patchBudget / ld))
     let patches = UnsafeMutablePointer<T>.allocate(capacity: chunkRows * ld)
     defer { patches.deallocate() }
     var start = 0
