@@ -56,6 +56,22 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    /// The column kernel (axes before the last) agrees with the row kernel on the transposed tensor,
+    /// including column blocks split across work items (inner > 512) and several axes.
+    func testColumnKernelMatchesRows() {
+        let x = patterned([2, 7, 1100], mul: 37, mod: 29, scale: 5, shift: 2)
+        let w = patterned([7], mul: 3, mod: 7, scale: 3, shift: -0.5), b = patterned([7], mul: 5, mod: 7, scale: 2, shift: 1)
+        let columns = x.layerNorm(axis: 1, weight: w, bias: b)
+        let rows = x.permuted(0, 2, 1).layerNorm(weight: w, bias: b).permuted(0, 2, 1)
+        assertClose(columns, rows, rtol: 1e-5, atol: 1e-5, "layerNorm axis 1")
+        assertClose(x.rmsNorm(axis: 1, weight: w), x.permuted(0, 2, 1).rmsNorm(weight: w).permuted(0, 2, 1),
+                    rtol: 1e-5, atol: 1e-5, "rmsNorm axis 1")
+        let y = patterned([3, 4, 5, 6], mul: 7, mod: 31, scale: 4, shift: 3)
+        let both = y.layerNorm(axes: [1, 2])
+        let viaRows = y.permuted(0, 3, 1, 2).layerNorm(axes: [2, 3]).permuted(0, 2, 3, 1)
+        assertClose(both, viaRows, rtol: 1e-5, atol: 1e-5, "layerNorm axes [1, 2]")
+    }
+
     func testDtypesAndShapes() {
         let x = Tensor([[1, 2, 3], [2, 4, 6]] as [[Float]])
         let y = x.layerNorm().scalars(as: Float.self)

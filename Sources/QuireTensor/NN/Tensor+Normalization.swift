@@ -1,9 +1,12 @@
 // Layer and RMS normalization over the trailing feature axes (or any given axes).
 //
-// The kernel works on rows: for the usual case (the last axis of a contiguous float32/float64 tensor) each
-// row is read in place, its statistics computed by a two-pass (mean, then squared deviations) SIMD sum
-// while the row sits in cache, and the output written in a third pass; no temporaries besides the output.
-// Other axes are moved to the end first (one copy), then moved back.
+// Two kernels, both two-pass (mean, then squared deviations, then the output) and allocating nothing
+// besides the output:
+// - rows: the normalized axes are the trailing ones. Each contiguous row is read in place while it sits in
+//   cache, its sums taken with SIMD partial sums (float32/float64; other dtypes are converted first).
+// - columns: the normalized axes are a consecutive block before the last axis ([outer, d, inner]); the
+//   statistics of a block of columns are accumulated row by row, vectorized across the columns.
+// Non-consecutive axes are moved to the end first (one copy), normalized as rows, and moved back.
 //
 // Epsilon defaults to 1e-6, Flax's default for LayerNorm and RMSNorm (PyTorch uses 1e-5).
 
@@ -86,12 +89,26 @@ extension Tensor {
         }
         let resultType = nnResultType([dtype] + [weight, bias].compactMap { $0?.dtype })
         let compute: DType = resultType == .float64 ? .float64 : .float32
-        let identity = perm == Array(0..<rank)
-        let x = (identity ? self : permuted(perm)).cast(to: compute).contiguous()
         let w = weight?.cast(to: compute).broadcast(to: feature).contiguous()
         let b = bias?.cast(to: compute).broadcast(to: feature).contiguous()
-        let out = Tensor(uninitializedShape: x.shape, dtype: compute)
         let d = feature.reduce(1, *)
+        let axes = Array(perm.suffix(feature.count))
+        if axes.last! - axes.first! == axes.count - 1 && axes.last! != rank - 1 {
+            // A block of consecutive axes before the last: normalize columns of [outer, d, inner] in place.
+            let x = cast(to: compute).contiguous()
+            let inner = shape[(axes.last! + 1)...].reduce(1, *)
+            let outer = d == 0 || inner == 0 ? 0 : scalarCount / (d * inner)
+            let out = Tensor(uninitializedShape: shape, dtype: compute)
+            if compute == .float64 {
+                normalizeColumns(x, out, outer: outer, width: d, inner: inner, weight: w, bias: b, epsilon: epsilon, rms: rms, Double.self)
+            } else {
+                normalizeColumns(x, out, outer: outer, width: d, inner: inner, weight: w, bias: b, epsilon: epsilon, rms: rms, Float.self)
+            }
+            return out.cast(to: resultType)
+        }
+        let identity = perm == Array(0..<rank)
+        let x = (identity ? self : permuted(perm)).cast(to: compute).contiguous()
+        let out = Tensor(uninitializedShape: x.shape, dtype: compute)
         let rows = d == 0 ? 0 : x.scalarCount / d
         if compute == .float64 {
             normalizeRows(x, out, rows: rows, width: d, weight: w, bias: b, epsilon: epsilon, rms: rms, Double.self)
@@ -130,6 +147,46 @@ private func normalizeRows<T: NNFloat>(_ x: Tensor, _ out: Tensor, rows: Int, wi
             case let (w?, nil): for i in 0..<d { yr[i] = (xr[i] - shift) * scale * w[i] }
             case let (nil, b?): for i in 0..<d { yr[i] = (xr[i] - shift) * scale + b[i] }
             case (nil, nil): for i in 0..<d { yr[i] = (xr[i] - shift) * scale }
+            }
+        }
+    }
+}
+
+/// Normalizes `x` viewed as `[outer, d, inner]` over its middle dimension into `out` (same layout).
+/// Each work item is one outer index and a block of up to 512 columns, whose statistics are
+/// accumulated row by row (vectorized across columns) in two small buffers.
+private func normalizeColumns<T: NNFloat>(_ x: Tensor, _ out: Tensor, outer: Int, width d: Int, inner: Int,
+                                          weight: Tensor?, bias: Tensor?, epsilon: Double, rms: Bool, _: T.Type) {
+    let src = UncheckedSendable(UnsafePointer(x.pointer(T.self))), dst = UncheckedSendable(out.pointer(T.self))
+    let w = UncheckedSendable(weight.map { UnsafePointer($0.pointer(T.self)) })
+    let b = UncheckedSendable(bias.map { UnsafePointer($0.pointer(T.self)) })
+    let eps = T(epsilon), count = T(d), block = 512
+    let blocks = (inner + block - 1) / block
+    Parallelism.forEachChunk(count: outer * blocks, minimumChunk: Swift.max(1, (1 << 14) / Swift.max(1, d * block))) { items in
+        withUnsafeTemporaryAllocation(of: T.self, capacity: 2 * block) { buffer in
+            let center = buffer.baseAddress!, scale = center + block
+            for item in items {
+                let o = item / blocks, j0 = (item % blocks) * block, n = Swift.min(block, inner - j0)
+                let xb = src.value + o * d * inner + j0, yb = dst.value + o * d * inner + j0
+                center.update(repeating: 0, count: n)
+                scale.update(repeating: 0, count: n)
+                if !rms {
+                    for k in 0..<d {
+                        let r = xb + k * inner
+                        for i in 0..<n { center[i] += r[i] }
+                    }
+                    for i in 0..<n { center[i] /= count }
+                }
+                for k in 0..<d {
+                    let r = xb + k * inner
+                    for i in 0..<n { let u = r[i] - center[i]; scale[i] += u * u }
+                }
+                for i in 0..<n { scale[i] = 1 / (scale[i] / count + eps).squareRoot() }
+                for k in 0..<d {
+                    let r = xb + k * inner, y = yb + k * inner
+                    let wk = w.value?[k] ?? 1, bk = b.value?[k] ?? 0
+                    for i in 0..<n { y[i] = (r[i] - center[i]) * scale[i] * wk + bk }
+                }
             }
         }
     }

@@ -180,40 +180,44 @@ extension Int32: MaxPoolScalar {
     @inline(__always) static func maxPropagatingNaN(_ a: Int32, _ b: Int32) -> Int32 { Swift.max(a, b) }
 }
 
-/// Visits every output pixel of a pooling op: `body(out, inputPixels, validCount)` where `out` is the
-/// pixel's C outputs and `inputPixels` are the in-bounds input pixels of its window.
-@inline(__always)
-private func forEachPoolWindow<T: TensorScalar>(
-    _ x: Tensor, _ p: PoolPlan, _ out: Tensor, _: T.Type,
-    _ body: (UnsafeMutablePointer<T>, _ pixels: UnsafeBufferPointer<Int>, _ channelStride: Int) -> Void
-) {
-    let g = p.geometry
-    let (sh, sw, kh, kw) = (g.stride[0], g.stride[1], g.window[0], g.window[1])
-    let (top, left, oh, ow, c) = (g.padLow[0], g.padLow[1], p.outH, p.outW, p.channels)
-    let (xn, xh, xw, xc) = (x.strides[0], x.strides[1], x.strides[2], x.strides[3])
-    let dst = UncheckedSendable(out.pointer(T.self))
-    withoutActuallyEscaping(body) { body in
-        let work = UncheckedSendable(body)
-        Parallelism.forEachChunk(count: p.batch * oh, minimumChunk: Swift.max(1, (1 << 13) / Swift.max(1, ow * c * kh * kw))) { chunk in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: kh * kw) { offsets in
-                for row in chunk {
-                    let n = row / oh, oy = row % oh
-                    for ox in 0..<ow {
-                        var count = 0
-                        for a in 0..<kh {
-                            let iy = oy * sh - top + a
-                            if iy < 0 || iy >= p.height { continue }
-                            for b in 0..<kw {
-                                let ix = ox * sw - left + b
-                                if ix < 0 || ix >= p.width { continue }
-                                offsets[count] = n * xn + iy * xh + ix * xw
-                                count += 1
-                            }
-                        }
-                        let pixels = UnsafeBufferPointer(rebasing: offsets[0..<count])
-                        work.value(dst.value + (row * ow + ox) * c, pixels, xc)
-                    }
-                }
+/// The input pixels under one output pixel's window.
+struct PoolWindows {
+    let plan: PoolPlan
+    let xn: Int, xh: Int, xw: Int
+
+    init(_ x: Tensor, _ plan: PoolPlan) {
+        self.plan = plan
+        (xn, xh, xw) = (x.strides[0], x.strides[1], x.strides[2])
+    }
+
+    /// Writes the element offsets of the in-bounds input pixels of output pixel (`row` = n·OH + oy, `ox`)
+    /// into `offsets` and returns how many there are.
+    @inline(__always)
+    func offsets(row: Int, ox: Int, into offsets: UnsafeMutablePointer<Int>) -> Int {
+        let g = plan.geometry
+        let n = row / plan.outH, oy = row % plan.outH
+        var count = 0
+        for a in 0..<g.window[0] {
+            let iy = oy * g.stride[0] - g.padLow[0] + a
+            if iy < 0 || iy >= plan.height { continue }
+            for b in 0..<g.window[1] {
+                let ix = ox * g.stride[1] - g.padLow[1] + b
+                if ix < 0 || ix >= plan.width { continue }
+                offsets[count] = n * xn + iy * xh + ix * xw
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// Splits the output rows (n, oy) over threads; `body(rows, offsetsScratch)`.
+    func run(_ body: (Range<Int>, UnsafeMutablePointer<Int>) -> Void) {
+        let g = plan.geometry
+        let perRow = Swift.max(1, plan.outW * plan.channels * g.window[0] * g.window[1])
+        let windowSize = g.window[0] * g.window[1]
+        Parallelism.forEachChunk(count: plan.batch * plan.outH, minimumChunk: Swift.max(1, (1 << 14) / perRow)) { rows in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: windowSize) { scratch in
+                body(rows, scratch.baseAddress!)
             }
         }
     }
@@ -221,15 +225,23 @@ private func forEachPoolWindow<T: TensorScalar>(
 
 private func maxPool<T: MaxPoolScalar>(_ x: Tensor, _ p: PoolPlan, _: T.Type) -> Tensor {
     let out = Tensor(uninitializedShape: p.outputShape, dtype: T.dtype)
-    let c = p.channels, base = x.pointer(T.self)
-    forEachPoolWindow(x, p, out, T.self) { o, pixels, sc in
-        o.update(repeating: T.lowest, count: c)
-        for off in pixels {
-            let s = base + off
-            if sc == 1 {
-                for i in 0..<c { o[i] = T.maxPropagatingNaN(o[i], s[i]) }
-            } else {
-                for i in 0..<c { o[i] = T.maxPropagatingNaN(o[i], s[i &* sc]) }
+    let (c, ow, sc) = (p.channels, p.outW, x.strides[3])
+    let src = UncheckedSendable(UnsafePointer(x.pointer(T.self))), dst = UncheckedSendable(out.pointer(T.self))
+    let windows = PoolWindows(x, p)
+    windows.run { rows, offsets in
+        for row in rows {
+            for ox in 0..<ow {
+                let o = dst.value + (row * ow + ox) * c
+                let count = windows.offsets(row: row, ox: ox, into: offsets)
+                o.update(repeating: T.lowest, count: c)
+                for j in 0..<count {
+                    let s = src.value + offsets[j]
+                    if sc == 1 {
+                        for i in 0..<c { o[i] = T.maxPropagatingNaN(o[i], s[i]) }
+                    } else {
+                        for i in 0..<c { o[i] = T.maxPropagatingNaN(o[i], s[i &* sc]) }
+                    }
+                }
             }
         }
     }
@@ -238,21 +250,29 @@ private func maxPool<T: MaxPoolScalar>(_ x: Tensor, _ p: PoolPlan, _: T.Type) ->
 
 private func averagePool<T: NNFloat>(_ x: Tensor, _ p: PoolPlan, includePad: Bool, _: T.Type) -> Tensor {
     let out = Tensor(uninitializedShape: p.outputShape, dtype: T.dtype)
-    let c = p.channels, base = x.pointer(T.self)
+    let (c, ow, sc) = (p.channels, p.outW, x.strides[3])
     let full = p.geometry.window[0] * p.geometry.window[1]
-    forEachPoolWindow(x, p, out, T.self) { o, pixels, sc in
-        o.update(repeating: 0, count: c)
-        for off in pixels {
-            let s = base + off
-            if sc == 1 {
-                for i in 0..<c { o[i] += s[i] }
-            } else {
-                for i in 0..<c { o[i] += s[i &* sc] }
+    let src = UncheckedSendable(UnsafePointer(x.pointer(T.self))), dst = UncheckedSendable(out.pointer(T.self))
+    let windows = PoolWindows(x, p)
+    windows.run { rows, offsets in
+        for row in rows {
+            for ox in 0..<ow {
+                let o = dst.value + (row * ow + ox) * c
+                let count = windows.offsets(row: row, ox: ox, into: offsets)
+                o.update(repeating: 0, count: c)
+                for j in 0..<count {
+                    let s = src.value + offsets[j]
+                    if sc == 1 {
+                        for i in 0..<c { o[i] += s[i] }
+                    } else {
+                        for i in 0..<c { o[i] += s[i &* sc] }
+                    }
+                }
+                let divisor = includePad ? full : count
+                let scale = divisor > 0 ? 1 / T(divisor) : T.nan
+                for i in 0..<c { o[i] *= scale }
             }
         }
-        let count = includePad ? full : pixels.count
-        let scale = count > 0 ? 1 / T(count) : T.nan
-        for i in 0..<c { o[i] *= scale }
     }
     return out
 }

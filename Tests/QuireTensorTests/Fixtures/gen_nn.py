@@ -272,6 +272,8 @@ add_norm("layerNorm_large_offset", "layerNorm", [2, 48], offset=1000.0, wshape=[
 add_norm("layerNorm_eps_1e-5_scalar_weight", "layerNorm", [4, 5], eps=1e-5, wshape=[1], bshape=[5])
 add_norm("layerNorm_middle_axis", "layerNorm", [2, 6, 3], axes=(1,), wshape=[6], bshape=[6])
 add_norm("layerNorm_axes_1_2", "layerNorm", [2, 3, 4, 5], axes=(1, 2), wshape=[3, 4], bshape=[3, 4])
+add_norm("layerNorm_axes_0_2_not_adjacent", "layerNorm", [3, 4, 5], axes=(0, 2), wshape=[3, 5], bshape=[5])
+add_norm("layerNorm_middle_axis_strided_view", "layerNorm", [2, 5, 8], axes=(1,), step=(2, 2), wshape=[5])
 add_norm("layerNorm_axes_negative_unsorted", "layerNorm", [2, 3, 8], axes=(-1, -2))
 add_norm("layerNorm_float64", "layerNorm", [3, 9], wshape=[9], bshape=[9], dtype="float64")
 add_norm("layerNorm_float16", "layerNorm", [2, 16], wshape=[16], bshape=[16], dtype="float16")
