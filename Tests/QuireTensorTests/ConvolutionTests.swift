@@ -88,6 +88,18 @@ final class ConvolutionTests: XCTestCase {
                                                          padding: .explicit([(2, 0)])), [2, 10, 8])
         XCTAssertEqual(Tensor.ones([2, 10, 4]).conv1d(Tensor.ones([3, 2, 8]), stride: 2, groups: 2).shape, [2, 4, 8])
         XCTAssertEqual(Tensor.ones([1, 8, 8, 3]).conv2d(Tensor.ones([3, 3, 1, 3]), groups: 3).shape, [1, 6, 6, 3])
+        // No input channels: the output is the bias (or zeros); no output channels: an empty result.
+        let noChannels = Tensor.ones([1, 4, 4, 0]).conv2d(Tensor.ones([3, 3, 0, 2]), bias: Tensor([1, -2] as [Float]))
+        XCTAssertEqual(noChannels.shape, [1, 2, 2, 2])
+        XCTAssertEqual(noChannels.scalars(as: Float.self), [1, -2, 1, -2, 1, -2, 1, -2])
+        XCTAssertEqual(Tensor.ones([1, 4, 4, 0]).conv2d(Tensor.ones([3, 3, 0, 2])).scalars(as: Float.self),
+                       [Float](repeating: 0, count: 8))
+        XCTAssertEqual(Tensor.ones([2, 5, 3]).conv1d(Tensor.ones([2, 3, 0])).shape, [2, 4, 0])
+        // Dtypes: float64 kernels promote; bfloat16 is computed in float32 and rounded back.
+        XCTAssertEqual(Tensor.ones([1, 3, 3, 1]).conv2d(Tensor.ones([2, 2, 1, 1], dtype: .float64)).dtype, .float64)
+        let half = Tensor.ones([1, 3, 3, 1], dtype: .bfloat16).conv2d(Tensor.ones([2, 2, 1, 1], dtype: .bfloat16))
+        XCTAssertEqual(half.dtype, .bfloat16)
+        XCTAssertEqual(half.scalars(as: Float.self), [4, 4, 4, 4])
     }
 
     func testMisuseMessages() {
