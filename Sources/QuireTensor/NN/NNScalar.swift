@@ -3,7 +3,7 @@ internal import COpenBLAS
 // The two element types the NN kernels compute in (float32 and float64). Other dtypes are converted
 // to one of them and back. The kernels are generic over this protocol; the compiler specializes them.
 
-protocol NNFloat: TensorScalar, BinaryFloatingPoint, SIMDScalar {
+protocol NNFloat: TensorScalar, BinaryFloatingPoint, SIMDScalar, Codable {
     /// Row-major C[m×n] = A[m×k]·B[k×n] + beta·C, with leading dimensions (elements between rows).
     static func gemm(m: Int, n: Int, k: Int,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
