@@ -90,3 +90,32 @@ final class DescriptionTests: XCTestCase {
         XCTAssertEqual(cube, "[[[0. 1.]\n  [2. 3.]]\n\n [[4. 5.]\n  [6. 7.]]]  shape: [2, 2, 2], dtype: float32")
     }
 }
+
+final class CopyTests: XCTestCase {
+    /// Transposed sources take the tiled path; every layout must give NumPy's row-major order.
+    func testTransposedCopiesMatchElementwiseReads() {
+        for shape in [[70, 33], [3, 129, 65], [2, 3, 40, 50]] {
+            let n = shape.reduce(1, *)
+            let x = Tensor((0..<n).map { Float($0 % 2039) }, shape: shape)   // exact in float16 too
+            for perm in [Array((0..<shape.count).reversed()), Array(0..<(shape.count - 2)) + [shape.count - 1, shape.count - 2]] {
+                let v = x.permuted(perm)
+                let c = v.copied()
+                var expected = [Float]()
+                expected.reserveCapacity(n)
+                var index = [Int](repeating: 0, count: v.rank)
+                for _ in 0..<n {
+                    expected.append(Float(v.scalarValue(at: index)))
+                    var d = v.rank - 1
+                    while d >= 0 {
+                        index[d] += 1
+                        if index[d] < v.shape[d] { break }
+                        index[d] = 0
+                        d -= 1
+                    }
+                }
+                XCTAssertEqual(c.scalars(), expected, "\(shape) permuted \(perm)")
+                XCTAssertEqual(v.cast(to: .float16).copied().cast(to: .float32).scalars(), expected)
+            }
+        }
+    }
+}
