@@ -66,13 +66,18 @@ extension PartialRangeThrough<Int>: TensorIndexConvertible {
     public var tensorIndex: TensorIndex { .range(nil, upperBound == -1 ? nil : upperBound + 1) }
 }
 extension StrideTo<Int>: TensorIndexConvertible {
-    /// `stride(from: a, to: b, by: s)` is `.range(a, b, step: s)`.
+    /// `stride(from: a, to: b, by: s)` is `.range(a, b, step: s)`; the bounds follow NumPy's rules
+    /// (a negative `b` counts from the end), so walk down to index 0 with `.range(a, nil, step: -1)`.
     public var tensorIndex: TensorIndex {
-        let m = Mirror(reflecting: self)
-        let start = m.descendant("_start") as? Int ?? 0
-        let end = m.descendant("_end") as? Int
-        let step = m.descendant("_stride") as? Int ?? 1
-        return .range(start, end, step: step)
+        // StrideTo's public reflection (CustomReflectable) exposes its bounds as "from", "to", "by".
+        var parts: [String: Int] = [:]
+        for child in Mirror(reflecting: self).children {
+            if let label = child.label, let v = child.value as? Int { parts[label] = v }
+        }
+        guard let from = parts["from"], let to = parts["to"], let by = parts["by"] else {
+            tensorFailure(TensorError("subscript", "cannot read the bounds of \(self)"))
+        }
+        return .range(from, to, step: by)
     }
 }
 
