@@ -16,7 +16,7 @@ def arr(shape, dtype="float32"):
         return r.integers(-50, 50, size=shape).astype(dtype) if dtype != "uint8" else r.integers(0, 200, size=shape).astype(dtype)
     if dtype == "bool":
         return r.random(shape) > 0.5
-    return r.standard_normal(shape).astype(dtype).round(3)
+    return (np.round(r.standard_normal(shape) * 16) / 16).astype(dtype)  # exact in every float dtype: short JSON
 
 
 # --- squeeze / expand / flatten -------------------------------------------------------------
