@@ -94,6 +94,10 @@ final class IndexingTests: XCTestCase {
         var b = Tensor(Float(1)).broadcast(to: [2, 2])
         b[0, 0] = Tensor(Float(9))
         XCTAssertEqual(b.scalars(as: Float.self), [9, 1, 1, 1])
+        // Leading size-1 axes of the value are ignored; a value that does not broadcast is refused first.
+        var l = Tensor.zeros([2, 3])
+        l[1] = Tensor([1, 2, 3] as [Float], shape: [1, 1, 3])
+        XCTAssertEqual(l.scalars(as: Float.self), [0, 0, 0, 1, 2, 3])
         // Writing through a transposed tensor.
         var t = Tensor.arange(6).reshaped(2, 3).transposed()
         t[0] = Tensor([7, 8] as [Float])

@@ -54,8 +54,13 @@ extension Tensor {
         if count == 0 && (reduction == .max || reduction == .min) {
             throw parser.error("cannot take the \(reduction.rawValue) over an empty set of elements (input \(shapeString(shape)))")
         }
-        let perm = (kept + reduced).map { inAxes.firstIndex(of: $0)! }
-        let x = reshapedAllowingEmpty(inAxes.map { plan.sizes[$0]! }).permuted(perm).reshapedAllowingEmpty([rows, count])
+        let base = reshapedAllowingEmpty(inAxes.map { plan.sizes[$0]! })
+        // When the reduced axes lead in memory, add whole rows together instead of copying to a transpose.
+        let leading = base.permuted((reduced + kept).map { inAxes.firstIndex(of: $0)! })
+        if count > 1 && rows > 1 && leading.isContiguous {
+            return reduceRows(leading.reshaped([count, rows]), reduction, columns: true).reshapedAllowingEmpty(plan.outputShape)
+        }
+        let x = base.permuted((kept + reduced).map { inAxes.firstIndex(of: $0)! }).reshapedAllowingEmpty([rows, count])
         return reduceRows(x, reduction).reshapedAllowingEmpty(plan.outputShape)
     }
 
@@ -76,8 +81,20 @@ extension Tensor {
         let present = outAxes.filter { inAxes.contains($0) }
         let x = reshapedAllowingEmpty(inAxes.map { plan.sizes[$0]! }).permuted(present.map { inAxes.firstIndex(of: $0)! })
         let withUnits = x.reshapedAllowingEmpty(outAxes.map { inAxes.contains($0) ? plan.sizes[$0]! : 1 })
-        let full = withUnits.broadcast(to: outAxes.map { plan.sizes[$0]! })
-        return full.copied().reshapedAllowingEmpty(plan.outputShape)
+        let fullShape = outAxes.map { plan.sizes[$0]! }
+        let full = withUnits.broadcast(to: fullShape)
+        // Copy with the new (broadcast) axes outermost, so the inner loops run along the input's axes
+        // instead of along a short repeated axis; keep the natural order when the input is tiny.
+        let newPositions = outAxes.indices.filter { !inAxes.contains(outAxes[$0]) }
+        let oldPositions = outAxes.indices.filter { inAxes.contains(outAxes[$0]) }
+        let out = Tensor(uninitializedShape: fullShape, dtype: dtype)
+        if scalarCount >= 64 && !newPositions.isEmpty {
+            let order = newPositions + oldPositions
+            writeRegion(full.permuted(order), into: out.permuted(order))
+        } else {
+            writeRegion(full, into: out)
+        }
+        return out.reshapedAllowingEmpty(plan.outputShape)
     }
 }
 
@@ -86,9 +103,10 @@ extension EinopsPlan {
     var outputShape: [Int] { rightDims.map { $0.map { sizes[$0]! }.reduce(1, *) } }
 }
 
-/// Reduces each row of a `[rows, count]` tensor to one element (see ``Tensor/reduce(_:_:_:)`` for dtypes).
-func reduceRows(_ x: Tensor, _ reduction: EinopsReduction) -> Tensor {
-    let rows = x.shape[0], count = x.shape[1]
+/// Reduces each row of a `[rows, count]` tensor to one element, or with `columns` each column of a
+/// `[count, rows]` tensor (see ``Tensor/reduce(_:_:_:)`` for dtypes).
+func reduceRows(_ x: Tensor, _ reduction: EinopsReduction, columns: Bool = false) -> Tensor {
+    let rows = x.shape[columns ? 1 : 0], count = x.shape[columns ? 0 : 1]
     var compute = x.dtype.computeType
     if reduction == .mean && compute == .int32 { compute = .float32 }
     var result = x.dtype
@@ -102,6 +120,14 @@ func reduceRows(_ x: Tensor, _ reduction: EinopsReduction) -> Tensor {
     let src = x.cast(to: compute).contiguous()
     let out = Tensor(uninitializedShape: [rows], dtype: compute)
     withExtendedLifetime(src) {
+        if columns {
+            switch compute {
+            case .float32: reduceColumnsLoop(src.pointer(Float.self), out.pointer(Float.self), rows, count, reduction)
+            case .float64: reduceColumnsLoop(src.pointer(Double.self), out.pointer(Double.self), rows, count, reduction)
+            default: reduceColumnsLoop(src.pointer(Int32.self), out.pointer(Int32.self), rows, count, reduction)
+            }
+            return
+        }
         switch compute {
         case .float32: reduceRowsLoop(src.pointer(Float.self), out.pointer(Float.self), rows, count, reduction)
         case .float64: reduceRowsLoop(src.pointer(Double.self), out.pointer(Double.self), rows, count, reduction)
@@ -169,6 +195,27 @@ private func reduceRowsLoop<T: RowReducible>(_ src: UnsafeMutablePointer<T>, _ d
                 dst[r] = acc
             }
         }
+    }
+}
+
+/// Column reduction of a `[count, rows]` array: whole rows are combined, so the inner loops run over
+/// contiguous memory; the columns are split across threads.
+private func reduceColumnsLoop<T: RowReducible>(_ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>,
+                                                _ rows: Int, _ count: Int, _ reduction: EinopsReduction) {
+    Parallelism.forEachChunk(count: rows, minimumChunk: Swift.max(64, (1 << 15) / Swift.max(count, 1))) { range in
+        let d = dst + range.lowerBound, n = range.count
+        let first = src + range.lowerBound
+        for i in 0..<n { d[i] = first[i] }
+        for k in 1..<count {
+            let p = first + k * rows
+            switch reduction {
+            case .sum, .mean: for i in 0..<n { d[i] = T.accumulate(d[i], p[i]) }
+            case .prod: for i in 0..<n { d[i] = T.product(d[i], p[i]) }
+            case .max: for i in 0..<n { d[i] = T.pick(d[i], p[i], greater: true) }
+            case .min: for i in 0..<n { d[i] = T.pick(d[i], p[i], greater: false) }
+            }
+        }
+        if reduction == .mean { for i in 0..<n { d[i] = T.divided(d[i], by: count) } }
     }
 }
 

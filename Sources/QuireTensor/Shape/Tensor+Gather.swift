@@ -11,14 +11,20 @@ extension Tensor {
         guard indices.dtype.isInteger else {
             throw TensorError(op, "indices must be an integer tensor, got \(indices.dtype)")
         }
-        var out = indices.scalars(as: Int32.self).map(Int.init)
-        for k in out.indices {
-            let i = out[k]
-            guard i >= -size && i < size else {
-                throw TensorError(op, "index \(i) is out of range for axis \(axis) of size \(size)")
+        let src = indices.dtype == .int32 ? indices.contiguous() : indices.cast(to: .int32)
+        let n = src.scalarCount
+        var bad: Int? = nil
+        let out = withExtendedLifetime(src) {
+            [Int](unsafeUninitializedCapacity: n) { buf, count in
+                let p = src.pointer(Int32.self)
+                for k in 0..<n {
+                    let i = Int(p[k])
+                    if i < -size || i >= size { if bad == nil { bad = i }; buf[k] = 0 } else { buf[k] = i < 0 ? i + size : i }
+                }
+                count = n
             }
-            if i < 0 { out[k] = i + size }
         }
+        if let bad { throw TensorError(op, "index \(bad) is out of range for axis \(axis) of size \(size)") }
         return out
     }
 

@@ -98,6 +98,11 @@ extension Tensor {
     }
 
     /// The subscript with an array of indices, for code that builds them.
+    ///
+    /// ```swift
+    /// let spec: [TensorIndex] = [.all] + Array(repeating: .at(0), count: x.rank - 1)
+    /// let firstColumn = x[indices: spec]
+    /// ```
     public subscript(indices indices: [TensorIndex]) -> Tensor {
         get { Tensor.orFail { try indexedView(indices) } }
         set {
@@ -105,12 +110,15 @@ extension Tensor {
             makeUniqueContiguous()
             let view = Tensor.orFail { try indexedView(indices) }
             let value = Tensor.orFail { () throws -> Tensor in
-                let b = try Tensor.broadcastShape(newValue.shape, target.shape, op: "subscript assignment")
+                // As in NumPy, leading size-1 axes of the value beyond the selection's rank are ignored.
+                var v = newValue
+                while v.rank > target.rank && v.shape[0] == 1 { v = v.squeezed(axes: [0]) }
+                let b = try Tensor.broadcastShape(v.shape, target.shape, op: "subscript assignment")
                 guard b == target.shape else {
                     throw TensorError("subscript assignment", "value of shape \(shapeString(newValue.shape)) "
                                       + "does not broadcast to the selected shape \(shapeString(target.shape))")
                 }
-                return newValue
+                return v
             }
             writeRegion(value, into: view)
         }

@@ -103,5 +103,9 @@ repeat("ellipsis_new", t, "... -> k ...", np.broadcast_to(t[None], (2, 2, 3)), k
 q = arr((3, 1))
 repeat("unit_to_axis", q, "h 1 -> h w", np.broadcast_to(q, (3, 4)), w=4)
 repeat("identity", t, "a b -> a b", t)
+big = arr((4, 20))   # at least 64 elements: the copy runs with the new axes outermost
+repeat("big_new_last", big, "h w -> h w c", np.broadcast_to(big[:, :, None], (4, 20, 3)), c=3)
+repeat("big_upsample", big, "h w -> (h 2) (w 3)", np.repeat(np.repeat(big, 2, axis=0), 3, axis=1))
+repeat("big_middle_transposed", big, "h w -> w c h", np.broadcast_to(big.T[:, None, :], (20, 2, 4)), c=2)
 
 fx.write()
