@@ -48,7 +48,7 @@ extension Tensor {
     /// ```
     public func take(_ indices: Tensor, axis: Int? = 0) -> Tensor {
         guard let axis else { return reshapedAllowingEmpty([scalarCount]).take(indices, axis: 0) }
-        let ax = normalizedAxis(axis, rank: rank, op: "take")
+        let ax = existingAxis(axis, op: "take")
         let n = shape[ax]
         let idx = Tensor.orFail { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "take") }
         let outShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
@@ -87,7 +87,7 @@ extension Tensor {
     /// scores.take(along: best, axis: 1)   // [[0.9], [0.8]]
     /// ```
     public func take(along indices: Tensor, axis: Int) -> Tensor {
-        let ax = normalizedAxis(axis, rank: rank, op: "take(along:)")
+        let ax = existingAxis(axis, op: "take(along:)")
         tensorCheck(indices.rank == rank, "take(along:)",
                     "indices of shape \(shapeString(indices.shape)) must have the rank of the tensor, \(shapeString(shape))")
         var a = shape, b = indices.shape
@@ -127,7 +127,7 @@ extension Tensor {
     /// // rows: [0, 0], [2, 2], [0, 0], [1, 1]
     /// ```
     public func scatterAdding(_ values: Tensor, at indices: Tensor, axis: Int = 0) -> Tensor {
-        let ax = normalizedAxis(axis, rank: rank, op: "scatterAdding")
+        let ax = existingAxis(axis, op: "scatterAdding")
         let n = shape[ax]
         let idx = Tensor.orFail { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "scatterAdding") }
         let vShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
@@ -154,7 +154,7 @@ extension Tensor {
     /// // [[2, 0, 0], [0, 1, 1]]
     /// ```
     public func scatterAdding(_ values: Tensor, along indices: Tensor, axis: Int) -> Tensor {
-        let ax = normalizedAxis(axis, rank: rank, op: "scatterAdding(along:)")
+        let ax = existingAxis(axis, op: "scatterAdding(along:)")
         tensorCheck(indices.rank == rank, "scatterAdding(along:)",
                     "indices of shape \(shapeString(indices.shape)) must have the rank of the tensor, \(shapeString(shape))")
         var iShape = shape

@@ -89,7 +89,7 @@ extension Tensor {
     /// let parts = Tensor.arange(10).split(sizes: [3, 7])   // shapes [3] and [7]
     /// ```
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
-        let ax = normalizedAxis(axis, rank: rank, op: "split")
+        let ax = existingAxis(axis, op: "split")
         tensorCheck(sizes.allSatisfy { $0 >= 0 }, "split", "sizes \(sizes) must not be negative")
         tensorCheck(sizes.reduce(0, +) == shape[ax], "split",
                     "sizes \(sizes) add up to \(sizes.reduce(0, +)), but axis \(ax) of shape \(shapeString(shape)) has size \(shape[ax])")
@@ -106,7 +106,7 @@ extension Tensor {
     /// let parts = Tensor.zeros([4, 6]).split(count: 3, axis: -1)   // three [4, 2] views
     /// ```
     public func split(count: Int, axis: Int = 0) -> [Tensor] {
-        let ax = normalizedAxis(axis, rank: rank, op: "split")
+        let ax = existingAxis(axis, op: "split")
         tensorCheck(count > 0, "split", "count must be positive, got \(count)")
         tensorCheck(shape[ax] % count == 0, "split",
                     "axis \(ax) of shape \(shapeString(shape)) has size \(shape[ax]), which \(count) does not divide; use split(sizes:) or chunked(_:)")
@@ -121,7 +121,7 @@ extension Tensor {
     /// Tensor.arange(5).chunked(2).map(\.shape)   // [[3], [2]]
     /// ```
     public func chunked(_ count: Int, axis: Int = 0) -> [Tensor] {
-        let ax = normalizedAxis(axis, rank: rank, op: "chunked")
+        let ax = existingAxis(axis, op: "chunked")
         tensorCheck(count > 0, "chunked", "count must be positive, got \(count)")
         let n = shape[ax]
         if n == 0 { return [self] }

@@ -12,7 +12,7 @@ extension Tensor {
     /// Tensor.arange(6).reshaped(2, 3).flipped(axes: [1])  // [[2, 1, 0], [5, 4, 3]]
     /// ```
     public func flipped(axes: [Int]? = nil) -> Tensor {
-        let list = axes.map { $0.map { normalizedAxis($0, rank: rank, op: "flipped") } } ?? Array(0..<rank)
+        let list = axes.map { $0.map { existingAxis($0, op: "flipped") } } ?? Array(0..<rank)
         tensorCheck(Set(list).count == list.count, "flipped", "axes \(axes ?? []) repeat an axis")
         var st = strides, off = offset
         for d in list where shape[d] > 0 {
@@ -31,7 +31,7 @@ extension Tensor {
     /// ```
     public func rolled(shift: Int, axis: Int? = nil) -> Tensor {
         guard let axis else { return reshapedAllowingEmpty([scalarCount]).rolled(shift: shift, axis: 0).reshapedAllowingEmpty(shape) }
-        let ax = normalizedAxis(axis, rank: rank, op: "rolled")
+        let ax = existingAxis(axis, op: "rolled")
         let n = shape[ax]
         guard n > 0 else { return copied() }
         let s = ((shift % n) + n) % n

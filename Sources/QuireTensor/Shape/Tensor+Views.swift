@@ -118,7 +118,7 @@ extension Tensor {
     public func squeezed(axes: [Int]? = nil) -> Tensor {
         let drop: Set<Int>
         if let axes {
-            drop = Set(axes.map { normalizedAxis($0, rank: rank, op: "squeeze") })
+            drop = Set(axes.map { existingAxis($0, op: "squeeze") })
             for a in drop.sorted() {
                 tensorCheck(shape[a] == 1, "squeeze",
                             "axis \(a) of shape \(shapeString(shape)) has size \(shape[a]); only size-1 axes can be removed")
@@ -175,5 +175,13 @@ extension Tensor {
             return Tensor(uninitializedShape: target, dtype: dtype)
         }
         return reshaped(target)
+    }
+}
+
+extension Tensor {
+    /// `normalizedAxis` for operations that need the axis to exist (rank-0 tensors have none).
+    func existingAxis(_ axis: Int, op: String) -> Int {
+        tensorCheck(rank > 0, op, "a rank-0 tensor has no axis \(axis)")
+        return normalizedAxis(axis, rank: rank, op: op)
     }
 }
