@@ -105,3 +105,83 @@ extension Tensor {
         return Tensor(storage: storage, shape: s, strides: st, offset: offset + lo * strides[ax], dtype: dtype)
     }
 }
+
+// MARK: - Adding and removing axes
+
+extension Tensor {
+    /// Removes size-1 axes: all of them, or only `axes` (each must have size 1). A view.
+    ///
+    /// ```swift
+    /// Tensor.zeros([1, 3, 1]).squeezed().shape            // [3]
+    /// Tensor.zeros([1, 3, 1]).squeezed(axes: [-1]).shape   // [1, 3]
+    /// ```
+    public func squeezed(axes: [Int]? = nil) -> Tensor {
+        let drop: Set<Int>
+        if let axes {
+            drop = Set(axes.map { existingAxis($0, op: "squeeze") })
+            for a in drop.sorted() {
+                tensorCheck(shape[a] == 1, "squeeze",
+                            "axis \(a) of shape \(shapeString(shape)) has size \(shape[a]); only size-1 axes can be removed")
+            }
+        } else {
+            drop = Set(shape.indices.filter { shape[$0] == 1 })
+        }
+        let keep = shape.indices.filter { !drop.contains($0) }
+        return Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] },
+                      offset: offset, dtype: dtype)
+    }
+
+    /// Inserts a size-1 axis so that it becomes axis `axis` of the result (negative counts from the
+    /// end of the result, as in NumPy's `expand_dims`). A view.
+    ///
+    /// ```swift
+    /// Tensor.zeros([2, 3]).expandingDims(at: 0).shape    // [1, 2, 3]
+    /// Tensor.zeros([2, 3]).expandingDims(at: -1).shape   // [2, 3, 1]
+    /// ```
+    public func expandingDims(at axis: Int) -> Tensor {
+        let ax = normalizedAxis(axis, rank: rank + 1, op: "expandingDims")
+        var s = shape, st = strides
+        let stride = ax < rank ? strides[ax] * Swift.max(shape[ax], 1) : 1
+        s.insert(1, at: ax)
+        st.insert(stride, at: ax)
+        return Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+    }
+
+    /// Merges axes `start...end` (inclusive; negative counts from the end) into one.
+    /// A view when the layout allows, else a copy.
+    ///
+    /// ```swift
+    /// Tensor.zeros([2, 3, 4]).flattened().shape                  // [24]
+    /// Tensor.zeros([2, 3, 4]).flattened(from: 1).shape           // [2, 12]
+    /// Tensor.zeros([2, 3, 4, 5]).flattened(from: 1, to: 2).shape // [2, 12, 5]
+    /// ```
+    public func flattened(from start: Int = 0, to end: Int = -1) -> Tensor {
+        if rank == 0 { return reshaped([1]) }
+        let a = normalizedAxis(start, rank: rank, op: "flatten")
+        let b = normalizedAxis(end, rank: rank, op: "flatten")
+        tensorCheck(a <= b, "flatten", "start axis \(start) comes after end axis \(end) for shape \(shapeString(shape))")
+        let merged = shape[a...b].reduce(1, *)
+        return reshapedAllowingEmpty(Array(shape[..<a]) + [merged] + Array(shape[(b + 1)...]))
+    }
+}
+
+extension Tensor {
+    /// `reshaped` for targets without `-1`, also when there are no elements: the core's view check
+    /// (``isContiguous`` / `viewStrides`) does not handle zero-size tensors, so those get fresh storage.
+    func reshapedAllowingEmpty(_ target: [Int]) -> Tensor {
+        if scalarCount == 0 {
+            tensorCheck(target.reduce(1, *) == 0, "reshape",
+                        "cannot reshape \(shapeString(shape)) (0 elements) into \(shapeString(target))")
+            return Tensor(uninitializedShape: target, dtype: dtype)
+        }
+        return reshaped(target)
+    }
+}
+
+extension Tensor {
+    /// `normalizedAxis` for operations that need the axis to exist (rank-0 tensors have none).
+    func existingAxis(_ axis: Int, op: String) -> Int {
+        tensorCheck(rank > 0, op, "a rank-0 tensor has no axis \(axis)")
+        return normalizedAxis(axis, rank: rank, op: op)
+    }
+}
