@@ -67,6 +67,10 @@ final class ConversionTests: XCTestCase {
         let r = t.reshaped(2, 2, 2, 3)   // splits a strided dim: still a view
         XCTAssertTrue(r.storage === x.storage)
         XCTAssertEqual(r.scalars(), t.copied().reshaped(2, 2, 2, 3).scalars())
+        let empty = Tensor.zeros([2, 0, 2, 3]).transposed()
+        XCTAssertTrue(empty.isContiguous)
+        XCTAssertEqual(empty.reshaped(0, 6).shape, [0, 6])
+        XCTAssertEqual(empty.reshaped(-1, 4).shape, [0, 4])
         let flat = t.reshaped(-1)    // needs a copy
         XCTAssertFalse(flat.storage === x.storage)
         XCTAssertEqual(flat.scalars(), t.copied().scalars())

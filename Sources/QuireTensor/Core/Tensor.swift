@@ -55,6 +55,7 @@ public struct Tensor: Sendable {
 
     /// True when the elements are laid out row-major without gaps (size-1 dimensions' strides ignored).
     public var isContiguous: Bool {
+        if shape.contains(0) { return true }   // nothing to lay out
         var expected = 1
         for i in stride(from: rank - 1, through: 0, by: -1) where shape[i] != 1 {
             if strides[i] != expected { return false }

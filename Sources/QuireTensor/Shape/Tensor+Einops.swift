@@ -25,9 +25,9 @@ extension Tensor {
         let plan = try parser.plan(shape: shape, sizes: sizes)
         let inAxes = plan.leftDims.flatMap { $0 }.filter { !$0.hasPrefix("#") }
         let outAxes = plan.rightDims.flatMap { $0 }.filter { !$0.hasPrefix("#") }
-        let x = reshapedAllowingEmpty(inAxes.map { plan.sizes[$0]! })
+        let x = reshaped(inAxes.map { plan.sizes[$0]! })
         let perm = outAxes.map { inAxes.firstIndex(of: $0)! }
-        return x.permuted(perm).reshapedAllowingEmpty(plan.outputShape)
+        return x.permuted(perm).reshaped(plan.outputShape)
     }
 
     /// Reduces the axes that appear on the left of an einops pattern but not on its right, and
@@ -54,14 +54,14 @@ extension Tensor {
         if count == 0 && (reduction == .max || reduction == .min) {
             throw parser.error("cannot take the \(reduction.rawValue) over an empty set of elements (input \(shapeString(shape)))")
         }
-        let base = reshapedAllowingEmpty(inAxes.map { plan.sizes[$0]! })
+        let base = reshaped(inAxes.map { plan.sizes[$0]! })
         // When the reduced axes lead in memory, add whole rows together instead of copying to a transpose.
         let leading = base.permuted((reduced + kept).map { inAxes.firstIndex(of: $0)! })
         if count > 1 && rows > 1 && leading.isContiguous {
-            return reduceRows(leading.reshaped([count, rows]), reduction, columns: true).reshapedAllowingEmpty(plan.outputShape)
+            return reduceRows(leading.reshaped([count, rows]), reduction, columns: true).reshaped(plan.outputShape)
         }
-        let x = base.permuted((kept + reduced).map { inAxes.firstIndex(of: $0)! }).reshapedAllowingEmpty([rows, count])
-        return reduceRows(x, reduction).reshapedAllowingEmpty(plan.outputShape)
+        let x = base.permuted((kept + reduced).map { inAxes.firstIndex(of: $0)! }).reshaped([rows, count])
+        return reduceRows(x, reduction).reshaped(plan.outputShape)
     }
 
     /// Repeats along new axes and rearranges as an einops pattern says: axes on the right that are not
@@ -79,8 +79,8 @@ extension Tensor {
         let inAxes = plan.leftDims.flatMap { $0 }.filter { !$0.hasPrefix("#") }
         let outAxes = plan.rightDims.flatMap { $0 }.filter { !($0.hasPrefix("#") && plan.sizes[$0] == 1) }
         let present = outAxes.filter { inAxes.contains($0) }
-        let x = reshapedAllowingEmpty(inAxes.map { plan.sizes[$0]! }).permuted(present.map { inAxes.firstIndex(of: $0)! })
-        let withUnits = x.reshapedAllowingEmpty(outAxes.map { inAxes.contains($0) ? plan.sizes[$0]! : 1 })
+        let x = reshaped(inAxes.map { plan.sizes[$0]! }).permuted(present.map { inAxes.firstIndex(of: $0)! })
+        let withUnits = x.reshaped(outAxes.map { inAxes.contains($0) ? plan.sizes[$0]! : 1 })
         let fullShape = outAxes.map { plan.sizes[$0]! }
         let full = withUnits.broadcast(to: fullShape)
         // Copy with the new (broadcast) axes outermost, so the inner loops run along the input's axes
@@ -94,7 +94,7 @@ extension Tensor {
         } else {
             writeRegion(full, into: out)
         }
-        return out.reshapedAllowingEmpty(plan.outputShape)
+        return out.reshaped(plan.outputShape)
     }
 }
 

@@ -47,7 +47,7 @@ extension Tensor {
     /// table.take(Tensor([2, 0, 2] as [Int32]), axis: 0).shape   // [3, 3]: rows 2, 0, 2
     /// ```
     public func take(_ indices: Tensor, axis: Int? = 0) -> Tensor {
-        guard let axis else { return reshapedAllowingEmpty([scalarCount]).take(indices, axis: 0) }
+        guard let axis else { return reshaped([scalarCount]).take(indices, axis: 0) }
         let ax = existingAxis(axis, op: "take")
         let n = shape[ax]
         let idx = Tensor.orFail { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "take") }

@@ -94,6 +94,6 @@ extension Tensor {
             expanded += [counts[d], dims[d]]
         }
         let result = (0..<r).map { counts[$0] * dims[$0] }
-        return reshapedAllowingEmpty(interleaved).broadcast(to: expanded).copied().reshapedAllowingEmpty(result)
+        return reshaped(interleaved).broadcast(to: expanded).copied().reshaped(result)
     }
 }

@@ -30,7 +30,7 @@ extension Tensor {
     /// Tensor.arange(5).rolled(shift: -1)   // [1, 2, 3, 4, 0]
     /// ```
     public func rolled(shift: Int, axis: Int? = nil) -> Tensor {
-        guard let axis else { return reshapedAllowingEmpty([scalarCount]).rolled(shift: shift, axis: 0).reshapedAllowingEmpty(shape) }
+        guard let axis else { return reshaped([scalarCount]).rolled(shift: shift, axis: 0).reshaped(shape) }
         let ax = existingAxis(axis, op: "rolled")
         let n = shape[ax]
         guard n > 0 else { return copied() }

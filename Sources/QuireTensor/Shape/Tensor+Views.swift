@@ -161,20 +161,7 @@ extension Tensor {
         let b = normalizedAxis(end, rank: rank, op: "flatten")
         tensorCheck(a <= b, "flatten", "start axis \(start) comes after end axis \(end) for shape \(shapeString(shape))")
         let merged = shape[a...b].reduce(1, *)
-        return reshapedAllowingEmpty(Array(shape[..<a]) + [merged] + Array(shape[(b + 1)...]))
-    }
-}
-
-extension Tensor {
-    /// `reshaped` for targets without `-1`, also when there are no elements: the core's view check
-    /// (``isContiguous`` / `viewStrides`) does not handle zero-size tensors, so those get fresh storage.
-    func reshapedAllowingEmpty(_ target: [Int]) -> Tensor {
-        if scalarCount == 0 {
-            tensorCheck(target.reduce(1, *) == 0, "reshape",
-                        "cannot reshape \(shapeString(shape)) (0 elements) into \(shapeString(target))")
-            return Tensor(uninitializedShape: target, dtype: dtype)
-        }
-        return reshaped(target)
+        return reshaped(Array(shape[..<a]) + [merged] + Array(shape[(b + 1)...]))
     }
 }
 
