@@ -211,4 +211,274 @@ final class RandomTests: XCTestCase {
             assertEqualElements(x.cast(to: .float16).shuffled(key(c), axis: axis), c.out.cast(to: .float16), c.name + " f16")
         }
     }
+
+    // MARK: Sample moments (fixed keys, bounds of about five standard errors)
+
+    /// Mean and (population) variance of a tensor's elements.
+    func moments(_ t: Tensor) -> (mean: Double, variance: Double) {
+        let v = t.scalars(as: Double.self)
+        let n = Double(v.count)
+        let mean = v.reduce(0, +) / n
+        let variance = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        return (mean, variance)
+    }
+
+    /// Pearson's chi-square of observed counts against expected probabilities.
+    func chiSquare(_ counts: [Int], _ probabilities: [Double]) -> Double {
+        let n = Double(counts.reduce(0, +))
+        return zip(counts, probabilities).reduce(0) { acc, cp in
+            let e = n * cp.1
+            return acc + (Double(cp.0) - e) * (Double(cp.0) - e) / e
+        }
+    }
+
+    /// An upper bound for a chi-square statistic with `dof` degrees of freedom that a correct sampler
+    /// exceeds with negligible probability (mean + 6 standard deviations).
+    func chiSquareBound(dof: Int) -> Double { Double(dof) + 6 * (2 * Double(dof)).squareRoot() }
+
+    func testUniformMoments() {
+        let n = 200_000
+        let u = Tensor.uniform(PRNGKey(seed: 11), shape: [n])
+        let (m, v) = moments(u)
+        XCTAssertEqual(m, 0.5, accuracy: 5 * (1.0 / 12 / Double(n)).squareRoot())
+        XCTAssertEqual(v, 1.0 / 12, accuracy: 5 * ((1.0 / 80 - 1.0 / 144) / Double(n)).squareRoot())
+        let values = u.scalars(as: Float.self)
+        XCTAssertGreaterThanOrEqual(values.min()!, 0)
+        XCTAssertLessThan(values.max()!, 1)
+
+        // Scaled range, and the narrow dtypes, whose samples are k / 2^m for m mantissa bits.
+        let w = Tensor.uniform(PRNGKey(seed: 12), shape: [n], low: -2, high: 6, dtype: .float64)
+        let (mw, vw) = moments(w)
+        XCTAssertEqual(mw, 2, accuracy: 5 * (64.0 / 12 / Double(n)).squareRoot())
+        XCTAssertEqual(vw, 64.0 / 12, accuracy: 5 * 64 * ((1.0 / 80 - 1.0 / 144) / Double(n)).squareRoot())
+        XCTAssertGreaterThanOrEqual(w.scalars(as: Double.self).min()!, -2)
+        XCTAssertLessThan(w.scalars(as: Double.self).max()!, 6)
+        for (dtype, bits) in [(DType.float16, 10.0), (.bfloat16, 7.0)] {
+            let levels = Double(1 << Int(bits))
+            let h = Tensor.uniform(PRNGKey(seed: 13), shape: [n], dtype: dtype)
+            XCTAssertEqual(h.dtype, dtype)
+            let (mh, vh) = moments(h)
+            XCTAssertEqual(mh, (1 - 1 / levels) / 2, accuracy: 5 * (1.0 / 12 / Double(n)).squareRoot(), "\(dtype)")
+            XCTAssertEqual(vh, (levels * levels - 1) / (12 * levels * levels),
+                           accuracy: 5 * ((1.0 / 80 - 1.0 / 144) / Double(n)).squareRoot(), "\(dtype)")
+            // Every level is hit about equally often.
+            var counts = [Int](repeating: 0, count: Int(levels))
+            for x in h.scalars(as: Double.self) { counts[Int(x * levels)] += 1 }
+            XCTAssertLessThan(chiSquare(counts, [Double](repeating: 1 / levels, count: Int(levels))),
+                              chiSquareBound(dof: Int(levels) - 1), "\(dtype)")
+        }
+    }
+
+    func testNormalMoments() {
+        let n = 200_000
+        for dtype in [DType.float32, .float64, .float16, .bfloat16] {
+            let z = Tensor.normal(PRNGKey(seed: 21), shape: [n], dtype: dtype)
+            XCTAssertEqual(z.dtype, dtype)
+            let (m, v) = moments(z)
+            XCTAssertEqual(m, 0, accuracy: 5 / Double(n).squareRoot(), "\(dtype)")
+            // bfloat16 rounding adds variance of about (2^-8)^2/12 relative: far below the bound.
+            XCTAssertEqual(v, 1, accuracy: 5 * (2 / Double(n)).squareRoot(), "\(dtype)")
+            XCTAssertTrue(z.scalars(as: Double.self).allSatisfy(\.isFinite), "\(dtype)")
+        }
+        let z = Tensor.normal(PRNGKey(seed: 22), shape: [n], mean: 3, stddev: 0.5)
+        let values = z.scalars(as: Double.self)
+        let (m, v) = moments(z)
+        XCTAssertEqual(m, 3, accuracy: 5 * 0.5 / Double(n).squareRoot())
+        XCTAssertEqual(v, 0.25, accuracy: 5 * 0.25 * (2 / Double(n)).squareRoot())
+        // Fourth moment: kurtosis 3 (standard error about sqrt(96/n)).
+        let k = values.reduce(0) { $0 + pow(($1 - m), 4) } / Double(n) / (v * v)
+        XCTAssertEqual(k, 3, accuracy: 5 * (96 / Double(n)).squareRoot())
+        // Tail mass beyond 2 sigma: 4.55%.
+        let tail = Double(values.filter { Swift.abs($0 - 3) > 1 }.count) / Double(n)
+        XCTAssertEqual(tail, 0.0455, accuracy: 5 * (0.0455 * 0.9545 / Double(n)).squareRoot())
+    }
+
+    func testTruncatedNormalMoments() {
+        let n = 200_000
+        func phi(_ x: Double) -> Double { exp(-x * x / 2) / (2 * Double.pi).squareRoot() }
+        func cdf(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+        for (i, (lower, upper)) in [(-2.0, 2.0), (0.5, 3.0), (-1.0, -0.25), (-0.1, 4.0)].enumerated() {
+            for dtype in [DType.float32, .float64] {
+                let z = Tensor.truncatedNormal(PRNGKey(seed: 30 + i), lower: lower, upper: upper, shape: [n], dtype: dtype)
+                let values = z.scalars(as: Double.self)
+                XCTAssertTrue(values.allSatisfy { $0 > lower && $0 < upper }, "(\(lower), \(upper)) \(dtype)")
+                let mass = cdf(upper) - cdf(lower)
+                let mean = (phi(lower) - phi(upper)) / mass
+                let variance = 1 + (lower * phi(lower) - upper * phi(upper)) / mass - mean * mean
+                let (m, v) = moments(z)
+                XCTAssertEqual(m, mean, accuracy: 5 * (variance / Double(n)).squareRoot(), "(\(lower), \(upper)) \(dtype)")
+                // A bounded variable's variance has standard error at most about variance·sqrt(2/n).
+                XCTAssertEqual(v, variance, accuracy: 5 * variance * (2 / Double(n)).squareRoot(), "(\(lower), \(upper)) \(dtype)")
+            }
+        }
+        let h = Tensor.truncatedNormal(PRNGKey(seed: 39), shape: [1000], dtype: .float16)
+        XCTAssertEqual(h.dtype, .float16)
+        XCTAssertTrue(h.scalars(as: Double.self).allSatisfy { $0 > -2 && $0 < 2 })
+    }
+
+    func testBernoulliRates() {
+        let n = 200_000
+        for p in [0.0, 0.02, 0.3, 0.5, 0.97, 1.0] {
+            let b = Tensor.bernoulli(PRNGKey(seed: 40), probability: p, shape: [n])
+            XCTAssertEqual(b.dtype, .bool)
+            let rate = Double(b.scalars(as: Bool.self).filter { $0 }.count) / Double(n)
+            XCTAssertEqual(rate, p, accuracy: 5 * (p * (1 - p) / Double(n)).squareRoot() + 1e-12, "p = \(p)")
+        }
+        // Per-column probabilities broadcast over rows; float64 and float16 probabilities too.
+        let probs: [Double] = [0.1, 0.5, 0.9]
+        for dtype in [DType.float32, .float64, .float16] {
+            let p = Tensor(probs, shape: [3]).cast(to: dtype)
+            let rows = 50_000
+            let b = Tensor.bernoulli(PRNGKey(seed: 41), probability: p, shape: [rows, 3])
+            XCTAssertEqual(b.shape, [rows, 3])
+            let v = b.scalars(as: Bool.self)
+            for j in 0..<3 {
+                let rate = Double(stride(from: j, to: v.count, by: 3).filter { v[$0] }.count) / Double(rows)
+                XCTAssertEqual(rate, probs[j], accuracy: 5 * (probs[j] * (1 - probs[j]) / Double(rows)).squareRoot(), "\(dtype) column \(j)")
+            }
+        }
+        XCTAssertEqual(Tensor.bernoulli(PRNGKey(seed: 1), probability: Tensor([0.5] as [Float])).shape, [1])
+    }
+
+    func testCategoricalFrequencies() {
+        let logits: [Double] = [1.0, -0.5, 0.0, 2.0, -3.0]
+        let z = logits.map { exp($0) }.reduce(0, +)
+        let softmax = logits.map { exp($0) / z }
+        let n = 100_000
+        for dtype in [DType.float32, .float64, .float16] {
+            let s = Tensor.categorical(PRNGKey(seed: 50), logits: Tensor(logits, shape: [5]).cast(to: dtype), shape: [n])
+            XCTAssertEqual(s.dtype, .int32)
+            XCTAssertEqual(s.shape, [n])
+            var counts = [Int](repeating: 0, count: 5)
+            for i in s.scalars(as: Int32.self) { counts[Int(i)] += 1 }
+            XCTAssertLessThan(chiSquare(counts, softmax), chiSquareBound(dof: 4), "\(dtype) \(counts)")
+        }
+        // Distributions along axis 0 of a [5, 2] table: column 0 is `logits`, column 1 is uniform.
+        let table = Tensor(logits.flatMap { [$0, 0] }, shape: [5, 2]).cast(to: .float32)
+        let draws = 40_000
+        let s = Tensor.categorical(PRNGKey(seed: 51), logits: table, axis: 0, shape: [draws, 2])
+        XCTAssertEqual(s.shape, [draws, 2])
+        let v = s.scalars(as: Int32.self)
+        var c0 = [Int](repeating: 0, count: 5), c1 = [Int](repeating: 0, count: 5)
+        for r in 0..<draws { c0[Int(v[2 * r])] += 1; c1[Int(v[2 * r + 1])] += 1 }
+        XCTAssertLessThan(chiSquare(c0, softmax), chiSquareBound(dof: 4), "\(c0)")
+        XCTAssertLessThan(chiSquare(c1, [Double](repeating: 0.2, count: 5)), chiSquareBound(dof: 4), "\(c1)")
+        // A -inf logit is never drawn.
+        let masked = Tensor([0, -Float.infinity, 0] as [Float])
+        XCTAssertFalse(Tensor.categorical(PRNGKey(seed: 52), logits: masked, shape: [10_000]).scalars(as: Int32.self).contains(1))
+    }
+
+    func testRandintRangeAndUniformity() {
+        let n = 200_000
+        let r = Tensor.randint(PRNGKey(seed: 60), shape: [n], low: -3, high: 7)
+        XCTAssertEqual(r.dtype, .int32)
+        var counts = [Int](repeating: 0, count: 10)
+        for x in r.scalars(as: Int32.self) {
+            XCTAssertTrue(x >= -3 && x < 7)
+            counts[Int(x) + 3] += 1
+        }
+        XCTAssertLessThan(chiSquare(counts, [Double](repeating: 0.1, count: 10)), chiSquareBound(dof: 9), "\(counts)")
+        // Empty and reversed ranges give `low`; the full int32 range stays in range.
+        XCTAssertEqual(Set(Tensor.randint(PRNGKey(seed: 61), shape: [100], low: 5, high: 5).scalars(as: Int32.self)), [5])
+        XCTAssertEqual(Set(Tensor.randint(PRNGKey(seed: 61), shape: [100], low: 5, high: -5).scalars(as: Int32.self)), [5])
+        let wide = Tensor.randint(PRNGKey(seed: 62), shape: [10_000], low: -(1 << 40), high: 1 << 40).scalars(as: Int32.self)
+        XCTAssertGreaterThan(Set(wide).count, 9_990)
+        XCTAssertTrue(wide.contains { $0 < 0 } && wide.contains { $0 > 0 })
+        // Large spans: the top and bottom halves are about equally likely.
+        let big = Tensor.randint(PRNGKey(seed: 63), shape: [n], low: 0, high: 3_000_000_000).scalars(as: Int32.self)
+        let upper = Double(big.filter { $0 >= 1_073_741_824 || $0 < 0 }.count) / Double(n)
+        XCTAssertEqual(upper, 0.5, accuracy: 5 * (0.25 / Double(n)).squareRoot())
+    }
+
+    func testPermutations() {
+        for count in [0, 1, 2, 17, 1000, 1626, 3000] {
+            let p = Tensor.permutation(PRNGKey(seed: 70), count: count)
+            XCTAssertEqual(p.shape, [count])
+            XCTAssertEqual(p.dtype, .int32)
+            XCTAssertEqual(p.scalars(as: Int32.self).sorted(), (0..<Int32(count)).map { $0 }, "count \(count)")
+        }
+        // Each of the 24 orders of 4 elements is about equally likely.
+        let trials = 12_000
+        var counts = [String: Int]()
+        let base = PRNGKey(seed: 71)
+        for t in 0..<trials {
+            let p = Tensor.permutation(base.fold(in: t), count: 4).scalars(as: Int32.self)
+            counts[p.map(String.init).joined(), default: 0] += 1
+        }
+        XCTAssertEqual(counts.count, 24)
+        XCTAssertLessThan(chiSquare(Array(counts.values), [Double](repeating: 1.0 / 24, count: 24)), chiSquareBound(dof: 23))
+        // shuffled keeps the multiset of rows and moves whole rows.
+        let x = Tensor.arange(40, dtype: .float32).reshaped(10, 4)
+        let y = x.shuffled(PRNGKey(seed: 72))
+        let rows = y.scalars(as: Float.self)
+        let firsts = stride(from: 0, to: 40, by: 4).map { Int(rows[$0]) }
+        XCTAssertEqual(firsts.sorted(), Array(stride(from: 0, to: 40, by: 4)))
+        for r in 0..<10 { XCTAssertEqual((0..<4).map { Int(rows[4 * r + $0]) }, (0..<4).map { firsts[r] + $0 }) }
+        XCTAssertEqual(Tensor.zeros([0, 3]).shuffled(PRNGKey(seed: 1)).shape, [0, 3])
+        XCTAssertEqual(Tensor.zeros([3, 0]).shuffled(PRNGKey(seed: 1), axis: 0).shape, [3, 0])
+    }
+
+    // MARK: Keys, reproducibility, thread-count independence
+
+    func testReproducibilityAndKeyDerivation() throws {
+        let key = PRNGKey(seed: 2024)
+        assertEqualElements(Tensor.normal(key, shape: [5, 7]), Tensor.normal(key, shape: [5, 7]))
+        assertEqualElements(Tensor.normal(PRNGKey(seed: 2024), shape: [5, 7]), Tensor.normal(key, shape: [5, 7]))
+        // Counter-based: element i depends only on (key, i), whatever the shape.
+        assertEqualElements(Tensor.uniform(key, shape: [4, 5]).reshaped([20]), Tensor.uniform(key, shape: [20]))
+        assertEqualElements(Tensor.uniform(key, shape: [20]).sliced(axis: 0, 0, 8), Tensor.uniform(key, shape: [8]))
+        XCTAssertEqual(Tensor.uniform(key, shape: []).shape, [])
+        XCTAssertEqual(Tensor.uniform(key, shape: []).item(as: Float.self), Tensor.uniform(key, shape: [1]).item(as: Float.self))
+        XCTAssertEqual(Tensor.normal(key, shape: [0, 3]).shape, [0, 3])
+        XCTAssertEqual(Tensor.randint(key, shape: [2, 0], low: 0, high: 3).shape, [2, 0])
+        // Splits: distinct keys, prefix-stable in the count, and never the parent.
+        let keys = key.split(into: 8)
+        XCTAssertEqual(Set(keys + [key]).count, 9)
+        XCTAssertEqual(Array(key.split(into: 20).prefix(8)), keys)
+        XCTAssertNotEqual(Tensor.uniform(keys[0], shape: [16]).scalars(as: Float.self),
+                          Tensor.uniform(keys[1], shape: [16]).scalars(as: Float.self))
+        XCTAssertEqual(key.split(into: 0), [])
+        // fold(in:) differs by data and from the parent; as in JAX, fold(in: i) equals split(...)[i].
+        let folded = (0..<100).map { key.fold(in: $0) }
+        XCTAssertEqual(Set(folded + [key]).count, 101)
+        XCTAssertEqual(key.fold(in: 3), keys[3])
+        XCTAssertNotEqual(PRNGKey(seed: 1), PRNGKey(seed: 2))
+        // Codable and readable.
+        let data = try JSONEncoder().encode(keys)
+        XCTAssertEqual(try JSONDecoder().decode([PRNGKey].self, from: data), keys)
+        XCTAssertEqual(PRNGKey(seed: 42).description, "PRNGKey(0, 42)")
+        XCTAssertEqual(PRNGKey(words: 7, 9).words, [7, 9])
+    }
+
+    func testResultsDoNotDependOnThreadCount() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        let key = PRNGKey(seed: 99)
+        let n = 100_003
+        func draw() -> [Tensor] {
+            let logits = Tensor.normal(key.fold(in: 1), shape: [7])
+            return [
+                Tensor(key.randomBits(count: n).map { Double($0) }, shape: [n]),
+                Tensor.uniform(key, shape: [n]),
+                Tensor.uniform(key, shape: [n], low: -1, high: 3, dtype: .float64),
+                Tensor.uniform(key, shape: [n], dtype: .bfloat16),
+                Tensor.normal(key, shape: [n], dtype: .float16),
+                Tensor.truncatedNormal(key, shape: [n]),
+                Tensor.randint(key, shape: [n], low: 0, high: 1000),
+                Tensor.bernoulli(key, probability: 0.25, shape: [n]),
+                Tensor.categorical(key, logits: logits, shape: [n / 7]),
+                Tensor.permutation(key, count: 20_000),
+                Tensor.arange(60_000, dtype: .float32).reshaped(20_000, 3).shuffled(key),
+            ]
+        }
+        Parallelism.threadCount = 1
+        let single = draw()
+        for threads in [2, 3, 8] {
+            Parallelism.threadCount = threads
+            let multi = draw()
+            for (i, (a, b)) in zip(single, multi).enumerated() {
+                assertEqualElements(b, a, "output \(i) with \(threads) threads")
+            }
+        }
+    }
 }

@@ -16,22 +16,35 @@ public enum Threefry {
         let k2 = k0 ^ k1 ^ 0x1BD1_1BDA
         var x0 = counter.0 &+ k0
         var x1 = counter.1 &+ k1
-
-        @inline(__always) func round(_ r: UInt32) {
-            x0 = x0 &+ x1
-            x1 = (x1 << r) | (x1 >> (32 - r))
-            x1 ^= x0
-        }
-        // Rotation constants R_{2x32} from the paper, used four at a time, alternating halves.
-        @inline(__always) func roundsA() { round(13); round(15); round(26); round(6) }
-        @inline(__always) func roundsB() { round(17); round(29); round(16); round(24) }
-
-        // Five groups of four rounds, each followed by a key injection (key schedule k0, k1, k2).
-        roundsA(); x0 = x0 &+ k1; x1 = x1 &+ k2 &+ 1
-        roundsB(); x0 = x0 &+ k2; x1 = x1 &+ k0 &+ 2
-        roundsA(); x0 = x0 &+ k0; x1 = x1 &+ k1 &+ 3
-        roundsB(); x0 = x0 &+ k1; x1 = x1 &+ k2 &+ 4
-        roundsA(); x0 = x0 &+ k2; x1 = x1 &+ k0 &+ 5
+        // Twenty rounds of x0 += x1; x1 = rotl(x1, R) ^ x0 with the paper's rotation constants
+        // (13, 15, 26, 6 then 17, 29, 16, 24, alternating), and after every fourth round a key
+        // injection from the schedule (k0, k1, k2) plus the injection number. Written out in full
+        // so that unoptimized builds run at a useful speed too.
+        x0 &+= x1; x1 = (x1 &<< 13 | x1 &>> 19) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 15 | x1 &>> 17) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 26 | x1 &>> 6) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 6 | x1 &>> 26) ^ x0
+        x0 &+= k1; x1 &+= k2 &+ 1
+        x0 &+= x1; x1 = (x1 &<< 17 | x1 &>> 15) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 29 | x1 &>> 3) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 16 | x1 &>> 16) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 24 | x1 &>> 8) ^ x0
+        x0 &+= k2; x1 &+= k0 &+ 2
+        x0 &+= x1; x1 = (x1 &<< 13 | x1 &>> 19) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 15 | x1 &>> 17) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 26 | x1 &>> 6) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 6 | x1 &>> 26) ^ x0
+        x0 &+= k0; x1 &+= k1 &+ 3
+        x0 &+= x1; x1 = (x1 &<< 17 | x1 &>> 15) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 29 | x1 &>> 3) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 16 | x1 &>> 16) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 24 | x1 &>> 8) ^ x0
+        x0 &+= k1; x1 &+= k2 &+ 4
+        x0 &+= x1; x1 = (x1 &<< 13 | x1 &>> 19) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 15 | x1 &>> 17) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 26 | x1 &>> 6) ^ x0
+        x0 &+= x1; x1 = (x1 &<< 6 | x1 &>> 26) ^ x0
+        x0 &+= k2; x1 &+= k0 &+ 5
         return (x0, x1)
     }
 
