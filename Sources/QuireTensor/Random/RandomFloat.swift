@@ -97,6 +97,10 @@ extension Tensor {
         return out
     }
 
+    /// Elements per block: stage one fills a block with uniform values (a tight loop the compiler
+    /// vectorizes), stage two maps them through the sampler's transform.
+    static var randomBlockSize: Int { 512 }
+
     /// Uniform samples in [low, high) of dtype `T`, passed through `transform` (in compute precision;
     /// the transform rounds its own intermediate steps).
     @inline(__always)
@@ -104,21 +108,37 @@ extension Tensor {
         _ type: T.Type, key: PRNGKey, shape: [Int], low: T.Compute, high: T.Compute, op: String,
         _ transform: (T.Compute) -> T.Compute
     ) -> Tensor {
+        tensorCheck(shape.allSatisfy { $0 >= 0 }, op, "shape \(shapeString(shape)) has a negative dimension")
         let k = key.pair
         let lo = T.rounded(low), hi = T.rounded(high)
         let span = T.rounded(hi - lo)
         // f has at most mantissa-many bits, so f * span is exact when span is a power of two (the
-        // default [0, 1) and normal's (-1, 1) ranges): then the cheaper unfused form is identical.
+        // default [0, 1) and normal's (-1, 1) ranges): then the cheaper unfused form is identical,
+        // and for [0, 1) itself u is just f.
         let fused = span.significandBitPattern != 0
-        if fused {
-            return generated(shape: shape, as: T.self, op: op) { i in
-                let u = Swift.max(lo, T.affine(T.unit(key: k, index: i), span, lo, fused: true))
-                return T(compute: transform(u))
+        let identity = lo == 0 && span == 1
+        let out = Tensor(uninitializedShape: shape, dtype: T.dtype)
+        let p = out.pointer(T.self)
+        let block = randomBlockSize
+        Parallelism.forEachChunk(count: out.scalarCount, minimumChunk: 1 << 13) { range in
+            withUnsafeTemporaryAllocation(of: T.Compute.self, capacity: block) { scratch in
+                let buf = scratch.baseAddress!
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let n = Swift.min(block, range.upperBound - start)
+                    if identity {
+                        for j in 0..<n { buf[j] = T.unit(key: k, index: start &+ j) }
+                    } else if fused {
+                        for j in 0..<n { buf[j] = Swift.max(lo, T.affine(T.unit(key: k, index: start &+ j), span, lo, fused: true)) }
+                    } else {
+                        for j in 0..<n { buf[j] = Swift.max(lo, T.affine(T.unit(key: k, index: start &+ j), span, lo, fused: false)) }
+                    }
+                    let o = p + start
+                    for j in 0..<n { o[j] = T(compute: transform(buf[j])) }
+                    start += n
+                }
             }
         }
-        return generated(shape: shape, as: T.self, op: op) { i in
-            let u = Swift.max(lo, T.affine(T.unit(key: k, index: i), span, lo, fused: false))
-            return T(compute: transform(u))
-        }
+        return out
     }
 }
