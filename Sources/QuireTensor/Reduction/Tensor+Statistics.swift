@@ -33,7 +33,11 @@ extension Tensor {
         return squares / Double(Swift.max(count - correction, 0))
     }
 
-    /// Variance over one axis: `x.variance(axis: -1)`.
+    /// Variance over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 3], [2, 2]] as [[Float]]).variance(axis: -1)   // [1.0, 0.0]
+    /// ```
     public func variance(axis: Int, keepDims: Bool = false, correction: Int = 0) -> Tensor {
         variance(axes: [axis], keepDims: keepDims, correction: correction)
     }
@@ -49,6 +53,10 @@ extension Tensor {
     }
 
     /// Standard deviation over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 3], [2, 2]] as [[Float]]).standardDeviation(axis: 1)   // [1.0, 0.0]
+    /// ```
     public func standardDeviation(axis: Int, keepDims: Bool = false, correction: Int = 0) -> Tensor {
         standardDeviation(axes: [axis], keepDims: keepDims, correction: correction)
     }
@@ -81,6 +89,10 @@ extension Tensor {
     }
 
     /// Logarithm of the sum of exponentials over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[0, 0], [1000, 1000]] as [[Float]]).logSumExp(axis: 1)   // [0.6931, 1000.6931]
+    /// ```
     public func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor {
         logSumExp(axes: [axis], keepDims: keepDims)
     }
