@@ -55,30 +55,35 @@ func contiguousSum<T: ReduceFloat>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
 @inline(__always) func nanMin<T: FloatingPoint>(_ a: T, _ b: T) -> T { (b < a || b != b) ? b : a }
 
 /// Maximum (or minimum when `isMax` is false) of `n` contiguous elements; NaN if any is NaN.
+///
+/// Runs 32 independent lanes held in a small stack buffer: the fixed-length lane update vectorizes
+/// (compare and blend), where Swift's SIMD mask operators (`.|`) do not compile to vector code.
 @inline(__always)
 func contiguousExtremum<T: ReduceFloat>(_ p: UnsafePointer<T>, _ n: Int, isMax: Bool) -> T {
-    let w = T.Vector.scalarCount
-    var m0 = T.Vector(repeating: isMax ? -T.infinity : T.infinity), m1 = m0
+    let w = 32
+    var m = isMax ? -T.infinity : T.infinity
     var i = 0
-    if isMax {
-        while n - i >= 2 * w {
-            let v0: T.Vector = load(p, i), v1: T.Vector = load(p, i + w)
-            m0.replace(with: v0, where: (v0 .> m0) .| (v0 .!= v0))
-            m1.replace(with: v1, where: (v1 .> m1) .| (v1 .!= v1))
-            i += 2 * w
+    if n >= w {
+        withUnsafeTemporaryAllocation(of: T.self, capacity: w) { lanes in
+            let a = lanes.baseAddress!
+            for k in 0..<w { a[k] = p[k] }
+            i = w
+            if isMax {
+                while n - i >= w {
+                    let q = p + i
+                    for k in 0..<w { a[k] = nanMax(a[k], q[k]) }
+                    i += w
+                }
+                for k in 0..<w { m = nanMax(m, a[k]) }
+            } else {
+                while n - i >= w {
+                    let q = p + i
+                    for k in 0..<w { a[k] = nanMin(a[k], q[k]) }
+                    i += w
+                }
+                for k in 0..<w { m = nanMin(m, a[k]) }
+            }
         }
-    } else {
-        while n - i >= 2 * w {
-            let v0: T.Vector = load(p, i), v1: T.Vector = load(p, i + w)
-            m0.replace(with: v0, where: (v0 .< m0) .| (v0 .!= v0))
-            m1.replace(with: v1, where: (v1 .< m1) .| (v1 .!= v1))
-            i += 2 * w
-        }
-    }
-    var m = m0[0]
-    for k in 0..<w {
-        m = isMax ? nanMax(m, m0[k]) : nanMin(m, m0[k])
-        m = isMax ? nanMax(m, m1[k]) : nanMin(m, m1[k])
     }
     while i < n {
         m = isMax ? nanMax(m, p[i]) : nanMin(m, p[i])
@@ -104,6 +109,30 @@ enum SumReducer<T: ReduceFloat>: Reducer {
             for j in 0..<m { acc[j] += p[j &* s].doubleValue }
         }
     }
+    /// Contiguous rows add into a `T` buffer 64 rows at a time (vectorized, as fast as the input
+    /// streams), and each group's partial sums then go into the Double accumulators.
+    @inline(__always) static func columns(_ acc: UnsafeMutablePointer<Double>, _ p: UnsafePointer<T>, rows: Int,
+                                          rowStride: Int, _ m: Int, _ s: Int) {
+        guard s == 1 && rows > 1 else {
+            for r in 0..<rows { column(acc, p + r &* rowStride, m, s) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: m) { buffer in
+            let part = buffer.baseAddress!
+            var r = 0
+            while r < rows {
+                let end = Swift.min(rows, r + 64)
+                let first = p + r &* rowStride
+                for j in 0..<m { part[j] = first[j] }
+                for i in (r + 1)..<end {
+                    let q = p + i &* rowStride
+                    for j in 0..<m { part[j] += q[j] }
+                }
+                for j in 0..<m { acc[j] += part[j].doubleValue }
+                r = end
+            }
+        }
+    }
     @inline(__always) static func merge(_ a: Double, _ b: Double) -> Double { a + b }
     @inline(__always) static func finish(_ a: Double, count: Int) -> T { T(converting: a) }
 }
@@ -113,6 +142,10 @@ enum MeanReducer<T: ReduceFloat>: Reducer {
     @inline(__always) static func row(_ p: UnsafePointer<T>, _ n: Int, _ s: Int) -> Double { SumReducer<T>.row(p, n, s) }
     @inline(__always) static func column(_ acc: UnsafeMutablePointer<Double>, _ p: UnsafePointer<T>, _ m: Int, _ s: Int) {
         SumReducer<T>.column(acc, p, m, s)
+    }
+    @inline(__always) static func columns(_ acc: UnsafeMutablePointer<Double>, _ p: UnsafePointer<T>, rows: Int,
+                                          rowStride: Int, _ m: Int, _ s: Int) {
+        SumReducer<T>.columns(acc, p, rows: rows, rowStride: rowStride, m, s)
     }
     @inline(__always) static func merge(_ a: Double, _ b: Double) -> Double { a + b }
     @inline(__always) static func finish(_ a: Double, count: Int) -> T { T(converting: a / Double(count)) }

@@ -20,9 +20,18 @@ protocol Reducer {
     static func row(_ p: UnsafePointer<In>, _ n: Int, _ s: Int) -> Acc
     /// `acc[j] = combine(acc[j], p[j * s])` for `j` in `0..<m`.
     static func column(_ acc: UnsafeMutablePointer<Acc>, _ p: UnsafePointer<In>, _ m: Int, _ s: Int)
+    /// `column` over `rows` rows, `rowStride` elements apart.
+    static func columns(_ acc: UnsafeMutablePointer<Acc>, _ p: UnsafePointer<In>, rows: Int, rowStride: Int, _ m: Int, _ s: Int)
     static func merge(_ a: Acc, _ b: Acc) -> Acc
     /// The result from an accumulator over `count` elements.
     static func finish(_ a: Acc, count: Int) -> Out
+}
+
+extension Reducer {
+    @inline(__always)
+    static func columns(_ acc: UnsafeMutablePointer<Acc>, _ p: UnsafePointer<In>, rows: Int, rowStride: Int, _ m: Int, _ s: Int) {
+        for r in 0..<rows { column(acc, p + r &* rowStride, m, s) }
+    }
 }
 
 /// How a reduction walks its input.
@@ -198,7 +207,7 @@ extension Tensor {
                 acc.initialize(repeating: R.identity, count: m)
                 let base = px + inOff
                 red.forEachRow(in: 0..<K) { roffs, len in
-                    for i in 0..<len { R.column(acc, base + roffs[0] + i &* rs, m, v.s) }
+                    R.columns(acc, base + roffs[0], rows: len, rowStride: rs, m, v.s)
                 }
                 let o = po + outOff
                 for j in 0..<m { o[j &* v.o] = R.finish(acc[j], count: K) }

@@ -38,17 +38,18 @@ extension Tensor {
         let n = shape[ax]
         guard out.scalarCount > 0 else { return out.droppingReduced([ax], keepDims: keepDims) }
         switch dtype {
-        case .float32: argLoop(out, axis: ax, n: n, isMax: isMax, Float.self)
-        case .float64: argLoop(out, axis: ax, n: n, isMax: isMax, Double.self)
-        case .float16, .bfloat16: cast(to: .float32).argLoop(out, axis: ax, n: n, isMax: isMax, Float.self)
-        case .int32: argLoop(out, axis: ax, n: n, isMax: isMax, Int32.self)
-        default: cast(to: .int32).argLoop(out, axis: ax, n: n, isMax: isMax, Int32.self)
+        case .float32: argLoop(out, axis: ax, n: n, isMax: isMax, row: argRowFloat(Float.self))
+        case .float64: argLoop(out, axis: ax, n: n, isMax: isMax, row: argRowFloat(Double.self))
+        case .float16, .bfloat16: cast(to: .float32).argLoop(out, axis: ax, n: n, isMax: isMax, row: argRowFloat(Float.self))
+        case .int32: argLoop(out, axis: ax, n: n, isMax: isMax, row: argRowInt)
+        default: cast(to: .int32).argLoop(out, axis: ax, n: n, isMax: isMax, row: argRowInt)
         }
         return out.droppingReduced([ax], keepDims: keepDims)
     }
 
     /// Fills `out` (keepDims shape, int32) with the index of each line's extreme element.
-    private func argLoop<T: TensorScalar & Comparable>(_ out: Tensor, axis: Int, n: Int, isMax: Bool, _: T.Type) {
+    private func argLoop<T: TensorScalar>(_ out: Tensor, axis: Int, n: Int, isMax: Bool,
+                                          row: (UnsafePointer<T>, Int, Int, Bool) -> Int) {
         var st = strides
         st[axis] = 0
         let loop = StridedLoop(shape: out.shape, strides: [out.strides, st])
@@ -58,8 +59,7 @@ extension Tensor {
         loop.run(minimumChunk: Swift.max(1, (1 << 15) / n)) { offs, count in
             let o = po + offs[0], x = px + offs[1]
             for j in 0..<count {
-                let idx = isMax ? argRow(x + j &* ii, n, s, better: >) : argRow(x + j &* ii, n, s, better: <)
-                o[j &* oi] = Int32(idx)
+                o[j &* oi] = Int32(row(x + j &* ii, n, s, isMax))
             }
         }
     }
@@ -81,4 +81,22 @@ private func argRow<T: Comparable>(_ p: UnsafePointer<T>, _ n: Int, _ s: Int, be
         i += 1
     }
     return bi
+}
+
+/// The arg-extremum of a float row: for a contiguous row, the (vectorized) extremum first and then
+/// its first position.
+private func argRowFloat<T: ReduceFloat>(_: T.Type) -> (UnsafePointer<T>, Int, Int, Bool) -> Int {
+    { p, n, s, isMax in
+        guard s == 1 else { return isMax ? argRow(p, n, s, better: >) : argRow(p, n, s, better: <) }
+        let m = contiguousExtremum(p, n, isMax: isMax)
+        if m.isNaN {
+            for i in 0..<n where p[i].isNaN { return i }
+        }
+        for i in 0..<n where p[i] == m { return i }
+        return 0
+    }
+}
+
+private func argRowInt(_ p: UnsafePointer<Int32>, _ n: Int, _ s: Int, _ isMax: Bool) -> Int {
+    isMax ? argRow(p, n, s, better: >) : argRow(p, n, s, better: <)
 }

@@ -26,7 +26,11 @@ extension Tensor {
         return r.droppingReduced(ax, keepDims: keepDims)
     }
 
-    /// Sum over one axis: `x.sum(axis: -1)`.
+    /// Sum over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2], [3, 4]] as [[Float]]).sum(axis: -1)   // [3.0, 7.0]
+    /// ```
     public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
 
     /// Arithmetic mean over `axes` (all when `nil`). Integer and bool inputs give float32.
@@ -47,7 +51,11 @@ extension Tensor {
         return r.droppingReduced(ax, keepDims: keepDims)
     }
 
-    /// Mean over one axis: `x.mean(axis: 0)`.
+    /// Mean over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2], [3, 4]] as [[Float]]).mean(axis: 0)   // [2.0, 3.0]
+    /// ```
     public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
 
     /// Product over `axes` (all when `nil`); an empty product is 1. Integers multiply in int32 (wrapping).
@@ -77,7 +85,11 @@ extension Tensor {
         extremum(axes, keepDims: keepDims, isMax: true)
     }
 
-    /// Maximum over one axis: `x.max(axis: -1)`.
+    /// Maximum over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 5], [7, 2]] as [[Float]]).max(axis: -1)   // [5.0, 7.0]
+    /// ```
     public func max(axis: Int, keepDims: Bool = false) -> Tensor { max(axes: [axis], keepDims: keepDims) }
 
     /// Smallest element over `axes` (all when `nil`), NaN if any element is NaN.
@@ -89,7 +101,11 @@ extension Tensor {
         extremum(axes, keepDims: keepDims, isMax: false)
     }
 
-    /// Minimum over one axis: `x.min(axis: 0)`.
+    /// Minimum over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 5], [7, 2]] as [[Float]]).min(axis: 0)   // [1.0, 2.0]
+    /// ```
     public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }
 
     /// True (a bool tensor) where every element over `axes` is non-zero; true for an empty set.

@@ -1,7 +1,7 @@
-// softmax and logSoftmax. float32 (and float16/bfloat16 through float32) runs a fused kernel over
-// contiguous rows: max, shifted exponentials with the vectorizable `fastExp`, sum, scale — one row
-// per iteration, rows split across threads. Another axis is moved last first. float64 composes the
-// elementwise ops.
+// softmax and logSoftmax. Over the last axis, float32 (and float16/bfloat16/integers through
+// float32) runs a fused kernel over contiguous rows: max, shifted exponentials with the vectorizable
+// `fastExp`, sum, scale — one row per iteration, rows split across threads. Other axes, and float64,
+// compose column-wise reductions with elementwise ops (no transposing copies).
 
 #if canImport(Glibc)
 import Glibc
@@ -33,32 +33,24 @@ extension Tensor {
     }
 
     private func normalized(axis: Int, log: Bool, op: String) -> Tensor {
-        let ax = normalizedAxis(axis, rank: rank, op: op)
         tensorCheck(rank > 0, op, "needs at least one dimension, got a rank-0 tensor")
-        switch dtype {
-        case .float32:
-            return fusedSoftmax(axis: ax, log: log)
-        case .float64:
-            let shifted = self - finiteShift(axes: [ax])
+        let ax = normalizedAxis(axis, rank: rank, op: op)
+        let work: DType = dtype == .float64 ? .float64 : .float32
+        let x = cast(to: work)
+        let result: Tensor
+        if work == .float32 && ax == rank - 1 {
+            result = x.lastAxisSoftmax(log: log)
+        } else {
+            // Column-wise reductions and elementwise passes, each streaming through memory.
+            let shifted = x - x.finiteShift(axes: [ax])
             let e = shifted.exp(), total = e.sum(axes: [ax], keepDims: true)
-            return log ? shifted - total.log() : e / total
-        case .float16, .bfloat16:
-            return cast(to: .float32).fusedSoftmax(axis: ax, log: log).cast(to: dtype)
-        default:
-            return cast(to: .float32).fusedSoftmax(axis: ax, log: log)
+            result = log ? shifted - total.log() : e / total
         }
+        return dtype.isFloatingPoint ? result.cast(to: dtype) : result
     }
 
-    /// float32 softmax along `axis`, through contiguous rows.
-    private func fusedSoftmax(axis: Int, log: Bool) -> Tensor {
-        if axis != rank - 1 {
-            var order = Array(0..<rank)
-            order.remove(at: axis)
-            order.append(axis)
-            var inverse = [Int](repeating: 0, count: rank)
-            for (i, a) in order.enumerated() { inverse[a] = i }
-            return permuted(order).contiguous().fusedSoftmax(axis: rank - 1, log: log).permuted(inverse).contiguous()
-        }
+    /// float32 softmax over the last axis, one contiguous row per iteration.
+    private func lastAxisSoftmax(log: Bool) -> Tensor {
         let x = contiguous()
         let n = shape[rank - 1]
         let out = Tensor(uninitializedShape: shape, dtype: .float32)

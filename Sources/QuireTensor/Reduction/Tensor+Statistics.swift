@@ -33,7 +33,11 @@ extension Tensor {
         return squares / Double(Swift.max(count - correction, 0))
     }
 
-    /// Variance over one axis: `x.variance(axis: -1)`.
+    /// Variance over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 3], [2, 2]] as [[Float]]).variance(axis: -1)   // [1.0, 0.0]
+    /// ```
     public func variance(axis: Int, keepDims: Bool = false, correction: Int = 0) -> Tensor {
         variance(axes: [axis], keepDims: keepDims, correction: correction)
     }
@@ -49,6 +53,10 @@ extension Tensor {
     }
 
     /// Standard deviation over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 3], [2, 2]] as [[Float]]).standardDeviation(axis: 1)   // [1.0, 0.0]
+    /// ```
     public func standardDeviation(axis: Int, keepDims: Bool = false, correction: Int = 0) -> Tensor {
         standardDeviation(axes: [axis], keepDims: keepDims, correction: correction)
     }
@@ -81,6 +89,10 @@ extension Tensor {
     }
 
     /// Logarithm of the sum of exponentials over one axis.
+    ///
+    /// ```swift
+    /// Tensor([[0, 0], [1000, 1000]] as [[Float]]).logSumExp(axis: 1)   // [0.6931, 1000.6931]
+    /// ```
     public func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor {
         logSumExp(axes: [axis], keepDims: keepDims)
     }
@@ -101,30 +113,20 @@ extension Tensor {
         let out = Tensor(uninitializedShape: keep, dtype: .float32)
         let px = UnsafePointer(x.pointer(Float.self)), po = out.pointer(Float.self)
         Parallelism.forEachChunk(count: rows, minimumChunk: Swift.max(1, (1 << 14) / n)) { range in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(n, 4096))
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n)
             defer { scratch.deallocate() }
-            for r in range {
-                let row = px + r * n
-                let m = contiguousExtremum(row, n, isMax: true)
-                if m.isNaN {
-                    po[r] = m
-                    continue
-                }
-                let shift: Float = m.isFinite ? m : 0
-                var total = 0.0
-                var i = 0
-                while i < n {
-                    let len = Swift.min(4096, n - i)
-                    for k in 0..<len { scratch[k] = fastExp(row[i + k] - shift) }
-                    total += contiguousSum(UnsafePointer(scratch), len)
-                    i += len
-                }
-                po[r] = logOfSum(total) + shift
-            }
+            for r in range { po[r] = logSumExpRow(px + r * n, scratch, n) }
         }
         return out
     }
 }
 
-/// `log(total)` rounded to float32 (a free function: inside `Tensor`, `log` names the method).
-@inline(__always) private func logOfSum(_ total: Double) -> Float { Float(log(total)) }
+/// log(sum(exp(x))) of one contiguous float32 row, using `scratch` (n elements) for the exponentials.
+@inline(__always)
+private func logSumExpRow(_ x: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    let m = contiguousExtremum(x, n, isMax: true)
+    if m.isNaN { return m }
+    let shift: Float = m.isFinite ? m : 0
+    for i in 0..<n { scratch[i] = fastExp(x[i] - shift) }
+    return Float(log(contiguousSum(UnsafePointer(scratch), n))) + shift
+}

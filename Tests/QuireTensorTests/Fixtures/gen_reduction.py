@@ -126,7 +126,7 @@ def add(name, data, dtype, op, out_dtype, axes=None, keep=False, axis=None, corr
 
 
 x = dec((2, 3, 4))
-x_long = dec((2, 150))        # rows long enough for the SIMD blocks and their tails
+x_long = dec((2, 100))        # rows long enough for the SIMD blocks and their tails
 x_col = dec((70, 3))
 x_mid = dec((5, 24))         # a short kept axis innermost (column mode)
 
