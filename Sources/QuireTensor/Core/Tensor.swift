@@ -6,7 +6,7 @@
 ///
 /// ```swift
 /// let x = Tensor([[1, 2, 3], [4, 5, 6]] as [[Float]])
-/// let y = (x * 2 + 1).sum(axes: [1])   // [6.0, 15.0] ... as float32
+/// let y = (x * 2 + 1).sum(axes: [1])   // [15.0, 33.0]
 /// print(y.shape, y.dtype)              // [2] float32
 /// ```
 public struct Tensor: Sendable {

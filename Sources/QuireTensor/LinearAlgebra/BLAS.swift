@@ -48,16 +48,18 @@ struct GemmOperand: Equatable {
     var cblas: CBLAS_TRANSPOSE { transposed ? CblasTrans : CblasNoTrans }
 }
 
-/// `C = A·B` for row-major float32 matrices (`C` is `m × n` with `ldc` between rows).
+/// `C = A·B + beta·C` for row-major float32 matrices (`C` is `m × n` with `ldc` between rows).
 func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
-           _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int) {
+           _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
+           beta: Float = 0) {
     cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(m), blasint(n), blasint(k),
-                1, pa, blasint(a.ld), pb, blasint(b.ld), 0, pc, blasint(ldc))
+                1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
 }
 
-/// `C = A·B` for row-major float64 matrices.
+/// `C = A·B + beta·C` for row-major float64 matrices.
 func dgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
-           _ pa: UnsafePointer<Double>, _ pb: UnsafePointer<Double>, _ pc: UnsafeMutablePointer<Double>, ldc: Int) {
+           _ pa: UnsafePointer<Double>, _ pb: UnsafePointer<Double>, _ pc: UnsafeMutablePointer<Double>, ldc: Int,
+           beta: Double = 0) {
     cblas_dgemm(CblasRowMajor, a.cblas, b.cblas, blasint(m), blasint(n), blasint(k),
-                1, pa, blasint(a.ld), pb, blasint(b.ld), 0, pc, blasint(ldc))
+                1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
 }

@@ -1,5 +1,3 @@
-internal import COpenBLAS
-
 // The two element types the NN kernels compute in (float32 and float64). Other dtypes are converted
 // to one of them and back. The kernels are generic over this protocol; the compiler specializes them.
 
@@ -14,8 +12,8 @@ extension Float: NNFloat {
     static func gemm(m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        sgemm(GemmOperand(transposed: false, ld: lda), GemmOperand(transposed: false, ld: ldb),
+              m: m, n: n, k: k, a, b, c, ldc: ldc, beta: beta)
     }
 }
 
@@ -23,8 +21,8 @@ extension Double: NNFloat {
     static func gemm(m: Int, n: Int, k: Int,
                      a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
                      beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        dgemm(GemmOperand(transposed: false, ld: lda), GemmOperand(transposed: false, ld: ldb),
+              m: m, n: n, k: k, a, b, c, ldc: ldc, beta: beta)
     }
 }
 
