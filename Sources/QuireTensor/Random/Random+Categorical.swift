@@ -33,7 +33,7 @@ extension Tensor {
         let noiseShape = prefix + logitsShape
         let noise = gumbel(key, shape: noiseShape, dtype: logits.dtype)
         let scores = noise + logits
-        return argmaxForSampling(scores, axis: prefix.count + ax)
+        return scores.argmax(axis: prefix.count + ax)
     }
 
     /// Standard Gumbel samples `-log(-log(u))`, `u` uniform in [tiny, 1) (JAX `gumbel`, mode "low").
@@ -52,33 +52,5 @@ extension Tensor {
         uniformSamples(T.self, key: key, shape: shape, low: tiny, high: 1, op: "gumbel") { u in
             -T.rounded(T.log(-T.rounded(T.log(u))))
         }
-    }
-
-    /// First index of the maximum along `axis` as int32 (NaN counts as the maximum, as in NumPy).
-    static func argmaxForSampling(_ x: Tensor, axis: Int) -> Tensor {
-        let c = x.dtype == .float64 ? x.contiguous() : x.cast(to: .float32).contiguous()
-        var outShape = c.shape
-        let n = outShape.remove(at: axis)
-        let outer = c.shape[..<axis].reduce(1, *), inner = c.shape[(axis + 1)...].reduce(1, *)
-        let out = Tensor(uninitializedShape: outShape, dtype: .int32)
-        let o = out.pointer(Int32.self)
-        func run<T: BinaryFloatingPoint & TensorScalar>(_ p: UnsafeMutablePointer<T>) {
-            Parallelism.forEachChunk(count: outer * inner, minimumChunk: 1 << 12) { range in
-                for r in range {
-                    let base = (r / inner) * n * inner + r % inner
-                    var best = p[base], bestIndex = 0
-                    if !best.isNaN {
-                        for j in 1..<Swift.max(n, 1) {
-                            let v = p[base + j * inner]
-                            if v.isNaN { bestIndex = j; break }
-                            if v > best { best = v; bestIndex = j }
-                        }
-                    }
-                    o[r] = Int32(bestIndex)
-                }
-            }
-        }
-        if c.dtype == .float64 { run(c.pointer(Double.self)) } else { run(c.pointer(Float.self)) }
-        return out
     }
 }
