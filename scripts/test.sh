@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 quire_ensure_packages
 
 swift build --build-tests
-swift test --skip-build "$@"
+swift test --skip-build --disable-swift-testing "$@"
