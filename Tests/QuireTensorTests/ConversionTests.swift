@@ -122,4 +122,27 @@ final class CopyTests: XCTestCase {
             }
         }
     }
+
+    /// Short innermost rows (broadcast and strided) take the short-row path.
+    func testShortInnerRowCopies() {
+        let base = Tensor((0..<(64 * 3)).map { Float($0) }, shape: [64, 1, 3])
+        let wide = base.broadcast(to: [64, 50, 3])
+        let c = wide.copied()
+        for i in [0, 17, 63] {
+            for j in [0, 49] {
+                for k in 0..<3 {
+                    XCTAssertEqual(Float(c.scalarValue(at: [i, j, k])), Float(i * 3 + k))
+                }
+            }
+        }
+        let strided = Tensor.arange(4000).reshaped(1000, 4).sliced(axis: 1, 0, 4, step: 2)
+        var expected: [Float] = []
+        for i in 0..<1000 {
+            expected.append(Float(i * 4))
+            expected.append(Float(i * 4 + 2))
+        }
+        XCTAssertEqual(strided.copied().scalars(), expected)
+        XCTAssertEqual(wide.cast(to: .int8).copied().cast(to: .float32).scalars(as: Float.self).prefix(6),
+                       [0, 1, 2, 0, 1, 2])
+    }
 }

@@ -9,6 +9,7 @@ import Glibc
 /// tile by tile so both sides stay in cache.
 func copyElements(from src: Tensor, into dst: inout Tensor) {
     precondition(src.shape == dst.shape && src.dtype == dst.dtype)
+    guard src.scalarCount > 0 else { return }
     let loop = StridedLoop(shape: src.shape, strides: [dst.strides, src.strides])
     let size = src.dtype.byteSize
     let d0 = dst.rawPointer, s0 = src.rawPointer
@@ -17,6 +18,10 @@ func copyElements(from src: Tensor, into dst: inout Tensor) {
     let r = loop.shape.count
     if r >= 2 && ssI != 1 && loop.strides[1][r - 2] == 1 && loop.count >= 4096 {
         transposeCopy(loop, d0, s0, size)
+        return
+    }
+    if r >= 2 && loop.shape[r - 1] < 16 {
+        shortRowCopy(loop, d0, s0, size)
         return
     }
     loop.run(minimumChunk: 1 << 16) { offs, n in
@@ -39,6 +44,30 @@ private func stridedCopy<T>(_: T.Type, _ d: UnsafeMutableRawPointer, _ ds: Int,
                             _ s: UnsafeMutableRawPointer, _ ss: Int, _ n: Int) {
     let dp = d.assumingMemoryBound(to: T.self), sp = s.assumingMemoryBound(to: T.self)
     for i in 0..<n { dp[i &* ds] = sp[i &* ss] }
+}
+
+/// Copy for a short innermost dimension (e.g. `[2048, 2048, 2]` broadcast from `[2048, 1, 2]`):
+/// the loop walks rows of the next dimension out and copies each short run inline, instead of
+/// paying the row iterator's bookkeeping for every two or three elements.
+private func shortRowCopy(_ loop: StridedLoop, _ d0: UnsafeMutableRawPointer, _ s0: UnsafeMutableRawPointer, _ size: Int) {
+    let r = loop.shape.count
+    let inner = loop.shape[r - 1]
+    let (di, si) = (loop.strides[0][r - 1], loop.strides[1][r - 1])
+    let outer = StridedLoop(shape: Array(loop.shape.dropLast()),
+                            strides: [Array(loop.strides[0].dropLast()), Array(loop.strides[1].dropLast())])
+    let os = outer.innerStrides
+    outer.run(minimumChunk: Swift.max(1, (1 << 16) / inner)) { offs, n in
+        for row in 0..<n {
+            let d = d0 + (offs[0] + row * os[0]) * size
+            let s = s0 + (offs[1] + row * os[1]) * size
+            switch size {
+            case 1: stridedCopy(UInt8.self, d, di, s, si, inner)
+            case 2: stridedCopy(UInt16.self, d, di, s, si, inner)
+            case 4: stridedCopy(UInt32.self, d, di, s, si, inner)
+            default: stridedCopy(UInt64.self, d, di, s, si, inner)
+            }
+        }
+    }
 }
 
 /// Tiled copy over the last two dimensions of a coalesced loop, for transposed sources.
