@@ -15,6 +15,7 @@ final class TensorStorage: @unchecked Sendable {
     init(byteCount: Int) {
         self.byteCount = byteCount
         self.base = StoragePool.shared.allocate(byteCount)
+        MemoryStats.allocated(byteCount)
     }
 
     /// Zero-filled storage.
@@ -23,7 +24,43 @@ final class TensorStorage: @unchecked Sendable {
         memset(base, 0, byteCount)
     }
 
-    deinit { StoragePool.shared.release(base, byteCount: byteCount) }
+    deinit {
+        MemoryStats.freed(byteCount)
+        StoragePool.shared.release(base, byteCount: byteCount)
+    }
+}
+
+/// Live and peak bytes of tensor storage in this process (pool caches not counted).
+///
+/// ```swift
+/// MemoryStats.resetPeak()
+/// let y = f(x)
+/// print(MemoryStats.peakBytes - MemoryStats.liveBytes)   // transient memory f needed
+/// ```
+public enum MemoryStats {
+    private static let live = Atomic<Int>(0)
+    private static let peak = Atomic<Int>(0)
+
+    @inline(__always)
+    static func allocated(_ n: Int) {
+        let now = live.add(n, ordering: .relaxed).newValue
+        var p = peak.load(ordering: .relaxed)
+        while now > p {
+            let (exchanged, original) = peak.compareExchange(expected: p, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            p = original
+        }
+    }
+
+    @inline(__always)
+    static func freed(_ n: Int) { live.subtract(n, ordering: .relaxed) }
+
+    /// Bytes held by live tensor storage now.
+    public static var liveBytes: Int { live.load(ordering: .relaxed) }
+    /// The most bytes held at once since the last ``resetPeak()``.
+    public static var peakBytes: Int { peak.load(ordering: .relaxed) }
+    /// Starts a new peak measurement from the current live bytes.
+    public static func resetPeak() { peak.store(live.load(ordering: .relaxed), ordering: .relaxed) }
 }
 
 /// Keeps recently freed large blocks for reuse.
