@@ -19,6 +19,8 @@ public struct Tensor: Sendable {
     /// Element type.
     public internal(set) var dtype: DType
     var storage: TensorStorage
+    /// The trace node that produced this tensor inside a differentiated function (nil otherwise).
+    var node: TraceNode? = nil
 
     /// A view over existing storage.
     init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
@@ -80,6 +82,7 @@ public struct Tensor: Sendable {
 
     /// A new contiguous tensor that shares no storage with `self`.
     public func copied() -> Tensor {
+        if _slowPath(node != nil) { return Tensor.traced(.identity, [self]) { detached.copied() } }
         var out = Tensor(uninitializedShape: shape, dtype: dtype)
         copyElements(from: self, into: &out)
         return out

@@ -29,6 +29,7 @@ extension Tensor {
     /// True where the element is neither infinite nor NaN (always true for integers).
     public func isFinite() -> Tensor {
         guard dtype.isFloatingPoint else { return Tensor.full(shape, 1, dtype: .bool) }
+        if _slowPath(node != nil) { return detached.isFinite() }
         let x = cast(to: dtype.computeType)
         let out = Tensor(uninitializedShape: shape, dtype: .bool)
         let loop = StridedLoop(shape: shape, strides: [out.strides, x.strides])
@@ -50,6 +51,9 @@ extension Tensor {
     /// Tensor.where(x .> 0, x, x * 0.01)   // leaky ReLU
     /// ```
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        if _slowPath(condition.node != nil || a.node != nil || b.node != nil) {
+            return traced(.select, [condition.detached, a, b]) { Tensor.where(condition.detached, a.detached, b.detached) }
+        }
         let ab = resultShape(a, b, op: "where")
         let shape = resultShape(condition, Tensor(storage: a.storage, shape: ab, strides: ab.map { _ in 0 },
                                                   offset: 0, dtype: a.dtype), op: "where")

@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The trace: an ordered list of recorded primitive applications, one per thread.
+//
+// A tensor produced inside a differentiated function carries a reference to the node that made it
+// (`Tensor.node`). Every op entry point checks that reference (one nil check when nothing is traced);
+// when an input is traced it computes the result on detached inputs and appends one `TraceNode` to
+// the thread's active `Trace`. The backward pass walks the nodes in reverse order.
+
+/// One recorded primitive application: what ran, on which values, with which result shape and dtype.
+///
+/// Inputs are referenced by node id (`inputIDs`, `nil` for a constant: a tensor that was not traced).
+/// `saved` holds the residuals the primitive's VJP rule reads (inputs and/or output, see
+/// ``Primitive/residuals``); the backward pass drops them as soon as the node has been processed.
+public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
+    /// Position in the trace (nodes are numbered in execution order).
+    public let id: Int
+    public let primitive: Primitive
+    /// The nodes of the traced inputs, `nil` for constants.
+    let inputs: [TraceNode?]
+    /// Shapes and dtypes of every input, traced or not.
+    public let inputShapes: [[Int]]
+    public let inputDTypes: [DType]
+    /// Shape and dtype of the result.
+    public let shape: [Int]
+    public let dtype: DType
+    /// Inputs kept for the VJP rule (empty entries when the rule does not read them).
+    var savedInputs: [Tensor]
+    /// The output, kept when the rule reads it.
+    var savedOutput: Tensor?
+
+    init(id: Int, primitive: Primitive, inputs: [Tensor], shape: [Int], dtype: DType) {
+        self.id = id
+        self.primitive = primitive
+        self.inputs = inputs.map(\.node)
+        self.inputShapes = inputs.map(\.shape)
+        self.inputDTypes = inputs.map(\.dtype)
+        self.shape = shape
+        self.dtype = dtype
+        self.savedInputs = primitive.residuals.contains(.inputs) ? inputs : []
+    }
+
+    /// Ids of the inputs' nodes (`nil` marks a constant input).
+    public var inputIDs: [Int?] { inputs.map { $0?.id } }
+
+    /// Drops the residuals (after the backward pass has used them).
+    func release() {
+        savedInputs = []
+        savedOutput = nil
+    }
+
+    /// One line, e.g. `%4 = multiply(%2, %3) : [128, 256] float32`.
+    public var description: String {
+        let args = zip(inputIDs, inputShapes).map { id, s in id.map { "%\($0)" } ?? "const\(shapeString(s))" }
+        return "%\(id) = \(primitive)(\(args.joined(separator: ", "))) : \(shapeString(shape)) \(dtype)"
+    }
+}
+
+/// The ordered record of everything computed on traced tensors by one (outermost) differentiated call
+/// on one thread, nested calls included.
+///
+/// ```swift
+/// let (trace, _) = Trace.record(Tensor([1, 2] as [Float])) { x in (x * x).sum() }
+/// print(trace)   // %0 = input() ... %1 = multiply(%0, %0) ... %2 = sum(...)
+/// ```
+public final class Trace: @unchecked Sendable, CustomStringConvertible {
+    /// The nodes in execution order; `nodes[i].id == i`.
+    public internal(set) var nodes: [TraceNode] = []
+
+    init() {}
+
+    /// Appends a node for `primitive` applied to `inputs` with result `output`; returns `output`
+    /// carrying the new node.
+    func append(_ primitive: Primitive, inputs: [Tensor], output: Tensor) -> Tensor {
+        let node = TraceNode(id: nodes.count, primitive: primitive, inputs: inputs, shape: output.shape, dtype: output.dtype)
+        var out = output
+        out.node = node
+        if primitive.residuals.contains(.output) { node.savedOutput = out }
+        nodes.append(node)
+        return out
+    }
+
+    /// Drops every residual (breaking the node ↔ saved-output reference cycles).
+    func releaseAll() {
+        for n in nodes { n.release() }
+    }
+
+    public var description: String { nodes.map(\.description).joined(separator: "\n") }
+}
+
+/// Per-thread tracing state: the trace being recorded, how many differentiated calls are open on this
+/// thread, and whether recording is paused (inside a custom-VJP or checkpoint forward, or a
+/// first-order backward pass).
+final class TraceContext {
+    var trace: Trace?
+    var depth = 0
+    var paused = 0
+    /// Set (to the transform's name) while a checkpoint or custom-VJP forward runs unrecorded: a traced
+    /// tensor reaching an op then was captured by the closure instead of passed in, and would silently
+    /// lose its gradient.
+    var sealedBy: String? = nil
+
+    /// The trace ops should record into now, if any.
+    var active: Trace? { paused == 0 ? trace : nil }
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        let rc = pthread_key_create(&k) { p in
+            if let p { Unmanaged<TraceContext>.fromOpaque(p).release() }
+        }
+        precondition(rc == 0, "autodiff: cannot create the thread-local trace key")
+        return k
+    }()
+
+    /// This thread's context (created on first use).
+    static var current: TraceContext {
+        if let p = pthread_getspecific(key) { return Unmanaged<TraceContext>.fromOpaque(p).takeUnretainedValue() }
+        let c = TraceContext()
+        pthread_setspecific(key, Unmanaged.passRetained(c).toOpaque())
+        return c
+    }
+
+    /// Runs `body` with recording paused.
+    func paused<R>(_ body: () throws -> R) rethrows -> R {
+        paused += 1
+        defer { paused -= 1 }
+        return try body()
+    }
+
+    /// Runs `body` unrecorded, stopping on any traced tensor it did not receive as an argument.
+    func sealed<R>(by transform: String, _ body: () throws -> R) rethrows -> R {
+        let saved = sealedBy
+        sealedBy = transform
+        paused += 1
+        defer { paused -= 1; sealedBy = saved }
+        return try body()
+    }
+}
+
+extension Tensor {
+    /// The same values with no trace reference: operations on it are not recorded.
+    var detached: Tensor {
+        var t = self
+        t.node = nil
+        return t
+    }
+
+    /// Whether this tensor was produced inside a differentiated function and carries a trace node.
+    public var isTraced: Bool { node != nil }
+
+    /// The hook every op entry point calls when one of its inputs is traced: computes the result
+    /// (`compute` must use detached inputs) and records it as `primitive` in the active trace.
+    /// Non-float results, `nil` primitives (ops without a derivative) and paused recording give the
+    /// plain result.
+    static func traced(_ primitive: Primitive?, _ inputs: [Tensor], _ compute: () -> Tensor) -> Tensor {
+        let ctx = TraceContext.current
+        if let transform = ctx.sealedBy {
+            tensorFailure(TensorError(transform, "the function uses a traced tensor (shape \(shapeString(inputs.first { $0.node != nil }?.shape ?? []))) "
+                + "that it captured instead of receiving as an argument; pass every tensor that needs a gradient in the inputs"))
+        }
+        let output = compute()
+        guard let primitive, output.dtype.isFloatingPoint, let trace = ctx.active else {
+            return output
+        }
+        return trace.append(primitive, inputs: inputs, output: output)
+    }
+}
