@@ -13,24 +13,24 @@ extension Primitive {
     func vjp(_ node: TraceNode, _ g: Tensor) -> [Tensor?] {
         let x = node.savedInputs
         let y = node.savedOutput
+        // Cotangents of constant (untraced) inputs are never used: skip computing them.
+        let need = node.inputs.map { $0 != nil }
         switch self {
         case .input: return []
         case .identity: return [g]
         case .add: return [g, g]
         case .subtract: return [g, -g]
-        case .multiply: return [g * x[1], g * x[0]]
-        case .divide: return [g / x[1], -(g * x[0]) / x[1].square()]
+        case .multiply: return [need[0] ? g * x[1] : nil, need[1] ? g * x[0] : nil]
+        case .divide: return [need[0] ? g / x[1] : nil, need[1] ? -(g * x[0]) / x[1].square() : nil]
         case .pow:
             let (a, b) = (x[0], x[1])
-            let da = g * b * a.pow(b - 1)
-            let logA = Tensor.where(a .> 0, a.log(), Tensor(0, dtype: a.dtype))
-            return [da, g * y! * logA]
-        case .maximum:
-            let takeA = (x[0] .>= x[1]).cast(to: g.dtype)
-            return [g * takeA, g * (1 - takeA)]
-        case .minimum:
-            let takeA = (x[0] .<= x[1]).cast(to: g.dtype)
-            return [g * takeA, g * (1 - takeA)]
+            let da = need[0] ? g * b * a.pow(b - 1) : nil
+            let db = need[1] ? g * y! * Tensor.where(a .> 0, a.log(), Tensor(0, dtype: a.dtype)) : nil
+            return [da, db]
+        case .maximum, .minimum:
+            let takeA = self.isMaximum ? x[0] .>= x[1] : x[0] .<= x[1]
+            let zero = Tensor(0, dtype: g.dtype)
+            return [need[0] ? Tensor.where(takeA, g, zero) : nil, need[1] ? Tensor.where(takeA, zero, g) : nil]
         case .negate: return [-g]
         case .abs: return [g * x[0].sign()]
         case .square: return [g * x[0] * 2]
@@ -44,7 +44,7 @@ extension Primitive {
         case .cos: return [-(g * x[0].sin())]
         case .tanh: return [g * (1 - y!.square())]
         case .sigmoid: return [g * y! * (1 - y!)]
-        case .relu: return [g * (x[0] .> 0).cast(to: g.dtype)]
+        case .relu: return [Tensor.where(x[0] .> 0, g, Tensor(0, dtype: g.dtype))]
         case .silu:
             let s = x[0].sigmoid()
             return [g * s * (1 + x[0] * (1 - s))]
@@ -52,7 +52,7 @@ extension Primitive {
         case .gelu(let approximation): return [g * geluDerivative(x[0], approximation)]
         case .select:
             let zero = Tensor(0, dtype: g.dtype)
-            return [nil, Tensor.where(x[0], g, zero), Tensor.where(x[0], zero, g)]
+            return [nil, need[1] ? Tensor.where(x[0], g, zero) : nil, need[2] ? Tensor.where(x[0], zero, g) : nil]
         case .cast: return [g]
         case .sum(let axes, let keepDims):
             return [g.restoringAxes(axes, keepDims: keepDims, to: node.inputShapes[0])]
@@ -109,13 +109,20 @@ extension Primitive {
             var target = g.shape
             target[axis] = node.inputShapes[0][axis]
             return [Tensor.zeros(target, dtype: g.dtype).scatterAdding(g, along: x[1], axis: axis), nil]
-        case .scatterAdd(let axis): return [g, g.take(x[2], axis: axis), nil]
-        case .scatterAddAlong(let axis): return [g, g.take(along: x[2], axis: axis), nil]
-        case .matmul: return matmulVJP(x[0], x[1], g)
+        case .scatterAdd(let axis): return [g, need[1] ? g.take(x[2], axis: axis) : nil, nil]
+        case .scatterAddAlong(let axis): return [g, need[1] ? g.take(along: x[2], axis: axis) : nil, nil]
+        case .matmul: return matmulVJP(x[0], x[1], g, need: need)
         case .custom(let rule): return rule.backward(rule.residuals, g)
         case .checkpoint(let rule):
             return (try? vjpOfRegion(x, seed: g, rule.body).gradients) ?? x.map { _ in nil }
         }
+    }
+}
+
+extension Primitive {
+    fileprivate var isMaximum: Bool {
+        if case .maximum = self { return true }
+        return false
     }
 }
 
@@ -169,13 +176,13 @@ private func geluDerivative(_ x: Tensor, _ approximation: GeluApproximation) -> 
 }
 
 /// Cotangents of `a.matmul(b)` (NumPy semantics: 1-D operands, broadcast batch dimensions).
-private func matmulVJP(_ a: Tensor, _ b: Tensor, _ g: Tensor) -> [Tensor?] {
+private func matmulVJP(_ a: Tensor, _ b: Tensor, _ g: Tensor, need: [Bool]) -> [Tensor?] {
     let a2 = a.rank == 1 ? a.reshaped([1, a.shape[0]]) : a
     let b2 = b.rank == 1 ? b.reshaped([b.shape[0], 1]) : b
     var g2 = g
     if a.rank == 1 { g2 = g2.expandingDims(at: g2.rank - (b.rank == 1 ? 0 : 1)) }
     if b.rank == 1 { g2 = g2.expandingDims(at: g2.rank) }
-    let ga = g2.matmul(b2.transposed()).summed(toShape: a2.shape).reshaped(a.shape)
-    let gb = a2.transposed().matmul(g2).summed(toShape: b2.shape).reshaped(b.shape)
+    let ga = need[0] ? g2.matmul(b2.transposed()).summed(toShape: a2.shape).reshaped(a.shape) : nil
+    let gb = need[1] ? a2.transposed().matmul(g2).summed(toShape: b2.shape).reshaped(b.shape) : nil
     return [ga, gb]
 }
