@@ -78,6 +78,8 @@ final class AutodiffAdvancedTests: XCTestCase {
             for _ in 0..<8 { h = layer(h, xs[1]) }
             return h
         }
+        MemoryStats.isTracking = true
+        defer { MemoryStats.isTracking = false }
         func measure(_ f: @escaping (Tensor) -> Tensor) throws -> (peak: Int, grad: Tensor) {
             let before = MemoryStats.liveBytes
             MemoryStats.resetPeak()
@@ -93,6 +95,8 @@ final class AutodiffAdvancedTests: XCTestCase {
     }
 
     func testNothingTheTraceHeldSurvivesTheCall() throws {
+        MemoryStats.isTracking = true
+        defer { MemoryStats.isTracking = false }
         let x = Tensor.ones([512, 512], dtype: .float32)
         let before = MemoryStats.liveBytes
         _ = try grad { x in (0..<10).reduce(x) { h, _ in (h * 1.01).tanh() }.sum() }(x)

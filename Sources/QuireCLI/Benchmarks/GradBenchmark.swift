@@ -10,7 +10,7 @@ private func mlpLoss(_ p: TensorDict, _ x: Tensor, _ labels: Tensor) -> Tensor {
 
 /// Reverse-mode cost: the overhead tracing adds per op on a tiny function (where bookkeeping dominates),
 /// and one valueAndGrad of a 64-256-256-10 MLP on a batch of 128 (where the arithmetic does).
-let gradBenchmark = Benchmark(name: "grad", summary: "µs overhead per traced op (tiny function); ms per valueAndGrad of a 64-256-256-10 MLP, batch 128") { r in
+let gradBenchmark = Benchmark(name: "grad", summary: "µs overhead per traced op (tiny function); ms per valueAndGrad of a 64-256-256-10 MLP, batch 128; checkpoint peak memory") { r in
     let chainLength = 100
     if r.wants("tiny_chain") {
         // A chain of 100 elementwise ops on 4 floats, run plain and under valueAndGrad.
@@ -45,5 +45,27 @@ let gradBenchmark = Benchmark(name: "grad", summary: "µs overhead per traced op
                 "forward_ms": round(forward.best * 1e3, 3),
                 "value_and_grad_ms": round(step.best * 1e3, 3), "median_ms": round(step.median * 1e3, 3),
                 "reps": step.reps])
+    }
+    if r.wants("checkpoint_chain") {
+        // 32 residual tanh layers on a [256, 256] activation; checkpointing blocks of 8 layers.
+        let x = benchInput([256, 256], seed: 30)
+        let w = benchInput([256, 256], seed: 31) / 16
+        let layer: @Sendable (Tensor, Tensor) -> Tensor = { h, w in h.matmul(w).tanh() * 0.9 + h * 0.1 }
+        let block = checkpoint { (xs: [Tensor]) -> Tensor in
+            (0..<8).reduce(xs[0]) { h, _ in layer(h, xs[1]) }
+        }
+        let plainLoss: (Tensor) -> Tensor = { w in (0..<32).reduce(x) { h, _ in layer(h, w) }.square().mean() }
+        let rematLoss: (Tensor) -> Tensor = { w in (0..<4).reduce(x) { h, _ in block([h, w]) }.square().mean() }
+        for (name, f) in [("plain", plainLoss), ("checkpoint_every_8", rematLoss)] {
+            MemoryStats.isTracking = true
+            let before = MemoryStats.liveBytes
+            MemoryStats.resetPeak()
+            blackHole(try! grad(f)(w))
+            let peak = MemoryStats.peakBytes - before
+            MemoryStats.isTracking = false
+            let t = measure(minSeconds: 1) { blackHole(try! grad(f)(w)) }
+            r.emit(["benchmark": "grad", "case": "checkpoint_chain_\(name)", "layers": 32,
+                    "peak_mb": round(Double(peak) / 1048576, 1), "ms": round(t.best * 1e3, 2), "reps": t.reps])
+        }
     }
 }

@@ -10,12 +10,15 @@ import Synchronization
 final class TensorStorage: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let byteCount: Int
+    /// Whether ``MemoryStats`` counted this block (it was allocated while tracking was on).
+    let counted: Bool
 
     /// Uninitialized storage.
     init(byteCount: Int) {
         self.byteCount = byteCount
         self.base = StoragePool.shared.allocate(byteCount)
-        MemoryStats.allocated(byteCount)
+        counted = MemoryStats.isTracking
+        if _slowPath(counted) { MemoryStats.allocated(byteCount) }
     }
 
     /// Zero-filled storage.
@@ -25,21 +28,33 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        MemoryStats.freed(byteCount)
+        if _slowPath(counted) { MemoryStats.freed(byteCount) }
         StoragePool.shared.release(base, byteCount: byteCount)
     }
 }
 
-/// Live and peak bytes of tensor storage in this process (pool caches not counted).
+/// Live and peak bytes of tensor storage allocated while tracking is on (pool caches not counted).
+///
+/// Tracking is off by default so that ordinary ops pay nothing for it; storage allocated while it is
+/// on is counted until freed, whenever that happens.
 ///
 /// ```swift
+/// MemoryStats.isTracking = true
 /// MemoryStats.resetPeak()
 /// let y = f(x)
 /// print(MemoryStats.peakBytes - MemoryStats.liveBytes)   // transient memory f needed
+/// MemoryStats.isTracking = false
 /// ```
 public enum MemoryStats {
     private static let live = Atomic<Int>(0)
     private static let peak = Atomic<Int>(0)
+    private static let tracking = Atomic<Bool>(false)
+
+    /// Whether new storage is counted.
+    public static var isTracking: Bool {
+        get { tracking.load(ordering: .relaxed) }
+        set { tracking.store(newValue, ordering: .relaxed) }
+    }
 
     @inline(__always)
     static func allocated(_ n: Int) {
@@ -55,7 +70,7 @@ public enum MemoryStats {
     @inline(__always)
     static func freed(_ n: Int) { live.subtract(n, ordering: .relaxed) }
 
-    /// Bytes held by live tensor storage now.
+    /// Bytes held now by live storage allocated while tracking.
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
     /// The most bytes held at once since the last ``resetPeak()``.
     public static var peakBytes: Int { peak.load(ordering: .relaxed) }
