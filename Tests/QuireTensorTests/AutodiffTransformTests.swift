@@ -138,3 +138,20 @@ func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: Static
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }
+
+final class AutodiffEscapeTests: XCTestCase {
+    /// A traced tensor kept past its differentiated call is a constant afterwards, in later calls too.
+    func testATracedTensorThatEscapesIsAConstantLater() throws {
+        var escaped: Tensor? = nil
+        _ = try grad { x in
+            let y = x * 3
+            escaped = y
+            return y.sum()
+        }(Tensor([1, 2] as [Double]))
+        let e = try XCTUnwrap(escaped)
+        XCTAssertFalse(e.isTraced)
+        XCTAssertEqual((e + 1).scalars(as: Double.self), [4, 7])
+        let g = try grad { x in (x * e).sum() + (e * e).sum() }(Tensor([1, 1] as [Double]))
+        XCTAssertEqual(g.scalars(as: Double.self), [3, 6])
+    }
+}

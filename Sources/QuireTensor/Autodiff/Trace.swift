@@ -1,11 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 // The trace: an ordered list of recorded primitive applications, one per thread.
 //
-// A tensor produced inside a differentiated function carries a reference to the node that made it
-// (`Tensor.node`). Every op entry point checks that reference (one nil check when nothing is traced);
+// A tensor produced inside a differentiated function carries a tag naming the node that made it
+// (`Tensor.traceTag`: trace serial and node index, a plain integer). Every op entry point checks that
+// tag (one integer compare when nothing is traced);
 // when an input is traced it computes the result on detached inputs and appends one `TraceNode` to
 // the thread's active `Trace`. The backward pass walks the nodes in reverse order.
 
@@ -68,15 +70,29 @@ public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
 public final class Trace: @unchecked Sendable, CustomStringConvertible {
     /// The nodes in execution order; `nodes[i].id == i`.
     public internal(set) var nodes: [TraceNode] = []
+    /// Distinguishes this trace's tags from those of every other trace (other threads, earlier calls).
+    let serial: UInt64
 
-    init() {}
+    private static let serials = Atomic<UInt64>(0)
+
+    init() {
+        serial = (Trace.serials.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF) | 1 << 31
+    }
+
+    /// The node a tag names, if the tag belongs to this trace.
+    @inline(__always)
+    func node(tagged tag: UInt64) -> TraceNode? {
+        guard tag >> 32 == serial else { return nil }
+        let i = Int(tag & 0xFFFF_FFFF)
+        return i < nodes.count ? nodes[i] : nil
+    }
 
     /// Appends a node for `primitive` applied to `inputs` with result `output`; returns `output`
     /// carrying the new node.
     func append(_ primitive: Primitive, inputs: [Tensor], output: Tensor) -> Tensor {
         let node = TraceNode(id: nodes.count, primitive: primitive, inputs: inputs, shape: output.shape, dtype: output.dtype)
         var out = output
-        out.node = node
+        out.traceTag = serial << 32 | UInt64(node.id)
         if primitive.residuals.contains(.output) { node.savedOutput = out }
         nodes.append(node)
         return out
@@ -143,11 +159,19 @@ extension Tensor {
     /// The same values with no trace reference: operations on it are not recorded.
     var detached: Tensor {
         var t = self
-        t.node = nil
+        t.traceTag = 0
         return t
     }
 
-    /// Whether this tensor was produced inside a differentiated function and carries a trace node.
+    /// The node of the current thread's trace that produced this tensor (nil when untraced, or when the
+    /// tensor outlived the trace it was computed in: then it is a constant).
+    var node: TraceNode? {
+        guard traceTag != 0, let trace = TraceContext.current.trace else { return nil }
+        return trace.node(tagged: traceTag)
+    }
+
+    /// Whether this tensor was computed, inside a differentiated function that is still running on this
+    /// thread, from the function's arguments.
     public var isTraced: Bool { node != nil }
 
     /// The hook every op entry point calls when one of its inputs is traced: computes the result
@@ -156,12 +180,13 @@ extension Tensor {
     /// plain result.
     static func traced(_ primitive: Primitive?, _ inputs: [Tensor], _ compute: () -> Tensor) -> Tensor {
         let ctx = TraceContext.current
-        if let transform = ctx.sealedBy {
+        if let transform = ctx.sealedBy, inputs.contains(where: { $0.node != nil }) {
             tensorFailure(TensorError(transform, "the function uses a traced tensor (shape \(shapeString(inputs.first { $0.node != nil }?.shape ?? []))) "
                 + "that it captured instead of receiving as an argument; pass every tensor that needs a gradient in the inputs"))
         }
         let output = compute()
-        guard let primitive, output.dtype.isFloatingPoint, let trace = ctx.active else {
+        guard let primitive, output.dtype.isFloatingPoint, let trace = ctx.active,
+              inputs.contains(where: { trace.node(tagged: $0.traceTag) != nil }) else {
             return output
         }
         return trace.append(primitive, inputs: inputs, output: output)

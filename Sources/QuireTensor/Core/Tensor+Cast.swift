@@ -9,7 +9,7 @@ extension Tensor {
     /// ```
     public func cast(to target: DType) -> Tensor {
         if target == dtype { return self }
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             return Tensor.traced(dtype.isFloatingPoint ? .cast(target) : nil, [self]) { detached.cast(to: target) }
         }
         let out = Tensor(uninitializedShape: shape, dtype: target)

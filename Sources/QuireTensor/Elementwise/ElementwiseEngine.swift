@@ -86,7 +86,7 @@ extension Tensor {
 
     /// Applies a binary kernel with broadcasting and promotion.
     static func binary<K: BinaryKernel>(_ k: K.Type, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
-        if _slowPath(a.node != nil || b.node != nil) {
+        if _slowPath(a.traceTag != 0 || b.traceTag != 0) {
             return traced(K.primitive, [a, b]) { binary(K.self, a.detached, b.detached, op: op) }
         }
         let shape = resultShape(a, b, op: op)
@@ -130,7 +130,7 @@ extension Tensor {
 
     /// Applies a unary kernel; float dtypes are kept, integers kept or promoted per the kernel.
     func unary<K: UnaryKernel>(_ k: K.Type) -> Tensor {
-        if _slowPath(node != nil) { return Tensor.traced(K.primitive, [self]) { detached.unary(K.self) } }
+        if _slowPath(traceTag != 0) { return Tensor.traced(K.primitive, [self]) { detached.unary(K.self) } }
         var result = dtype
         if !dtype.isFloatingPoint && !K.integerSupported { result = .float32 }
         if dtype == .bool && K.integerSupported { result = .int32 }
@@ -164,7 +164,7 @@ extension Tensor {
 
     /// Applies a comparison with broadcasting; the result is bool.
     static func compare<K: CompareKernel>(_ k: K.Type, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
-        if _slowPath(a.node != nil || b.node != nil) { return compare(K.self, a.detached, b.detached, op: op) }
+        if _slowPath(a.traceTag != 0 || b.traceTag != 0) { return compare(K.self, a.detached, b.detached, op: op) }
         let shape = resultShape(a, b, op: op)
         let compute = DType.promoted(a.dtype, b.dtype).computeType
         let x = a.cast(to: compute).broadcast(to: shape)

@@ -56,7 +56,7 @@ extension Tensor {
         } catch {
             fatalError("\(error)")
         }
-        if _slowPath(node != nil || other.node != nil) {
+        if _slowPath(traceTag != 0 || other.traceTag != 0) {
             return Tensor.traced(.matmul, [self, other]) { detached.matmul(other.detached) }
         }
         let promoted = DType.promoted(dtype, other.dtype)

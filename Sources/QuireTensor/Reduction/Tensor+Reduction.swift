@@ -16,7 +16,7 @@ extension Tensor {
     /// ```
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "sum")
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             return Tensor.traced(.sum(axes: ax, keepDims: keepDims), [self]) { detached.sum(axes: ax, keepDims: keepDims) }
         }
         let r: Tensor
@@ -44,7 +44,7 @@ extension Tensor {
     /// ```
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "mean")
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             return Tensor.traced(.mean(axes: ax, keepDims: keepDims), [self]) { detached.mean(axes: ax, keepDims: keepDims) }
         }
         let r: Tensor
@@ -71,7 +71,7 @@ extension Tensor {
     /// ```
     public func prod(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "prod")
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             return Tensor.traced(.prod(axes: ax, keepDims: keepDims), [self]) { detached.prod(axes: ax, keepDims: keepDims) }
         }
         let r: Tensor
@@ -142,7 +142,7 @@ extension Tensor {
         let op = isMax ? "max" : "min"
         let ax = reductionAxes(axes, op: op)
         checkNonEmptyReduction(ax, op: op)
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             return Tensor.traced(isMax ? .max(axes: ax, keepDims: keepDims) : .min(axes: ax, keepDims: keepDims), [self]) {
                 detached.extremum(ax, keepDims: keepDims, isMax: isMax)
             }

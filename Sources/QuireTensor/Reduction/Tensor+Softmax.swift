@@ -35,7 +35,7 @@ extension Tensor {
     private func normalized(axis: Int, log: Bool, op: String) -> Tensor {
         tensorCheck(rank > 0, op, "needs at least one dimension, got a rank-0 tensor")
         let ax = normalizedAxis(axis, rank: rank, op: op)
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             return Tensor.traced(log ? .logSoftmax(axis: ax) : .softmax(axis: ax), [self]) {
                 detached.normalized(axis: ax, log: log, op: op)
             }

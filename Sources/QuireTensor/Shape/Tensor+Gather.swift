@@ -49,7 +49,7 @@ extension Tensor {
     public func take(_ indices: Tensor, axis: Int? = 0) -> Tensor {
         guard let axis else { return reshaped([scalarCount]).take(indices, axis: 0) }
         let ax = existingAxis(axis, op: "take")
-        if _slowPath(node != nil) { return Tensor.traced(.take(axis: ax), [self, indices.detached]) { detached.take(indices.detached, axis: ax) } }
+        if _slowPath(traceTag != 0) { return Tensor.traced(.take(axis: ax), [self, indices.detached]) { detached.take(indices.detached, axis: ax) } }
         let n = shape[ax]
         let idx = Tensor.orFail { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "take") }
         let outShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
@@ -89,7 +89,7 @@ extension Tensor {
     /// ```
     public func take(along indices: Tensor, axis: Int) -> Tensor {
         let ax = existingAxis(axis, op: "take(along:)")
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             return Tensor.traced(.takeAlong(axis: ax), [self, indices.detached]) { detached.take(along: indices.detached, axis: ax) }
         }
         tensorCheck(indices.rank == rank, "take(along:)",
@@ -132,7 +132,7 @@ extension Tensor {
     /// ```
     public func scatterAdding(_ values: Tensor, at indices: Tensor, axis: Int = 0) -> Tensor {
         let ax = existingAxis(axis, op: "scatterAdding")
-        if _slowPath(node != nil || values.node != nil) {
+        if _slowPath(traceTag != 0 || values.traceTag != 0) {
             return Tensor.traced(.scatterAdd(axis: ax), [self, values, indices.detached]) {
                 detached.scatterAdding(values.detached, at: indices.detached, axis: ax)
             }
@@ -164,7 +164,7 @@ extension Tensor {
     /// ```
     public func scatterAdding(_ values: Tensor, along indices: Tensor, axis: Int) -> Tensor {
         let ax = existingAxis(axis, op: "scatterAdding(along:)")
-        if _slowPath(node != nil || values.node != nil) {
+        if _slowPath(traceTag != 0 || values.traceTag != 0) {
             return Tensor.traced(.scatterAddAlong(axis: ax), [self, values, indices.detached]) {
                 detached.scatterAdding(values.detached, along: indices.detached, axis: ax)
             }

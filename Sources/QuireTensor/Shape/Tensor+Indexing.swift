@@ -107,7 +107,7 @@ extension Tensor {
         get { Tensor.orFail { try indexedView(indices) } }
         set {
             let target = Tensor.orFail { try indexedView(indices) }   // validate before copying
-            tensorCheck(node == nil && newValue.node == nil, "subscript assignment",
+            tensorCheck(traceTag == 0 && newValue.traceTag == 0, "subscript assignment",
                         "in-place assignment is not differentiable; build the result with where, padded or concatenate")
             makeUniqueContiguous()
             let view = Tensor.orFail { try indexedView(indices) }
@@ -128,7 +128,7 @@ extension Tensor {
 
     /// The view a list of basic indices selects, or the error naming the bad index.
     func indexedView(_ indices: [TensorIndex]) throws -> Tensor {
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             let view = try detached.indexedView(indices)
             return Tensor.traced(.index(indices), [self]) { view }
         }

@@ -56,7 +56,7 @@ extension Tensor {
 
     static func checkedConcatenate(_ tensors: [Tensor], axis: Int) throws -> Tensor {
         let (shape, ax, dtype) = try concatenationLayout(tensors, axis: axis)
-        if _slowPath(tensors.contains { $0.node != nil }) {
+        if _slowPath(tensors.contains { $0.traceTag != 0 }) {
             let plain = try checkedConcatenate(tensors.map(\.detached), axis: ax)
             return traced(.concatenate(axis: ax, sizes: tensors.map { $0.shape[ax] }), tensors) { plain }
         }

@@ -59,7 +59,7 @@ extension Tensor {
         tensorCheck(widths.count == rank, "padded",
                     "got \(widths.count) width pairs [\(pairs)] for a rank-\(rank) tensor of shape \(shapeString(shape))")
         tensorCheck(widths.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "padded", "widths [\(pairs)] must not be negative")
-        if _slowPath(node != nil) {
+        if _slowPath(traceTag != 0) {
             guard case .constant = mode else {
                 tensorFailure(TensorError("padded", "only constant padding is differentiable so far, got mode \(mode)"))
             }

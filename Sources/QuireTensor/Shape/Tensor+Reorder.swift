@@ -14,7 +14,7 @@ extension Tensor {
     public func flipped(axes: [Int]? = nil) -> Tensor {
         let list = axes.map { $0.map { existingAxis($0, op: "flipped") } } ?? Array(0..<rank)
         tensorCheck(Set(list).count == list.count, "flipped", "axes \(axes ?? []) repeat an axis")
-        if _slowPath(node != nil) { return Tensor.traced(.flip(axes: list), [self]) { detached.flipped(axes: list) } }
+        if _slowPath(traceTag != 0) { return Tensor.traced(.flip(axes: list), [self]) { detached.flipped(axes: list) } }
         var st = strides, off = offset
         for d in list where shape[d] > 0 {
             off += (shape[d] - 1) * strides[d]
@@ -60,7 +60,7 @@ extension Tensor {
     /// ```
     public func tril(k: Int = 0) -> Tensor {
         tensorCheck(rank >= 2, "tril", "needs at least 2 axes, got shape \(shapeString(shape))")
-        if _slowPath(node != nil) { return self * Tensor.ones(shape, dtype: dtype).tril(k: k) }
+        if _slowPath(traceTag != 0) { return self * Tensor.ones(shape, dtype: dtype).tril(k: k) }
         return maskedTriangle { row, cols in Swift.max(0, Swift.min(cols, row + k + 1))..<cols }
     }
 
@@ -72,7 +72,7 @@ extension Tensor {
     /// ```
     public func triu(k: Int = 0) -> Tensor {
         tensorCheck(rank >= 2, "triu", "needs at least 2 axes, got shape \(shapeString(shape))")
-        if _slowPath(node != nil) { return self * Tensor.ones(shape, dtype: dtype).triu(k: k) }
+        if _slowPath(traceTag != 0) { return self * Tensor.ones(shape, dtype: dtype).triu(k: k) }
         return maskedTriangle { row, cols in 0..<Swift.max(0, Swift.min(cols, row + k)) }
     }
 
