@@ -113,6 +113,7 @@ public struct Tensor: Sendable {
     ) rethrows -> R {
         tensorCheck(T.dtype == dtype, "withUnsafeMutableBufferPointer", "tensor is \(dtype), asked for \(T.self)")
         makeUniqueContiguous()
+        traceTag = 0   // written in place: no longer the value its trace node computed
         return try body(UnsafeMutableBufferPointer(start: pointer(T.self), count: scalarCount))
     }
 
