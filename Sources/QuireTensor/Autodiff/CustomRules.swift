@@ -71,7 +71,7 @@ public func checkpoint(_ f: @escaping @Sendable ([Tensor]) -> Tensor) -> ([Tenso
     }
 }
 
-/// A one-tensor ``checkpoint(_:)-2x5ts``.
+/// A one-tensor `checkpoint`: the same rematerialization for a function of one tensor.
 ///
 /// ```swift
 /// let layer = checkpoint { (h: Tensor) in (h.matmul(w) + b).relu() }

@@ -1,5 +1,5 @@
 /// An ordered collection of tensors keyed by path (`"layers.0.weight"`), the shape in which modules
-/// expose their parameters and in which ``grad(_:)-5hbtq`` returns their gradients.
+/// expose their parameters and in which `grad` and `valueAndGrad` return their gradients.
 ///
 /// Iteration follows insertion order; assigning to an existing key keeps its position.
 ///

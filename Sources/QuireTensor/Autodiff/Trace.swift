@@ -61,11 +61,15 @@ public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
 }
 
 /// The ordered record of everything computed on traced tensors by one (outermost) differentiated call
-/// on one thread, nested calls included.
+/// on one thread, nested calls included. ``Trace/record(_:_:)`` records a function without
+/// differentiating it, to look at what a transform sees (as `jax.make_jaxpr`).
 ///
 /// ```swift
-/// let (trace, _) = Trace.record(Tensor([1, 2] as [Float])) { x in (x * x).sum() }
-/// print(trace)   // %0 = input() ... %1 = multiply(%0, %0) ... %2 = sum(...)
+/// let (trace, _) = Trace.record([Tensor([1, 2] as [Float])]) { xs in (xs[0] * xs[0]).sum() }
+/// print(trace)
+/// // %0 = input() : [2] float32
+/// // %1 = multiply(%0, %0) : [2] float32
+/// // %2 = sum(axes: [0], keepDims: false)(%1) : [] float32
 /// ```
 public final class Trace: @unchecked Sendable, CustomStringConvertible {
     /// The nodes in execution order; `nodes[i].id == i`.
@@ -96,6 +100,29 @@ public final class Trace: @unchecked Sendable, CustomStringConvertible {
         if primitive.residuals.contains(.output) { node.savedOutput = out }
         nodes.append(node)
         return out
+    }
+
+    /// Runs `f` on `inputs` (one `input` node each; non-float inputs are constants) and returns the
+    /// trace it produced and its output. Residuals are not kept: the trace is for inspection.
+    ///
+    /// ```swift
+    /// let (t, y) = Trace.record([x, w]) { xs in xs[0].matmul(xs[1]).relu().sum() }
+    /// t.nodes.map(\.primitive)   // input, input, matmul, relu, sum
+    /// ```
+    public static func record(_ inputs: [Tensor], _ f: ([Tensor]) throws -> Tensor) rethrows -> (trace: Trace, output: Tensor) {
+        let ctx = TraceContext.current
+        let saved = (ctx.trace, ctx.depth, ctx.paused, ctx.sealedBy)
+        let trace = Trace()
+        (ctx.trace, ctx.depth, ctx.paused, ctx.sealedBy) = (trace, 1, 0, nil)
+        defer {
+            trace.releaseAll()
+            (ctx.trace, ctx.depth, ctx.paused, ctx.sealedBy) = saved
+        }
+        let leaves = inputs.map { x in
+            x.dtype.isFloatingPoint ? trace.append(.input, inputs: [], output: x.detached) : x.detached
+        }
+        let out = try f(leaves)
+        return (trace, out.detached)
     }
 
     /// Drops every residual (breaking the node ↔ saved-output reference cycles).
