@@ -151,6 +151,7 @@ private func allCases() -> [GradCase] { [
     GradCase("rolled", { rng in [rng.tensor([5])] }) { $0[0].rolled(shift: 2) },
     GradCase("tiled", { rng in [rng.tensor([2, 3])] }) { $0[0].tiled([2, 1]) },
     GradCase("take", { rng in [rng.tensor([3, 2])] }) { $0[0].take(indices, axis: 0) },
+    GradCase("shuffled", { rng in [rng.tensor([4, 3])] }) { $0[0].shuffled(PRNGKey(seed: 3), axis: 1) * Tensor([1, 2, 3] as [Double]) },
     GradCase("take(along:)", { rng in [rng.tensor([3, 4])] }) {
         $0[0].take(along: Tensor([[0, 2], [1, 1], [3, 0]] as [[Int32]]), axis: 1)
     },

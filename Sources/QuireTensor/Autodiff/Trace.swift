@@ -33,10 +33,10 @@ public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
     /// The output, kept when the rule reads it.
     var savedOutput: Tensor?
 
-    init(id: Int, primitive: Primitive, inputs: [Tensor], shape: [Int], dtype: DType) {
+    init(id: Int, primitive: Primitive, inputs: [Tensor], in trace: Trace, shape: [Int], dtype: DType) {
         self.id = id
         self.primitive = primitive
-        self.inputs = inputs.map(\.node)
+        self.inputs = inputs.map { trace.node(tagged: $0.traceTag) }
         self.inputShapes = inputs.map(\.shape)
         self.inputDTypes = inputs.map(\.dtype)
         self.shape = shape
@@ -94,7 +94,7 @@ public final class Trace: @unchecked Sendable, CustomStringConvertible {
     /// Appends a node for `primitive` applied to `inputs` with result `output`; returns `output`
     /// carrying the new node.
     func append(_ primitive: Primitive, inputs: [Tensor], output: Tensor) -> Tensor {
-        let node = TraceNode(id: nodes.count, primitive: primitive, inputs: inputs, shape: output.shape, dtype: output.dtype)
+        let node = TraceNode(id: nodes.count, primitive: primitive, inputs: inputs, in: self, shape: output.shape, dtype: output.dtype)
         var out = output
         out.traceTag = serial << 32 | UInt64(node.id)
         if primitive.residuals.contains(.output) { node.savedOutput = out }
