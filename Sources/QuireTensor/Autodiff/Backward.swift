@@ -10,6 +10,11 @@
 // recording on, so its ops become nodes the outer pass differentiates.
 
 /// A misuse of a differentiation transform, naming the problem.
+///
+/// ```swift
+/// do { _ = try grad { $0 * 2 }(Tensor([1, 2] as [Float])) }
+/// catch let e as AutodiffError { print(e) }   // grad: the function returned a tensor of shape [2], not a scalar; …
+/// ```
 public struct AutodiffError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public init(_ message: String) { self.message = message }

@@ -71,6 +71,10 @@ public func grad(_ f: @escaping ([Tensor]) throws -> Tensor) -> ([Tensor]) throw
 }
 
 /// The value of a scalar function of an array of tensors and its gradient for each tensor.
+///
+/// ```swift
+/// let (loss, gs) = try valueAndGrad { (ws: [Tensor]) in ws.reduce(x) { $0.matmul($1).tanh() }.sum() }(layers)
+/// ```
 public func valueAndGrad(_ f: @escaping ([Tensor]) throws -> Tensor) -> ([Tensor]) throws -> (value: Tensor, gradient: [Tensor]) {
     { xs in
         try requireFloat(xs, op: "grad")
@@ -95,7 +99,7 @@ public func grad(_ f: @escaping (TensorDict) throws -> Tensor) -> (TensorDict) t
 ///
 /// ```swift
 /// let (loss, grads) = try valueAndGrad { p in loss(p) }(params)
-/// let updated = TensorDict(params.keys.map { ($0, params[$0]! - 0.1 * (grads[$0] ?? Tensor(0))) })
+/// let updated = TensorDict(grads.keys.map { ($0, params[$0]! - 0.1 * grads[$0]!) })   // one SGD step
 /// ```
 public func valueAndGrad(_ f: @escaping (TensorDict) throws -> Tensor) -> (TensorDict) throws -> (value: Tensor, gradient: TensorDict) {
     { p in
