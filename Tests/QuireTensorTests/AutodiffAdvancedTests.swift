@@ -25,6 +25,17 @@ final class AutodiffAdvancedTests: XCTestCase {
         XCTAssertLessThanOrEqual(closeness(hv, numeric[0], rtol: 1e-5, atol: 1e-7), 1)
     }
 
+    func testSecondDerivativeThroughStridedSlicesConvAndPooling() throws {
+        var rng = TestRNG(8)
+        let x = rng.tensor([1, 5, 5, 2]), k = rng.tensor([2, 2, 2, 3])
+        let f: (Tensor) throws -> Tensor = { x in
+            x.conv2d(k, stride: 2, padding: .same).tanh().maxPool2d(window: 2).sum() + x[.all, 0..<5, .range(nil, nil, step: -2)].square().sum()
+        }
+        let hv = try grad { x in (try grad(f)(x) * x.stopGradient()).sum() }(x)
+        let numeric = finiteDifferenceGradients({ xs in try! grad(f)(xs[0]) }, [x], cotangent: x, step: 1e-5)
+        XCTAssertLessThanOrEqual(closeness(hv, numeric[0], rtol: 1e-5, atol: 1e-7), 1)
+    }
+
     func testGradOfAFunctionClosingOverAnOuterTracedValue() throws {
         // d/dx [x · d/dy (x·y²)|_{y=3}] = d/dx [x · 6x] = 12x
         let g = try grad { x in x * (try grad { y in (x * y * y).sum() }(Tensor(3.0))) }(Tensor(2.0))

@@ -140,6 +140,9 @@ private func allCases() -> [GradCase] { [
     GradCase("squeeze/expand", { rng in [rng.tensor([3, 1, 2])] }) { $0[0].squeezed().expandingDims(at: 0) },
     GradCase("flip", { rng in [rng.tensor([3, 4])] }) { $0[0].flipped(axes: [1]) },
     GradCase("subscript", { rng in [rng.tensor([4, 5])] }) { $0[0][1, 1..<4] },
+    GradCase("subscript steps", { rng in [rng.tensor([3, 7, 2])] }) {
+        $0[0][indices: [.newAxis, .at(-1), .range(nil, nil, step: -2), .ellipsis]]
+    },
     GradCase("padded", { rng in [rng.tensor([2, 3])] }) { $0[0].padded([(1, 0), (2, 1)]) },
     GradCase("concatenate", { rng in [rng.tensor([2, 3]), rng.tensor([1, 3])] }) { Tensor.concatenate($0, axis: 0) },
     GradCase("stack", { rng in [rng.tensor([2, 3]), rng.tensor([2, 3])] }) { Tensor.stack($0, axis: 1) },

@@ -5,7 +5,7 @@
 /// A recorded operation with its static attributes (axes, shapes, …).
 ///
 /// Composites decompose while tracing: `variance`, `layerNorm`, `rmsNorm`, `conv1d`/`conv2d`, pooling,
-/// einops `rearrange`/`reduce`, `clamped`, `stack`, `split` are recorded as the primitives below.
+/// einops `rearrange`/`reduce`, `clamped`, `stack`, `split`, subscripts are recorded as the primitives below.
 /// softmax, logSoftmax and logSumExp are primitives of their own so that tracing keeps their fused kernels.
 public enum Primitive: Sendable, CustomStringConvertible {
     /// An argument of a differentiated function (a leaf).
@@ -37,7 +37,6 @@ public enum Primitive: Sendable, CustomStringConvertible {
     case broadcast([Int])
     case slice(axis: Int, start: Int, end: Int, step: Int)
     case flip(axes: [Int])
-    case index([TensorIndex])
     case pad([[Int]])
     case concatenate(axis: Int, sizes: [Int])
     /// `take(indices, axis:)`; inputs are (x, indices).
@@ -66,7 +65,7 @@ public enum Primitive: Sendable, CustomStringConvertible {
     var residuals: Residuals {
         switch self {
         case .input, .identity, .add, .subtract, .negate, .cast, .sum, .mean, .cumsum, .reshape, .permute,
-             .broadcast, .slice, .flip, .index, .pad, .concatenate:
+             .broadcast, .slice, .flip, .pad, .concatenate:
             return []
         case .exp, .sqrt, .rsqrt, .tanh, .sigmoid, .softmax, .logSoftmax:
             return .output
@@ -97,7 +96,6 @@ public enum Primitive: Sendable, CustomStringConvertible {
         case .broadcast(let s): return "broadcast(\(s))"
         case .slice(let a, let s, let e, let st): return "slice(axis: \(a), \(s)..<\(e), step: \(st))"
         case .flip(let a): return "flip(axes: \(a))"
-        case .index(let i): return "index(\(i.count) components)"
         case .pad(let w): return "pad(\(w))"
         case .concatenate(let a, let s): return "concatenate(axis: \(a), sizes: \(s))"
         case .take(let a): return "take(axis: \(a))"

@@ -70,4 +70,43 @@ extension Tensor {
         if let bias { y = y + bias.cast(to: compute).broadcast(to: feature).reshaped(placed) }
         return y.cast(to: result)
     }
+
+    /// A (validated) subscript as slices, flips and reshapes, so its gradient comes from their rules.
+    func tracedIndexedView(_ indices: [TensorIndex]) -> Tensor {
+        let consuming = indices.filter { $0.kind != .newAxis && $0.kind != .ellipsis }.count
+        var expanded: [TensorIndex] = []
+        for ix in indices {
+            if ix.kind == .ellipsis {
+                expanded += [TensorIndex](repeating: .all, count: rank - consuming)
+            } else {
+                expanded.append(ix)
+            }
+        }
+        if !indices.contains(where: { $0.kind == .ellipsis }) {
+            expanded += [TensorIndex](repeating: .all, count: rank - consuming)
+        }
+        var r = self, axis = 0
+        for ix in expanded {
+            switch ix.kind {
+            case .newAxis:
+                r = r.expandingDims(at: axis)
+                axis += 1
+            case .all, .ellipsis:
+                axis += 1
+            case .index(let i):
+                let n = r.shape[axis], at = i < 0 ? i + n : i
+                var s = r.shape
+                s.remove(at: axis)
+                r = r.sliced(axis: axis, at, at + 1).reshaped(s)
+            case .range(let start, let end, let step):
+                let n = r.shape[axis]
+                let (first, count) = Tensor.rangeSelection(start, end, step, size: n)
+                if step < 0 { r = r.flipped(axes: [axis]) }
+                let from = step < 0 ? n - 1 - first : first, by = Swift.abs(step)
+                r = count > 0 ? r.sliced(axis: axis, from, from + (count - 1) * by + 1, step: by) : r.sliced(axis: axis, 0, 0)
+                axis += 1
+            }
+        }
+        return r
+    }
 }

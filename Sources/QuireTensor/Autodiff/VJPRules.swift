@@ -85,16 +85,9 @@ extension Primitive {
             for (i, p) in order.enumerated() { inverse[p] = i }
             return [g.permuted(inverse)]
         case .broadcast: return [g]   // summed back to the input shape by the backward pass
-        case .slice(let axis, let start, let end, let step):
-            if step == 1 {
-                var widths = [[Int]](repeating: [0, 0], count: g.rank)
-                widths[axis] = [start, node.inputShapes[0][axis] - end]
-                return [g.padded(widths.map { ($0[0], $0[1]) })]
-            }
-            return [embedding(g, node) { $0.sliced(axis: axis, start, end, step: step) }]
+        case .slice(let axis, let start, _, let step):
+            return [g.unslicing(axis: axis, start: start, step: step, size: node.inputShapes[0][axis])]
         case .flip(let axes): return [g.flipped(axes: axes)]
-        case .index(let components):
-            return [embedding(g, node) { try! $0.indexedView(components) }]
         case .pad(let widths):
             var r = g
             for (axis, w) in widths.enumerated() where w[0] != 0 || w[1] != 0 {
@@ -134,6 +127,26 @@ extension Tensor {
         return (keepDims ? self : reshaped(kept)).broadcast(to: shape)
     }
 
+    /// The inverse of `sliced(axis:start, _, step:)` for a cotangent: `self`'s elements placed at
+    /// `start, start + step, …` of an axis of `size`, zeros elsewhere. Built from reshape and constant
+    /// padding, so it is differentiable again.
+    func unslicing(axis: Int, start: Int, step: Int, size n: Int) -> Tensor {
+        var r = self
+        if step > 1 {
+            var spread = shape
+            spread.insert(1, at: axis + 1)
+            var widths = [(Int, Int)](repeating: (0, 0), count: rank + 1)
+            widths[axis + 1] = (0, step - 1)
+            var merged = shape
+            merged[axis] *= step
+            r = reshaped(spread).padded(widths).reshaped(merged)
+        }
+        if start + r.shape[axis] > n { r = r.sliced(axis: axis, 0, n - start) }
+        var widths = [(Int, Int)](repeating: (0, 0), count: rank)
+        widths[axis] = (start, n - start - r.shape[axis])
+        return r.padded(widths)
+    }
+
     /// Sums broadcast dimensions away so the result has `shape` (the inverse of broadcasting).
     ///
     /// ```swift
@@ -148,16 +161,6 @@ extension Tensor {
         if r.shape != target { r = r.reshaped(target) }
         return r
     }
-}
-
-/// The cotangent of a view: zeros of the input's shape with `g` written where the view looked.
-/// Used for strided slices and subscripts; the result is not traced, so second derivatives through
-/// these views stop with a message instead of silently dropping a term.
-private func embedding(_ g: Tensor, _ node: TraceNode, _ view: (Tensor) -> Tensor) -> Tensor {
-    tensorCheck(g.node == nil, "grad", "second derivatives through strided slices and subscripts are not supported yet")
-    let full = Tensor.zeros(node.inputShapes[0], dtype: g.dtype)
-    writeRegion(g.detached, into: view(full))
-    return full
 }
 
 /// d/dx of GELU.

@@ -129,8 +129,8 @@ extension Tensor {
     /// The view a list of basic indices selects, or the error naming the bad index.
     func indexedView(_ indices: [TensorIndex]) throws -> Tensor {
         if _slowPath(traceTag != 0) {
-            let view = try detached.indexedView(indices)
-            return Tensor.traced(.index(indices), [self]) { view }
+            _ = try detached.indexedView(indices)   // validates
+            return tracedIndexedView(indices)
         }
         let op = "subscript"
         let ellipses = indices.filter { $0.kind == .ellipsis }.count
