@@ -61,6 +61,19 @@ final class AutodiffAdvancedTests: XCTestCase {
         XCTAssertLessThanOrEqual(closeness(gb, x, rtol: 1e-12, atol: 0), 1)
     }
 
+    func testSecondDerivativesThroughCustomVJPAndCheckpoint() throws {
+        var rng = TestRNG(12)
+        let x = rng.tensor([5])
+        let softplus = customVJP(name: "softplus", forward: { x in (x.softplus(), [x]) },
+                                 backward: { res, g in g * res[0].sigmoid() })
+        let remat = checkpoint { (x: Tensor) in x.softplus().square() }
+        let plain = try grad { x in try grad { $0.softplus().square().sum() }(x).sum() }(x)
+        let custom = try grad { x in try grad { softplus($0).square().sum() }(x).sum() }(x)
+        let checkpointed = try grad { x in try grad { remat($0).sum() }(x).sum() }(x)
+        XCTAssertLessThanOrEqual(closeness(custom, plain, rtol: 1e-12, atol: 1e-14), 1)
+        XCTAssertLessThanOrEqual(closeness(checkpointed, plain, rtol: 1e-12, atol: 1e-14), 1)
+    }
+
     func testCheckpointMatchesThePlainGradient() throws {
         let params = mlpParameters([4, 6, 5, 3])
         var rng = TestRNG(2)

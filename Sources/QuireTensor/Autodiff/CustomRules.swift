@@ -15,7 +15,9 @@ extension Tensor {
 /// `forward` computes the output and the residuals the backward needs; `backward` maps the residuals
 /// and the output's cotangent to one cotangent per input (with the input's shape). Outside
 /// differentiation only `forward` runs. Inside, `forward` runs unrecorded and one `custom` node stands
-/// for it in the trace. The backward is first-order: differentiating it again sees constants.
+/// for it in the trace. When the backward pass is itself differentiated (a second derivative),
+/// `forward` runs again, recorded, so that `backward` differentiates through the residuals too; write
+/// `backward` with tensor ops for that to hold.
 ///
 /// ```swift
 /// // log(1 + eˣ) with a hand-written, overflow-safe derivative
@@ -26,14 +28,14 @@ extension Tensor {
 /// ```
 public func customVJP(
     name: String = "customVJP",
-    forward: @escaping ([Tensor]) -> (Tensor, [Tensor]),
+    forward: @escaping @Sendable ([Tensor]) -> (Tensor, [Tensor]),
     backward: @escaping @Sendable (_ residuals: [Tensor], _ cotangent: Tensor) -> [Tensor]
 ) -> ([Tensor]) -> Tensor {
     { inputs in
         let ctx = TraceContext.current
         guard let trace = ctx.active, inputs.contains(where: { $0.node != nil }) else { return forward(inputs).0 }
         let (out, residuals) = ctx.sealed(by: name) { forward(inputs.map(\.detached)) }
-        let rule = CustomRule(name: name, residuals: residuals.map(\.detached)) { res, g in backward(res, g) }
+        let rule = CustomRule(name: name, forward: forward, residuals: residuals.map(\.detached)) { res, g in backward(res, g) }
         guard out.dtype.isFloatingPoint else { return out }
         return trace.append(.custom(rule), inputs: inputs, output: out.detached)
     }
@@ -46,7 +48,7 @@ public func customVJP(
 /// ```
 public func customVJP(
     name: String = "customVJP",
-    forward: @escaping (Tensor) -> (Tensor, [Tensor]),
+    forward: @escaping @Sendable (Tensor) -> (Tensor, [Tensor]),
     backward: @escaping @Sendable (_ residuals: [Tensor], _ cotangent: Tensor) -> Tensor
 ) -> (Tensor) -> Tensor {
     let f = customVJP(name: name, forward: { xs in forward(xs[0]) }, backward: { r, g in [backward(r, g)] })

@@ -146,6 +146,8 @@ public enum Primitive: Sendable, CustomStringConvertible {
 /// The backward of a ``customVJP(_:forward:backward:)`` function, stored in its trace node.
 public struct CustomRule: Sendable {
     let name: String
+    /// The user's forward, re-run (recorded) when the backward pass is itself differentiated.
+    let forward: @Sendable ([Tensor]) -> (Tensor, [Tensor])
     /// Residuals produced by the forward, in the order the user returned them.
     let residuals: [Tensor]
     /// Maps (residuals, output cotangent) to one cotangent per input.

@@ -105,7 +105,11 @@ extension Primitive {
         case .scatterAdd(let axis): return [g, need[1] ? g.take(x[2], axis: axis) : nil, nil]
         case .scatterAddAlong(let axis): return [g, need[1] ? g.take(along: x[2], axis: axis) : nil, nil]
         case .matmul: return matmulVJP(x[0], x[1], g, need: need)
-        case .custom(let rule): return rule.backward(rule.residuals, g)
+        case .custom(let rule):
+            // Differentiated again (the backward pass is being recorded): recompute the residuals from
+            // the traced inputs so that they, too, depend on them.
+            let residuals = TraceContext.current.active != nil ? rule.forward(x).1 : rule.residuals
+            return rule.backward(residuals, g)
         case .checkpoint(let rule):
             return (try? vjpOfRegion(x, seed: g, rule.body).gradients) ?? x.map { _ in nil }
         }
