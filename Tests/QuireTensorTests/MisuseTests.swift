@@ -15,6 +15,7 @@ final class MisuseTests: XCTestCase {
         ("reshape", "reshape: cannot reshape [2, 3] (6 elements) into [4, -1]"),
         ("index", "index 5 is out of range for axis 0 of size 2"),
         ("conv", "conv2d: input has 3 channels but kernel expects 4"),
+        ("checkpointCapture", "checkpoint: the function uses a traced tensor (shape [2, 3]) that it captured instead of receiving as an argument"),
     ]
 
     /// Performs the misuse named by the environment; does nothing in a normal test run.
@@ -28,6 +29,8 @@ final class MisuseTests: XCTestCase {
         case "reshape": _ = a.reshaped(4, -1)
         case "index": _ = a[5]
         case "conv": _ = Tensor.zeros([1, 8, 8, 3]).conv2d(Tensor.zeros([3, 3, 4, 16]))
+        case "checkpointCapture":
+            _ = try? grad { w in checkpoint { (h: Tensor) in h * w }(w * 2).sum() }(a)
         default: break
         }
         print("no stop for \(which)")

@@ -30,6 +30,7 @@ extension Tensor {
         tensorCheck(target.count >= rank, "broadcast(to:)",
                     "cannot broadcast shape \(shapeString(shape)) to lower-rank shape \(shapeString(target))")
         if target == shape { return self }
+        if _slowPath(traceTag != 0) { return Tensor.traced(.broadcast(target), [self]) { detached.broadcast(to: target) } }
         let lead = target.count - rank
         var newStrides = [Int](repeating: 0, count: target.count)
         for i in 0..<target.count {

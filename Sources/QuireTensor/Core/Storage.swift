@@ -10,11 +10,15 @@ import Synchronization
 final class TensorStorage: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let byteCount: Int
+    /// Whether ``MemoryStats`` counted this block (it was allocated while tracking was on).
+    let counted: Bool
 
     /// Uninitialized storage.
     init(byteCount: Int) {
         self.byteCount = byteCount
         self.base = StoragePool.shared.allocate(byteCount)
+        counted = MemoryStats.isTracking
+        if _slowPath(counted) { MemoryStats.allocated(byteCount) }
     }
 
     /// Zero-filled storage.
@@ -23,7 +27,55 @@ final class TensorStorage: @unchecked Sendable {
         memset(base, 0, byteCount)
     }
 
-    deinit { StoragePool.shared.release(base, byteCount: byteCount) }
+    deinit {
+        if _slowPath(counted) { MemoryStats.freed(byteCount) }
+        StoragePool.shared.release(base, byteCount: byteCount)
+    }
+}
+
+/// Live and peak bytes of tensor storage allocated while tracking is on (pool caches not counted).
+///
+/// Tracking is off by default so that ordinary ops pay nothing for it; storage allocated while it is
+/// on is counted until freed, whenever that happens.
+///
+/// ```swift
+/// MemoryStats.isTracking = true
+/// MemoryStats.resetPeak()
+/// let y = f(x)
+/// print(MemoryStats.peakBytes - MemoryStats.liveBytes)   // transient memory f needed
+/// MemoryStats.isTracking = false
+/// ```
+public enum MemoryStats {
+    private static let live = Atomic<Int>(0)
+    private static let peak = Atomic<Int>(0)
+    private static let tracking = Atomic<Bool>(false)
+
+    /// Whether new storage is counted.
+    public static var isTracking: Bool {
+        get { tracking.load(ordering: .relaxed) }
+        set { tracking.store(newValue, ordering: .relaxed) }
+    }
+
+    @inline(__always)
+    static func allocated(_ n: Int) {
+        let now = live.add(n, ordering: .relaxed).newValue
+        var p = peak.load(ordering: .relaxed)
+        while now > p {
+            let (exchanged, original) = peak.compareExchange(expected: p, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            p = original
+        }
+    }
+
+    @inline(__always)
+    static func freed(_ n: Int) { live.subtract(n, ordering: .relaxed) }
+
+    /// Bytes held now by live storage allocated while tracking.
+    public static var liveBytes: Int { live.load(ordering: .relaxed) }
+    /// The most bytes held at once since the last ``resetPeak()``.
+    public static var peakBytes: Int { peak.load(ordering: .relaxed) }
+    /// Starts a new peak measurement from the current live bytes.
+    public static func resetPeak() { peak.store(live.load(ordering: .relaxed), ordering: .relaxed) }
 }
 
 /// Keeps recently freed large blocks for reuse.

@@ -19,6 +19,10 @@ public struct Tensor: Sendable {
     /// Element type.
     public internal(set) var dtype: DType
     var storage: TensorStorage
+    /// Which trace node produced this tensor inside a differentiated function: the trace's serial in
+    /// the high 32 bits, the node's index in the low ones; 0 when untraced. A plain integer, so copying a
+    /// tensor costs no reference counting, and a tensor that outlives its trace is just a constant.
+    var traceTag: UInt64 = 0
 
     /// A view over existing storage.
     init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
@@ -80,6 +84,7 @@ public struct Tensor: Sendable {
 
     /// A new contiguous tensor that shares no storage with `self`.
     public func copied() -> Tensor {
+        if _slowPath(traceTag != 0) { return Tensor.traced(.identity, [self]) { detached.copied() } }
         var out = Tensor(uninitializedShape: shape, dtype: dtype)
         copyElements(from: self, into: &out)
         return out
@@ -108,6 +113,7 @@ public struct Tensor: Sendable {
     ) rethrows -> R {
         tensorCheck(T.dtype == dtype, "withUnsafeMutableBufferPointer", "tensor is \(dtype), asked for \(T.self)")
         makeUniqueContiguous()
+        traceTag = 0   // written in place: no longer the value its trace node computed
         return try body(UnsafeMutableBufferPointer(start: pointer(T.self), count: scalarCount))
     }
 

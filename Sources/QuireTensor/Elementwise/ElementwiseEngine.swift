@@ -8,6 +8,8 @@ protocol BinaryKernel {
     /// Integer form; `nil` means the op promotes integers to float32 (true division, pow).
     static func apply(_ a: Int32, _ b: Int32) -> Int32?
     static var integerSupported: Bool { get }
+    /// The autodiff primitive this kernel records (nil: not differentiable).
+    static var primitive: Primitive? { get }
 }
 
 /// A unary scalar function, given for each compute dtype.
@@ -17,7 +19,12 @@ protocol UnaryKernel {
     static func apply(_ x: Int32) -> Int32
     /// False for transcendental functions: integer inputs are promoted to float32.
     static var integerSupported: Bool { get }
+    /// The autodiff primitive this kernel records (nil: not differentiable).
+    static var primitive: Primitive? { get }
 }
+
+extension BinaryKernel { static var primitive: Primitive? { nil } }
+extension UnaryKernel { static var primitive: Primitive? { nil } }
 
 /// A comparison producing bool.
 protocol CompareKernel {
@@ -79,6 +86,9 @@ extension Tensor {
 
     /// Applies a binary kernel with broadcasting and promotion.
     static func binary<K: BinaryKernel>(_ k: K.Type, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
+        if _slowPath(a.traceTag != 0 || b.traceTag != 0) {
+            return traced(K.primitive, [a, b]) { binary(K.self, a.detached, b.detached, op: op) }
+        }
         let shape = resultShape(a, b, op: op)
         var result = DType.promoted(a.dtype, b.dtype)
         if !result.isFloatingPoint && !K.integerSupported { result = .float32 }
@@ -120,6 +130,7 @@ extension Tensor {
 
     /// Applies a unary kernel; float dtypes are kept, integers kept or promoted per the kernel.
     func unary<K: UnaryKernel>(_ k: K.Type) -> Tensor {
+        if _slowPath(traceTag != 0) { return Tensor.traced(K.primitive, [self]) { detached.unary(K.self) } }
         var result = dtype
         if !dtype.isFloatingPoint && !K.integerSupported { result = .float32 }
         if dtype == .bool && K.integerSupported { result = .int32 }
@@ -153,6 +164,7 @@ extension Tensor {
 
     /// Applies a comparison with broadcasting; the result is bool.
     static func compare<K: CompareKernel>(_ k: K.Type, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
+        if _slowPath(a.traceTag != 0 || b.traceTag != 0) { return compare(K.self, a.detached, b.detached, op: op) }
         let shape = resultShape(a, b, op: op)
         let compute = DType.promoted(a.dtype, b.dtype).computeType
         let x = a.cast(to: compute).broadcast(to: shape)

@@ -29,6 +29,7 @@ extension Tensor {
     /// True where the element is neither infinite nor NaN (always true for integers).
     public func isFinite() -> Tensor {
         guard dtype.isFloatingPoint else { return Tensor.full(shape, 1, dtype: .bool) }
+        if _slowPath(traceTag != 0) { return detached.isFinite() }
         let x = cast(to: dtype.computeType)
         let out = Tensor(uninitializedShape: shape, dtype: .bool)
         let loop = StridedLoop(shape: shape, strides: [out.strides, x.strides])
@@ -50,6 +51,9 @@ extension Tensor {
     /// Tensor.where(x .> 0, x, x * 0.01)   // leaky ReLU
     /// ```
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        if _slowPath(condition.traceTag != 0 || a.traceTag != 0 || b.traceTag != 0) {
+            return traced(.select, [condition.detached, a, b]) { Tensor.where(condition.detached, a.detached, b.detached) }
+        }
         let ab = resultShape(a, b, op: "where")
         let shape = resultShape(condition, Tensor(storage: a.storage, shape: ab, strides: ab.map { _ in 0 },
                                                   offset: 0, dtype: a.dtype), op: "where")
@@ -62,12 +66,20 @@ extension Tensor {
         let size = result.byteSize
         let s = loop.innerStrides
         let po = out.rawPointer, pc = c.pointer(Bool.self), px = x.rawPointer, py = y.rawPointer
-        loop.run { offs, n in
-            for i in 0..<n {
-                let src = pc[offs[1] + i &* s[1]] ? px + (offs[2] + i &* s[2]) * size
-                                                  : py + (offs[3] + i &* s[3]) * size
-                (po + (offs[0] + i) * size).copyMemory(from: src, byteCount: size)
+        func typed<T>(_: T.Type) {
+            let o = po.assumingMemoryBound(to: T.self), a = px.assumingMemoryBound(to: T.self)
+            let b = py.assumingMemoryBound(to: T.self)
+            let (sc, sa, sb) = (s[1], s[2], s[3])
+            loop.run { offs, n in
+                let (oo, oc, oa, ob) = (offs[0], offs[1], offs[2], offs[3])
+                for i in 0..<n { o[oo + i] = pc[oc + i &* sc] ? a[oa + i &* sa] : b[ob + i &* sb] }
             }
+        }
+        switch size {
+        case 8: typed(UInt64.self)
+        case 4: typed(UInt32.self)
+        case 2: typed(UInt16.self)
+        default: typed(UInt8.self)
         }
         out.dtype = result
         return out

@@ -56,6 +56,9 @@ extension Tensor {
         } catch {
             fatalError("\(error)")
         }
+        if _slowPath(traceTag != 0 || other.traceTag != 0) {
+            return Tensor.traced(.matmul, [self, other]) { detached.matmul(other.detached) }
+        }
         let promoted = DType.promoted(dtype, other.dtype)
         let compute: DType = promoted == .float32 || promoted == .float16 || promoted == .bfloat16 ? .float32 : .float64
         var a = cast(to: compute), b = other.cast(to: compute)

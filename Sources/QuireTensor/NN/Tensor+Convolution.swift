@@ -129,10 +129,14 @@ extension Tensor {
         }
         let resultType = nnResultType([dtype, kernel.dtype] + (bias.map { [$0.dtype] } ?? []))
         let compute: DType = resultType == .float64 ? .float64 : .float32
-        let x4 = (r == 1 ? insertUnitHeight(self) : self).cast(to: compute)
+        let x4 = (r == 1 ? (traceTag != 0 ? expandingDims(at: 1) : insertUnitHeight(self)) : self).cast(to: compute)
         let k4 = kernel.cast(to: compute).contiguous()
             .reshaped([plan.kernelH, plan.kernelW, plan.groupChannels, plan.outChannels])
         let b = bias?.cast(to: compute).contiguous()
+        if _slowPath(x4.traceTag != 0 || k4.traceTag != 0 || (b?.traceTag ?? 0) != 0) {
+            let result = tracedConvolution(x4, k4, b, plan).cast(to: resultType)
+            return r == 1 ? result.reshaped([plan.batch, plan.outW, plan.outChannels]) : result
+        }
         let out = compute == .float64
             ? convolve2d(x4, k4, b, plan, Double.self)
             : convolve2d(x4, k4, b, plan, Float.self)

@@ -89,6 +89,10 @@ extension Tensor {
         }
         let resultType = nnResultType([dtype] + [weight, bias].compactMap { $0?.dtype })
         let compute: DType = resultType == .float64 ? .float64 : .float32
+        if _slowPath(traceTag != 0 || (weight?.traceTag ?? 0) != 0 || (bias?.traceTag ?? 0) != 0) {
+            return tracedNormalization(axes: Array(perm.suffix(feature.count)), feature: feature, epsilon: epsilon,
+                                       weight: weight, bias: bias, rms: rms, compute: compute, result: resultType)
+        }
         let w = weight?.cast(to: compute).broadcast(to: feature).contiguous()
         let b = bias?.cast(to: compute).broadcast(to: feature).contiguous()
         let d = feature.reduce(1, *)

@@ -121,6 +121,12 @@ extension Tensor {
             try Tensor.poolPlan(op: op, spatialRank: r, input: shape, window: window, stride: stride, padding: padding)
         }
         let x = r == 1 ? insertUnitHeight(self) : self
+        if _slowPath(traceTag != 0) {
+            let work: DType = dtype == .float64 ? .float64 : .float32
+            let result = (r == 1 ? expandingDims(at: 1) : self).cast(to: work)
+                .tracedPooling(plan, kind: kind).cast(to: dtype.isFloatingPoint ? dtype : .float32)
+            return finishPool(result, plan, r)
+        }
         let out: Tensor
         switch kind {
         case .max:

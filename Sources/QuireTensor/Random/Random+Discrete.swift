@@ -110,6 +110,7 @@ extension Tensor {
         let ax = normalizedAxis(axis, rank: rank, op: op)
         let n = shape[ax]
         let order = Tensor.permutationIndices(key, count: n)
+        if _slowPath(traceTag != 0) { return take(Tensor(order.map { Int32($0) }), axis: ax) }
         let src = contiguous()
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
         let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)

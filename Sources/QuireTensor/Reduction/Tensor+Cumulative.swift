@@ -11,6 +11,7 @@ extension Tensor {
     public func cumsum(axis: Int) -> Tensor {
         tensorCheck(rank > 0, "cumsum", "needs at least one dimension, got a rank-0 tensor")
         let ax = normalizedAxis(axis, rank: rank, op: "cumsum")
+        if _slowPath(traceTag != 0) { return Tensor.traced(.cumsum(axis: ax), [self]) { detached.cumsum(axis: ax) } }
         switch dtype {
         case .float32: return scan(axis: ax, Float.self)
         case .float64: return scan(axis: ax, Double.self)

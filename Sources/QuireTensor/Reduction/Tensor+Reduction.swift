@@ -16,6 +16,9 @@ extension Tensor {
     /// ```
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "sum")
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(.sum(axes: ax, keepDims: keepDims), [self]) { detached.sum(axes: ax, keepDims: keepDims) }
+        }
         let r: Tensor
         switch dtype {
         case .float32: r = reduce(SumReducer<Float>.self, axes: ax, op: "sum")
@@ -41,6 +44,9 @@ extension Tensor {
     /// ```
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "mean")
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(.mean(axes: ax, keepDims: keepDims), [self]) { detached.mean(axes: ax, keepDims: keepDims) }
+        }
         let r: Tensor
         switch dtype {
         case .float32: r = reduce(MeanReducer<Float>.self, axes: ax, op: "mean")
@@ -65,6 +71,9 @@ extension Tensor {
     /// ```
     public func prod(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "prod")
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(.prod(axes: ax, keepDims: keepDims), [self]) { detached.prod(axes: ax, keepDims: keepDims) }
+        }
         let r: Tensor
         switch dtype {
         case .float32: r = reduce(ProdReducer<Float>.self, axes: ax, op: "prod")
@@ -133,6 +142,11 @@ extension Tensor {
         let op = isMax ? "max" : "min"
         let ax = reductionAxes(axes, op: op)
         checkNonEmptyReduction(ax, op: op)
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(isMax ? .max(axes: ax, keepDims: keepDims) : .min(axes: ax, keepDims: keepDims), [self]) {
+                detached.extremum(ax, keepDims: keepDims, isMax: isMax)
+            }
+        }
         let r: Tensor
         switch (dtype, isMax) {
         case (.float32, true): r = reduce(MaxReducer<Float>.self, axes: ax, op: op)

@@ -35,6 +35,11 @@ extension Tensor {
     private func normalized(axis: Int, log: Bool, op: String) -> Tensor {
         tensorCheck(rank > 0, op, "needs at least one dimension, got a rank-0 tensor")
         let ax = normalizedAxis(axis, rank: rank, op: op)
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(log ? .logSoftmax(axis: ax) : .softmax(axis: ax), [self]) {
+                detached.normalized(axis: ax, log: log, op: op)
+            }
+        }
         let work: DType = dtype == .float64 ? .float64 : .float32
         let x = cast(to: work)
         let result: Tensor

@@ -70,6 +70,9 @@ extension Tensor {
     /// ```
     public func logSumExp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "logSumExp")
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(.logSumExp(axes: ax, keepDims: keepDims), [self]) { detached.logSumExp(axes: ax, keepDims: keepDims) }
+        }
         if !dtype.isFloatingPoint {
             return cast(to: .float32).logSumExp(axes: ax, keepDims: keepDims)
         }

@@ -87,6 +87,7 @@ extension Tensor {
         let withUnits = x.reshaped(outAxes.map { inAxes.contains($0) ? plan.sizes[$0]! : 1 })
         let fullShape = outAxes.map { plan.sizes[$0]! }
         let full = withUnits.broadcast(to: fullShape)
+        if _slowPath(traceTag != 0) { return full.copied().reshaped(plan.outputShape) }
         // Copy with the new (broadcast) axes outermost, so the inner loops run along the input's axes
         // instead of along a short repeated axis; keep the natural order when the input is tiny.
         let newPositions = outAxes.indices.filter { !inAxes.contains(outAxes[$0]) }

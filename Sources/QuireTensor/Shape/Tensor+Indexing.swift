@@ -107,6 +107,8 @@ extension Tensor {
         get { Tensor.orFail { try indexedView(indices) } }
         set {
             let target = Tensor.orFail { try indexedView(indices) }   // validate before copying
+            tensorCheck(traceTag == 0 && newValue.traceTag == 0, "subscript assignment",
+                        "in-place assignment is not differentiable; build the result with where, padded or concatenate")
             makeUniqueContiguous()
             let view = Tensor.orFail { try indexedView(indices) }
             let value = Tensor.orFail { () throws -> Tensor in
@@ -126,6 +128,10 @@ extension Tensor {
 
     /// The view a list of basic indices selects, or the error naming the bad index.
     func indexedView(_ indices: [TensorIndex]) throws -> Tensor {
+        if _slowPath(traceTag != 0) {
+            _ = try detached.indexedView(indices)   // validates
+            return tracedIndexedView(indices)
+        }
         let op = "subscript"
         let ellipses = indices.filter { $0.kind == .ellipsis }.count
         guard ellipses <= 1 else { throw TensorError(op, "at most one .ellipsis is allowed, got \(ellipses)") }

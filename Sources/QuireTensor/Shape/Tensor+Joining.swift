@@ -56,6 +56,10 @@ extension Tensor {
 
     static func checkedConcatenate(_ tensors: [Tensor], axis: Int) throws -> Tensor {
         let (shape, ax, dtype) = try concatenationLayout(tensors, axis: axis)
+        if _slowPath(tensors.contains { $0.traceTag != 0 }) {
+            let plain = try checkedConcatenate(tensors.map(\.detached), axis: ax)
+            return traced(.concatenate(axis: ax, sizes: tensors.map { $0.shape[ax] }), tensors) { plain }
+        }
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
         var start = 0
         for t in tensors where t.shape[ax] > 0 {

@@ -59,6 +59,12 @@ extension Tensor {
         tensorCheck(widths.count == rank, "padded",
                     "got \(widths.count) width pairs [\(pairs)] for a rank-\(rank) tensor of shape \(shapeString(shape))")
         tensorCheck(widths.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "padded", "widths [\(pairs)] must not be negative")
+        if _slowPath(traceTag != 0) {
+            guard case .constant = mode else {
+                tensorFailure(TensorError("padded", "only constant padding is differentiable so far, got mode \(mode)"))
+            }
+            return Tensor.traced(.pad(widths.map { [$0.0, $0.1] }), [self]) { detached.padded(widths, mode: mode) }
+        }
         if case .constant(let value) = mode {
             let outShape = shape.indices.map { shape[$0] + widths[$0].0 + widths[$0].1 }
             let out = Tensor.full(outShape, value, dtype: dtype)

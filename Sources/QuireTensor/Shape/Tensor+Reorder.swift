@@ -14,6 +14,7 @@ extension Tensor {
     public func flipped(axes: [Int]? = nil) -> Tensor {
         let list = axes.map { $0.map { existingAxis($0, op: "flipped") } } ?? Array(0..<rank)
         tensorCheck(Set(list).count == list.count, "flipped", "axes \(axes ?? []) repeat an axis")
+        if _slowPath(traceTag != 0) { return Tensor.traced(.flip(axes: list), [self]) { detached.flipped(axes: list) } }
         var st = strides, off = offset
         for d in list where shape[d] > 0 {
             off += (shape[d] - 1) * strides[d]
@@ -59,6 +60,7 @@ extension Tensor {
     /// ```
     public func tril(k: Int = 0) -> Tensor {
         tensorCheck(rank >= 2, "tril", "needs at least 2 axes, got shape \(shapeString(shape))")
+        if _slowPath(traceTag != 0) { return self * Tensor.ones(shape, dtype: dtype).tril(k: k) }
         return maskedTriangle { row, cols in Swift.max(0, Swift.min(cols, row + k + 1))..<cols }
     }
 
@@ -70,6 +72,7 @@ extension Tensor {
     /// ```
     public func triu(k: Int = 0) -> Tensor {
         tensorCheck(rank >= 2, "triu", "needs at least 2 axes, got shape \(shapeString(shape))")
+        if _slowPath(traceTag != 0) { return self * Tensor.ones(shape, dtype: dtype).triu(k: k) }
         return maskedTriangle { row, cols in 0..<Swift.max(0, Swift.min(cols, row + k)) }
     }
 

@@ -27,6 +27,7 @@ extension Tensor {
         }
         tensorCheck(target.reduce(1, *) == scalarCount, "reshape",
                     "cannot reshape \(shapeString(shape)) (\(scalarCount) elements) into \(shapeString(newShape))")
+        if _slowPath(traceTag != 0) { return Tensor.traced(.reshape(target), [self]) { detached.reshaped(target) } }
         if let s = viewStrides(for: target) {
             return Tensor(storage: storage, shape: target, strides: s, offset: offset, dtype: dtype)
         }
@@ -72,6 +73,7 @@ extension Tensor {
         tensorCheck(axes.count == rank, "permute", "\(axes) does not name each of the \(rank) axes of \(shapeString(shape))")
         let norm = axes.map { normalizedAxis($0, rank: rank, op: "permute") }
         tensorCheck(Set(norm).count == rank, "permute", "\(axes) repeats an axis")
+        if _slowPath(traceTag != 0) { return Tensor.traced(.permute(norm), [self]) { detached.permuted(norm) } }
         return Tensor(storage: storage, shape: norm.map { shape[$0] }, strides: norm.map { strides[$0] },
                       offset: offset, dtype: dtype)
     }
@@ -102,6 +104,11 @@ extension Tensor {
         var s = shape, st = strides
         s[ax] = (hi - lo + step - 1) / step
         st[ax] = strides[ax] * step
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(.slice(axis: ax, start: lo, end: hi, step: step), [self]) {
+                detached.sliced(axis: ax, lo, hi, step: step)
+            }
+        }
         return Tensor(storage: storage, shape: s, strides: st, offset: offset + lo * strides[ax], dtype: dtype)
     }
 }
@@ -127,6 +134,7 @@ extension Tensor {
             drop = Set(shape.indices.filter { shape[$0] == 1 })
         }
         let keep = shape.indices.filter { !drop.contains($0) }
+        if _slowPath(traceTag != 0) { return reshaped(keep.map { shape[$0] }) }
         return Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] },
                       offset: offset, dtype: dtype)
     }
@@ -140,6 +148,11 @@ extension Tensor {
     /// ```
     public func expandingDims(at axis: Int) -> Tensor {
         let ax = normalizedAxis(axis, rank: rank + 1, op: "expandingDims")
+        if _slowPath(traceTag != 0) {
+            var s = shape
+            s.insert(1, at: ax)
+            return reshaped(s)
+        }
         var s = shape, st = strides
         let stride = ax < rank ? strides[ax] * Swift.max(shape[ax], 1) : 1
         s.insert(1, at: ax)

@@ -1,0 +1,61 @@
+/// An ordered collection of tensors keyed by path (`"layers.0.weight"`), the shape in which modules
+/// expose their parameters and in which `grad` and `valueAndGrad` return their gradients.
+///
+/// Iteration follows insertion order; assigning to an existing key keeps its position.
+///
+/// ```swift
+/// var params: TensorDict = ["w": Tensor.ones([3, 2]), "b": Tensor.zeros([2])]
+/// params["w"]?.shape          // [3, 2]
+/// params.keys                 // ["w", "b"]
+/// let doubled = params.mapValues { $0 * 2 }
+/// ```
+public struct TensorDict: Sendable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
+    /// The paths in order.
+    public private(set) var keys: [String] = []
+    private var entries: [String: Tensor] = [:]
+
+    public init() {}
+
+    /// From (path, tensor) pairs in order; a repeated path keeps its last tensor.
+    public init(_ pairs: [(String, Tensor)]) {
+        for (k, v) in pairs { self[k] = v }
+    }
+
+    public init(dictionaryLiteral elements: (String, Tensor)...) { self.init(elements) }
+
+    public subscript(key: String) -> Tensor? {
+        get { entries[key] }
+        set {
+            if let newValue {
+                if entries.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+            } else if entries.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    /// The tensors in key order.
+    public var values: [Tensor] { keys.map { entries[$0]! } }
+    public var count: Int { keys.count }
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// The same keys with transformed tensors.
+    public func mapValues(_ transform: (Tensor) throws -> Tensor) rethrows -> TensorDict {
+        var out = TensorDict()
+        for k in keys { out[k] = try transform(entries[k]!) }
+        return out
+    }
+
+    public func makeIterator() -> AnyIterator<(key: String, value: Tensor)> {
+        var i = 0
+        return AnyIterator {
+            guard i < keys.count else { return nil }
+            defer { i += 1 }
+            return (keys[i], entries[keys[i]]!)
+        }
+    }
+
+    public var description: String {
+        "[" + keys.map { "\($0): \(shapeString(entries[$0]!.shape)) \(entries[$0]!.dtype)" }.joined(separator: ", ") + "]"
+    }
+}
