@@ -1,19 +1,19 @@
 /// Shows a value in the cell's output, formatted for the report.
 ///
-/// Tensors show their NumPy-style printout with shape and dtype; other values show
+/// Tensors show their NumPy-style printout, which ends with shape and dtype; other values show
 /// `String(describing:)`. A bare expression at the end of a cell is displayed the same way.
 ///
 /// ```swift
 /// let x = Tensor.arange(6).reshaped(2, 3)
-/// display(x)          // the tensor's printout, labelled "[2, 3] float32"
+/// display(x)          // [[0. 1. 2.] [3. 4. 5.]]  shape: [2, 3], dtype: float32
 /// display("done")     // done
+/// display(loss, label: "final loss")   // labelled above the value
 /// ```
-public func display(_ value: Any) {
+public func display(_ value: Any, label: String? = nil) {
     if let tensor = value as? Tensor {
-        let label = "[" + tensor.shape.map(String.init).joined(separator: ", ") + "] \(tensor.dtype)"
-        emitText(tensor.description, label: label)
+        emitText(tensor.description, label: label)   // the printout ends with its shape and dtype
     } else {
-        emitText(String(describing: value), label: nil)
+        emitText(String(describing: value), label: label)
     }
 }
 

@@ -31,9 +31,8 @@ struct ReportModel {
         if record.inProgress { summary = "running: " + summary }
         if let first = failedCells.first { summary += "; cell \(first.id) \(statusLabel(results[first.index].status))" }
         let total = results.compactMap(\.seconds).reduce(0, +)
-        return [
+        var context: [String: Any] = [
             "title": notebook.title,
-            "description": notebook.frontMatter.description as Any,
             "css": css,
             "toc": toc,
             "hasTOC": toc.count > 1,
@@ -43,7 +42,6 @@ struct ReportModel {
             "failed": record.exitCode != 0 && !record.inProgress,
             "inProgress": record.inProgress,
             "failedCells": failedCells.map { ["id": $0.id, "anchor": "cell-" + $0.id] },
-            "buildLog": record.buildLog as Any,
             "totalSeconds": String(format: "%.2f s", total),
             "build": record.buildSeconds.map { record.cachedBinary ? "cached program" : String(format: "compiled in %.2f s", $0) } ?? "",
             "swiftVersion": record.swiftVersion,
@@ -54,6 +52,10 @@ struct ReportModel {
             "date": record.startedAt,
             "source": notebook.path,
         ]
+        // Mustache sections test presence: absent values must be absent keys, not nil.
+        if let d = notebook.frontMatter.description { context["description"] = d }
+        if let log = record.buildLog { context["buildLog"] = log }
+        return context
     }
 
     private func cellContext(_ cell: Cell, _ result: CellResult) -> [String: Any] {
@@ -73,10 +75,9 @@ struct ReportModel {
             "code": SyntaxHighlighter.html(cell.code),
             "outputs": outputs,
             "hasOutputs": !outputs.isEmpty,
-            "caption": cell.options.caption as Any,
         ]
         if let s = result.seconds { context["seconds"] = String(format: s < 10 ? "%.2f s" : "%.1f s", s) }
-        if let failure = result.failure {
+        if let failure = result.failure, failure.kind != .compile {   // compile errors show as diagnostics
             context["failure"] = ["message": failure.message, "details": failure.details,
                                   "hasDetails": !failure.details.isEmpty, "kind": failure.kind.rawValue]
         }
@@ -94,15 +95,20 @@ struct ReportModel {
         switch output {
         case .stdout(let text): return ["isText": true, "text": text]
         case .stderr(let text): return ["isText": true, "isStderr": true, "text": text]
-        case .display(let text, let label): return ["isDisplay": true, "text": text, "label": label as Any]
+        case .display(let text, let label):
+            var context: [String: Any] = ["isDisplay": true, "text": text]
+            if let label { context["label"] = label }
+            return context
         case .markdown(let source): return ["isMarkdown": true, "html": MarkdownRenderer.html(source)]
         case .error(let message): return ["isError": true, "message": message]
         case .table(let header, let rows): return ["isTable": true, "html": tableHTML(header: header, rows: rows)]
         case .image(let file, let width, let height, let caption):
             var src = figuresFolder + "/" + file
             if let data = embeddedImages?[file] { src = "data:image/png;base64," + data.base64EncodedString() }
-            return ["isImage": true, "src": src, "width": width, "height": height,
-                    "caption": (caption ?? cell.options.caption) as Any, "pixelated": width <= 256]
+            var context: [String: Any] = ["isImage": true, "src": src, "width": width, "height": height,
+                                          "pixelated": width <= 256]
+            if let text = caption ?? cell.options.caption { context["caption"] = text }
+            return context
         }
     }
 

@@ -13,7 +13,9 @@ enum CrashReport {
         if let m = message, let range = m.range(of: "Fatal error: ") {
             // "notebooks/x.md:12: Fatal error: boom" → keep the location and the message.
             let location = m[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-            message = String(m[range.upperBound...]) + (location.isEmpty ? "" : " (at \(location.hasSuffix(":") ? String(location.dropLast()) : location))")
+            // Keep the location only when it is the notebook's own line (fatalError, precondition in a cell).
+            let place = location.hasSuffix(":") ? String(location.dropLast()) : location
+            message = String(m[range.upperBound...]) + (place.contains(notebookPath) ? " (at \(place))" : "")
         }
         if message == nil {
             switch termination {
@@ -22,10 +24,19 @@ enum CrashReport {
             }
         }
         // Frames that name the notebook file: the cells' own lines in the backtrace.
+        // "3 [ra] 0x… main + 994 in notebook at /abs/path/x.md:21:29" → "x.md:21:29 (main)".
         var frames: [String] = []
         for line in lines where line.contains(notebookPath + ":") && !line.contains("Fatal error") {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if !frames.contains(trimmed) { frames.append(trimmed) }
+            guard let at = line.range(of: notebookPath + ":", options: .backwards) else { continue }
+            let position = line[at.upperBound...].prefix { $0.isNumber || $0 == ":" }
+            var symbol = ""
+            if let inRange = line.range(of: " in ", options: .backwards),
+               let addressEnd = line.range(of: " 0x")?.upperBound {
+                let afterAddress = line[addressEnd...].drop { $0 != " " }.dropFirst()
+                symbol = String(afterAddress[..<(afterAddress.range(of: " + ")?.lowerBound ?? inRange.lowerBound)])
+            }
+            let frame = "at \(notebookPath):\(position)" + (symbol.isEmpty || symbol == "main" ? "" : " in \(symbol)")
+            if !frames.contains(frame) { frames.append(frame) }
             if frames.count == 8 { break }
         }
         return (message!, frames)

@@ -54,7 +54,7 @@ final class Execution {
         drainOutput(child, callbacks)
         let termination = child.wait()
         if let limit = timedOut, current >= 0 {
-            fail(current, CellFailure(kind: .timeout, message: "timed out after \(Self.seconds(limit)) (//| timeout: \(Self.seconds(limit)))", details: []),
+            fail(current, CellFailure(kind: .timeout, message: "still running after \(Self.seconds(limit)), so it was stopped (//| timeout)", details: []),
                  status: .timedOut)
         } else if !finished {
             let index = current >= 0 && results[current].status == .running ? current : max(current, 0)
@@ -83,8 +83,9 @@ final class Execution {
         if let bytes = child.readStderr(), !bytes.isEmpty {
             let text = String(decoding: bytes, as: UTF8.self)
             stderrSinceCellStart += text
-            // A crash's report is summarized as the failure, not kept as output.
-            if current >= 0 && !CrashReport.looksLikeCrash(stderrSinceCellStart) { results[current].appendStderr(text) }
+            // A crash's report is summarized as the failure, not kept as output or echoed.
+            guard !CrashReport.looksLikeCrash(stderrSinceCellStart) else { return }
+            if current >= 0 { results[current].appendStderr(text) }
             callbacks.printed(current, text)
         }
     }
@@ -112,6 +113,7 @@ final class Execution {
             callbacks.printed(i, "[table: \(rows.count) rows]\n")
         case "markdown" where results.indices.contains(i):
             results[i].outputs.append(.markdown(event.string("text") ?? ""))
+            callbacks.printed(i, (event.string("text") ?? "") + "\n")
         case "image" where results.indices.contains(i):
             results[i].outputs.append(.image(file: event.string("file") ?? "", width: event.int("width") ?? 0,
                                              height: event.int("height") ?? 0, caption: event.string("caption")))
