@@ -5,8 +5,8 @@ import Foundation
 /// `quire` finds its package root from its own executable (`<root>/.build/<config>/quire`): it walks up
 /// from the executable's real path to the first folder holding `Package.swift` and `Sources/Quire`. The
 /// environment variable `QUIRE_ROOT` overrides that. The engine is the release build of the dynamic
-/// product `QuireEngine` in `<root>/.build/release`; when it is missing or older than the engine's
-/// sources, ``ensureBuilt(log:)`` runs `swift build -c release --product QuireEngine` once.
+/// product `QuireEngine` in `<root>/.build/release`; when it is missing, ``ensureBuilt(log:)`` runs
+/// `swift build -c release --product QuireEngine` once (when it is older than its sources, it warns).
 ///
 /// ```swift
 /// let engine = try Engine.locate()
@@ -58,29 +58,40 @@ public struct Engine: Sendable {
         return fm.fileExists(atPath: dir + "/Package.swift") && fm.fileExists(atPath: dir + "/Sources/Quire")
     }
 
-    /// True when the release engine exists and is newer than every engine source file.
+    /// True when the release engine library and module exist.
     public var isBuilt: Bool {
+        FileManager.default.fileExists(atPath: libraryPath) && FileManager.default.fileExists(atPath: modulePath)
+    }
+
+    /// True when some engine source file is newer than the release build.
+    public var isStale: Bool {
         let fm = FileManager.default
-        guard let built = (try? fm.attributesOfItem(atPath: libraryPath))?[.modificationDate] as? Date,
-              fm.fileExists(atPath: modulePath) else { return false }
+        guard let built = (try? fm.attributesOfItem(atPath: libraryPath))?[.modificationDate] as? Date else { return true }
         for folder in ["Sources/Quire", "Sources/QuireTensor"] {
             guard let files = fm.enumerator(atPath: root + "/" + folder) else { continue }
             for case let file as String in files where file.hasSuffix(".swift") {
                 if let m = (try? fm.attributesOfItem(atPath: root + "/" + folder + "/" + file))?[.modificationDate] as? Date, m > built {
-                    return false
+                    return true
                 }
             }
         }
-        return true
+        return false
     }
 
-    /// Builds the engine in release mode when it is missing or stale; `log` receives progress lines.
+    /// Builds the engine in release mode when it is missing; warns when its sources are newer than the
+    /// build (rebuilding then is left to the user or the scripts: a `swift build` nested inside another
+    /// SwiftPM command, such as `swift test`, would wait forever on the build folder's lock).
     public func ensureBuilt(log: (String) -> Void) throws(NotebookError) {
-        guard !isBuilt else { return }
-        log("building the engine: swift build -c release --product \(Engine.product) (once)")
-        let result = Subprocess.run(["swift", "build", "-c", "release", "--product", Engine.product, "--package-path", root])
-        guard result.status == 0 else {
-            throw NotebookError(.environment, "building the engine failed:\n\(result.output.suffix(4000))")
+        guard isBuilt else {
+            log("building the engine: swift build -c release --product \(Engine.product) (once)")
+            let result = Subprocess.run(["swift", "build", "-c", "release", "--product", Engine.product, "--package-path", root])
+            guard result.status == 0 else {
+                throw NotebookError(.environment, "building the engine failed:\n\(result.output.suffix(4000))")
+            }
+            return
+        }
+        if isStale {
+            log("warning: engine sources changed since the release build; run `swift build -c release --product \(Engine.product)`")
         }
     }
 

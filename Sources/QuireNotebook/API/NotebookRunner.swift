@@ -73,8 +73,8 @@ public struct NotebookRunner {
         environment["QUIRE_EVENT_FD"] = String(ChildProcess.childEventFD)
         environment["QUIRE_ACK_FD"] = String(ChildProcess.childAckFD)
         environment["QUIRE_FIGURES_DIR"] = writer.figuresDirectory
-        environment["SWIFT_BACKTRACE"] = environment["SWIFT_BACKTRACE"]
-            ?? "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,sanitize=no"
+        // The crashed thread's frames only, plain text, no prompts: what the crash summary reads.
+        environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,sanitize=no"
 
         let cells = notebook.cells
         let execution = Execution(cells: cells, notebookPath: notebook.path)

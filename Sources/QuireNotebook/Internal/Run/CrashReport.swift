@@ -7,6 +7,7 @@ enum CrashReport {
     }
 
     static func summarize(stderr: String, termination: ChildProcess.Termination, notebookPath: String) -> (String, [String]) {
+        let fileName = (notebookPath as NSString).lastPathComponent
         let lines = stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         var message = lines.first { $0.contains("Fatal error") }
             ?? lines.first { $0.contains("Program crashed") }
@@ -14,8 +15,12 @@ enum CrashReport {
             // "notebooks/x.md:12: Fatal error: boom" → keep the location and the message.
             let location = m[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
             // Keep the location only when it is the notebook's own line (fatalError, precondition in a cell).
-            let place = location.hasSuffix(":") ? String(location.dropLast()) : location
-            message = String(m[range.upperBound...]) + (place.contains(notebookPath) ? " (at \(place))" : "")
+            // The runtime names the file by #fileID ("Notebook/x.md:12") or by path.
+            var place = location.hasSuffix(":") ? String(location.dropLast()) : location
+            if let colon = place.lastIndex(of: ":"), place[..<colon].hasSuffix("/" + fileName) || place[..<colon] == fileName {
+                place = notebookPath + place[colon...]
+            }
+            message = String(m[range.upperBound...]) + (place.hasPrefix(notebookPath + ":") ? " (at \(place))" : "")
         }
         if message == nil {
             switch termination {
@@ -26,8 +31,9 @@ enum CrashReport {
         // Frames that name the notebook file: the cells' own lines in the backtrace.
         // "3 [ra] 0x… main + 994 in notebook at /abs/path/x.md:21:29" → "x.md:21:29 (main)".
         var frames: [String] = []
-        for line in lines where line.contains(notebookPath + ":") && !line.contains("Fatal error") {
-            guard let at = line.range(of: notebookPath + ":", options: .backwards) else { continue }
+        // The backtracer prints the file as the compiler recorded it (often relative): match by name.
+        for line in lines where line.contains(fileName + ":") && !line.contains("Fatal error") {
+            guard let at = line.range(of: fileName + ":", options: .backwards) else { continue }
             let position = line[at.upperBound...].prefix { $0.isNumber || $0 == ":" }
             var symbol = ""
             if let inRange = line.range(of: " in ", options: .backwards),
