@@ -44,6 +44,6 @@ struct Benchmark: Sendable {
 }
 
 enum BenchmarkRegistry {
-    static let all: [Benchmark] = [sgemmBenchmark, elementwiseBenchmark]
+    static let all: [Benchmark] = [sgemmBenchmark, elementwiseBenchmark, notebookBenchmark]
     static func find(_ name: String) -> Benchmark? { all.first { $0.name == name } }
 }

@@ -33,7 +33,7 @@ struct ProgramBuilder {
     func build(source: String, notebook: Notebook) throws(NotebookError) -> Output {
         let start = Date()
         let engineFlags = engine.compilerFlags()
-        let flags = ["-swift-version", "5", optimize ? "-O" : "-Onone", "-g", "-diagnostic-style", "llvm",
+        let flags = ["-swift-version", "5", optimize ? "-O" : "-Onone", "-gline-tables-only", "-diagnostic-style", "llvm",
                      "-module-name", "Notebook"] + engineFlags
         var hash = ContentHash()
         hash.add(source)
@@ -62,13 +62,22 @@ struct ProgramBuilder {
             return Output(executable: nil, diagnostics: diagnostics, log: result.output, cached: false,
                           seconds: Date().timeIntervalSince(start))
         }
-        let version = Subprocess.run(["swiftc", "--version"]).output.split(separator: "\n").first.map(String.init) ?? ""
+        let version = Self.swiftVersion(cacheDirectory: engine.cacheDirectory)
         try? version.write(toFile: versionFile, atomically: true, encoding: .utf8)
         if rename(partial, executable) != 0 {
             throw NotebookError(.io, "cannot move the compiled program into place at \(executable)")
         }
         return Output(executable: executable, diagnostics: diagnostics, log: result.output, cached: false,
                       seconds: Date().timeIntervalSince(start), swiftVersion: version)
+    }
+
+    /// `swiftc --version`'s first line, asked once and kept in the cache folder (`quire clean` forgets it).
+    static func swiftVersion(cacheDirectory: String) -> String {
+        let file = cacheDirectory + "/swift-version"
+        if let known = try? String(contentsOfFile: file, encoding: .utf8), !known.isEmpty { return known }
+        let version = Subprocess.run(["swiftc", "--version"]).output.split(separator: "\n").first.map(String.init) ?? ""
+        try? version.write(toFile: file, atomically: true, encoding: .utf8)
+        return version
     }
 
     /// Reads `file:line:col: severity: message` lines (`-diagnostic-style llvm`).
