@@ -60,7 +60,8 @@ struct ProgramBuilder {
         guard result.status == 0 else {
             try? fm.removeItem(atPath: partial)
             return Output(executable: nil, diagnostics: diagnostics, log: result.output, cached: false,
-                          seconds: Date().timeIntervalSince(start))
+                          seconds: Date().timeIntervalSince(start),
+                          swiftVersion: Self.swiftVersion(cacheDirectory: engine.cacheDirectory))
         }
         let version = Self.swiftVersion(cacheDirectory: engine.cacheDirectory)
         try? version.write(toFile: versionFile, atomically: true, encoding: .utf8)

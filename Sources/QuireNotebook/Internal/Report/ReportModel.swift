@@ -31,8 +31,14 @@ struct ReportModel {
         if record.inProgress { summary = "running: " + summary }
         if let first = failedCells.first { summary += "; cell \(first.id) \(statusLabel(results[first.index].status))" }
         let total = results.compactMap(\.seconds).reduce(0, +)
+        // A notebook titled by its first heading shows that heading once, in the prose.
+        let firstHeading = notebook.blocks.lazy.compactMap { block -> Heading? in
+            if case .prose(let p) = block { return p.headings.first } else { return nil }
+        }.first
+        let titleInProse = notebook.frontMatter.title == nil && firstHeading?.level == 1
         var context: [String: Any] = [
             "title": notebook.title,
+            "showTitle": !titleInProse,
             "css": css,
             "toc": toc,
             "hasTOC": toc.count > 1,
@@ -73,6 +79,7 @@ struct ReportModel {
             "statusLabel": statusLabel(result.status),
             "echo": cell.options.echo,
             "code": SyntaxHighlighter.html(cell.code),
+            "gutter": gutter(cell, errorLines: Set(result.diagnostics.filter { $0.severity == .error }.compactMap { $0.location?.line })),
             "outputs": outputs,
             "hasOutputs": !outputs.isEmpty,
         ]
@@ -110,6 +117,14 @@ struct ReportModel {
             if let text = caption ?? cell.options.caption { context["caption"] = text }
             return context
         }
+    }
+
+    /// The notebook line numbers beside a cell's code; lines with a compile error are marked.
+    private func gutter(_ cell: Cell, errorLines: Set<Int>) -> String {
+        let count = max(1, cell.code.split(separator: "\n", omittingEmptySubsequences: false).count)
+        return (cell.codeLine..<(cell.codeLine + count)).map { line in
+            errorLines.contains(line) ? "<span class=\"err\">\(line)</span>" : String(line)
+        }.joined(separator: "\n")
     }
 
     private func tableHTML(header: [String]?, rows: [[String]]) -> String {
