@@ -60,6 +60,7 @@ let package = Package(
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]

@@ -55,8 +55,8 @@ func formatDouble(_ v: Double, precision: Int) -> String {
     if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
     let magnitude = abs(v)
     if magnitude >= 1e-4 && magnitude < 1e15 {
-        let digitsBefore = max(1, Int((magnitude).exponentBase10) + 1)
-        let decimals = max(0, precision - digitsBefore)
+        // `precision` significant digits: decimals = precision - 1 - floor(log10 |v|).
+        let decimals = max(0, precision - 1 - Int(magnitude.exponentBase10))
         let scale = pow10(decimals)
         var text = String((v * scale).rounded() / scale)
         if text.contains(".") && !text.contains("e") {
