@@ -130,6 +130,14 @@ final class EndToEndTests: XCTestCase {
         XCTAssertNil(r.html)
     }
 
+    /// A cell reads the report from disk: the previous cell's output is already in it, and it is running.
+    func testReportIsRewrittenAfterEveryCell() throws {
+        let r = try Q.run(Q.fixture("live.md"))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("first cell in the live report: true"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("reader marked running: true"), r.stdout)
+    }
+
     func testSecondRunUsesTheCachedProgram() throws {
         let first = try Q.run(Q.fixture("fatal.md"))
         let second = try Q.run(Q.fixture("fatal.md"))

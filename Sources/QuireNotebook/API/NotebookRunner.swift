@@ -82,7 +82,11 @@ public struct NotebookRunner {
         try writer.write(live)
         let progress = Progress(console: console, cells: cells)
         let results = try execution.run(executable: executable, environment: environment, callbacks: .init(
-            cellStarted: { i in progress.started(i) },
+            cellStarted: { i in
+                progress.started(i)
+                live.results = execution.results   // the report shows which cell is running
+                try? writer.write(live)
+            },
             printed: { i, text in progress.printed(i, text) },
             cellFinished: { i in
                 progress.finished(i, execution.results[i])
