@@ -26,8 +26,11 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(html.contains("id=\"tables-markdown-images\""), "heading anchors")
         XCTAssertTrue(html.contains("href=\"#outputs\""), "table of contents")
         XCTAssertTrue(html.contains("Quire 0.1.0") && html.contains("Swift version"), "footer")
-        XCTAssertTrue(r.stdout.contains("[1/5] setup …"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("[1/6] setup …"), r.stdout)
         XCTAssertTrue(r.stdout.contains("  │ hello: steps=3"), r.stdout)
+        // A compiler warning is kept on its cell, also when the program comes from the cache.
+        XCTAssertTrue(html.contains("class=\"diagnostic diagnostic-warning\"><span class=\"where\">"), "warning shown")
+        XCTAssertTrue(html.contains("good.md:57:9</span> warning: variable &#39;neverMutated&#39; was never mutated"))
     }
 
     func testCellOutputIsEscaped() throws {

@@ -66,6 +66,12 @@ public struct NotebookRunner {
         guard let executable = build.executable else {
             return try reportCompileFailure(build, record: record, writer: writer)
         }
+        // Warnings stay with their cells in the report; a fresh build also prints them.
+        for d in build.diagnostics where d.severity == .warning {
+            guard let i = d.cellIndex else { continue }
+            record.results[i].diagnostics.append(d)
+            if !build.cached { console.error("\(d.location.map { "\($0):\(d.column ?? 0): " } ?? "")warning: \(d.message)") }
+        }
         try? FileManager.default.removeItem(atPath: writer.figuresDirectory)
         try? FileManager.default.createDirectory(atPath: writer.figuresDirectory, withIntermediateDirectories: true)
 
@@ -77,7 +83,7 @@ public struct NotebookRunner {
         environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,sanitize=no"
 
         let cells = notebook.cells
-        let execution = Execution(cells: cells, notebookPath: notebook.path)
+        let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results)
         var live = record
         try writer.write(live)
         let progress = Progress(console: console, cells: cells)

@@ -43,10 +43,13 @@ struct ProgramBuilder {
         let executable = dir + "/notebook"
         let fm = FileManager.default
         let versionFile = dir + "/swift-version"
+        let logFile = dir + "/compiler.log"
         if fm.isExecutableFile(atPath: executable) {
             let version = (try? String(contentsOfFile: versionFile, encoding: .utf8)) ?? ""
-            return Output(executable: executable, diagnostics: [], log: "", cached: true,
-                          seconds: Date().timeIntervalSince(start), swiftVersion: version)
+            // The warnings of the build that produced it, so a cached run shows them too.
+            let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            return Output(executable: executable, diagnostics: Self.parseDiagnostics(log, notebook: notebook), log: log,
+                          cached: true, seconds: Date().timeIntervalSince(start), swiftVersion: version)
         }
         do {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -65,6 +68,7 @@ struct ProgramBuilder {
         }
         let version = Self.swiftVersion(cacheDirectory: engine.cacheDirectory)
         try? version.write(toFile: versionFile, atomically: true, encoding: .utf8)
+        try? result.output.write(toFile: logFile, atomically: true, encoding: .utf8)
         if rename(partial, executable) != 0 {
             throw NotebookError(.io, "cannot move the compiled program into place at \(executable)")
         }

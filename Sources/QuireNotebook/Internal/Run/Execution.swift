@@ -19,10 +19,10 @@ final class Execution {
     private var events = EventStream()
     private var finished = false
 
-    init(cells: [Cell], notebookPath: String) {
+    init(cells: [Cell], notebookPath: String, results: [CellResult]) {
         self.cells = cells
         self.notebookPath = notebookPath
-        self.results = cells.map { _ in CellResult() }
+        self.results = results
     }
 
     func run(executable: String, environment: [String: String], callbacks: Callbacks) throws(NotebookError) -> [CellResult] {
