@@ -74,3 +74,15 @@ public struct RunRecord: Sendable {
         results.allSatisfy { $0.status == .succeeded } && buildLog == nil ? 0 : 1
     }
 }
+
+/// A compiler message, mapped back to the notebook when it points into a cell.
+public struct Diagnostic: Sendable, Equatable {
+    public enum Severity: String, Sendable { case error, warning, note }
+    public var severity: Severity
+    public var message: String
+    /// Where the compiler put it: a notebook line when the code came from a cell.
+    public var location: SourceLocation?
+    public var column: Int?
+    /// The cell whose lines hold `location`.
+    public var cellIndex: Int?
+}

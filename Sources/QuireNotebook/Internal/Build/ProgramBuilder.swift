@@ -1,17 +1,5 @@
 import Foundation
 
-/// A compiler message, mapped back to the notebook when it points into a cell.
-public struct Diagnostic: Sendable, Equatable {
-    public enum Severity: String, Sendable { case error, warning, note }
-    public var severity: Severity
-    public var message: String
-    /// Where the compiler put it: a notebook line when the code came from a cell.
-    public var location: SourceLocation?
-    public var column: Int?
-    /// The cell whose lines hold `location`.
-    public var cellIndex: Int?
-}
-
 /// Compiles a generated program with `swiftc`, caching the binary by the hash of its source, the flags
 /// and the engine build.
 struct ProgramBuilder {
