@@ -5,14 +5,25 @@ import PackageDescription
 /// (AVX2/AVX-512 and FMA instead of baseline SSE2). Quire is built where it runs.
 let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"], .when(platforms: [.linux]))]
 
+/// The release build of the `Quire` umbrella is resilient: with library evolution, a client never loads the
+/// C modules it imports `internal`ly (libpng). (`QuireTensor` is not resilient yet — `BFloat16`'s
+/// `@inlinable` initializers need `@frozen` first — so the runner hands the notebook compiler the
+/// `COpenBLAS` module map; see docs/ARCHITECTURE.md.) Debug builds (the test suite) stay non-resilient.
+let notebookVisible: [SwiftSetting] = [.unsafeFlags(["-enable-library-evolution", "-no-verify-emitted-module-interface"], .when(configuration: .release))]
+
 let package = Package(
     name: "Quire",
     products: [
         .executable(name: "quire", targets: ["QuireCLI"]),
         .library(name: "QuireTensor", targets: ["QuireTensor"]),
+        // What a notebook program links: the `Quire` umbrella (engine + notebook helpers) as one shared library.
+        .library(name: "QuireEngine", type: .dynamic, targets: ["Quire"]),
+        .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -24,16 +35,33 @@ let package = Package(
         // The engine.
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU),
 
+        // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
+        // event channel to the runner. Built as the dynamic product `QuireEngine`.
+        .target(name: "Quire", dependencies: ["QuireTensor", "CPNG"], swiftSettings: notebookVisible),
+
+        // The notebook runner: parse, generate, build, run, render. It never imports the engine.
+        .target(
+            name: "QuireNotebook",
+            dependencies: [
+                "CCmark",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+
         // The command-line tool.
         .executableTarget(
             name: "QuireCLI",
             dependencies: [
                 "QuireTensor",
+                "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireTests", dependencies: ["Quire"]),
+        .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )

@@ -5,5 +5,7 @@ cd "$(dirname "$0")/.."
 . scripts/system-packages.sh
 quire_ensure_packages
 
+# The end-to-end tests run the real `quire` on notebooks, which link the release engine library.
+swift build -c release --product QuireEngine
 swift build --build-tests
 swift test --skip-build --disable-swift-testing "$@"

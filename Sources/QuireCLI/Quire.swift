@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Quire: ParsableCommand {
@@ -6,8 +7,23 @@ struct Quire: ParsableCommand {
         commandName: "quire",
         abstract: "A literate experiment runner for machine learning.",
         version: QuireVersion.string,
-        subcommands: [Bench.self, Demo.self]
+        subcommands: [Run.self, Clean.self, Bench.self, Demo.self]
     )
+
+    /// Parses and runs the command; usage errors exit with 2 (not ArgumentParser's 64), as `quire run` documents.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 enum QuireVersion {

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The hooks a generated notebook program calls around its cells. Not meant for notebook code.
+///
+/// The runner generates, for each cell:
+///
+/// ```swift
+/// _NotebookRuntime.beginCell(0, "setup")
+/// // the cell's code, framed by #sourceLocation
+/// _NotebookRuntime.endCell(0)
+/// ```
+public enum _NotebookRuntime {
+    nonisolated(unsafe) private static var cellStart = 0.0
+
+    /// Line-buffers stdout (so a trap loses no printed line) and opens the event channel.
+    public static func start() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        EventChannel.open()
+        EventChannel.send("start", [("pid", .int(Int(getpid())))])
+    }
+
+    /// Marks the start of cell `index` (0-based) named `id`.
+    public static func beginCell(_ index: Int, _ id: String) {
+        EventChannel.currentCell = index
+        EventChannel.currentCellID = id
+        EventChannel.figureCount = 0
+        cellStart = EventChannel.now()
+        EventChannel.send("cell-start", [("id", .string(id))])
+    }
+
+    /// Marks the end of cell `index`, with its wall time.
+    public static func endCell(_ index: Int) {
+        EventChannel.send("cell-end", [("seconds", .double(EventChannel.now() - cellStart))])
+    }
+
+    /// Reports an error a cell with `//| error: true` threw; the program goes on with the next cell.
+    public static func caught(_ error: any Error) {
+        EventChannel.send("error", [("message", .string(String(describing: error))),
+                                    ("type", .string(String(reflecting: type(of: error))))])
+    }
+
+    /// Displays the value of a cell's trailing expression (nothing for `Void`).
+    public static func show<T>(_ value: T) {
+        if T.self == Void.self { return }
+        display(value)
+    }
+
+    /// Marks the end of the program.
+    public static func finish() {
+        EventChannel.send("done")
+    }
+}

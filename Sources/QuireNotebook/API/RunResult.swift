@@ -1,0 +1,88 @@
+/// What happened to one cell in a run.
+public enum CellStatus: String, Sendable {
+    case pending, running, succeeded, failed
+    case timedOut = "timed-out"
+    case compileError = "compile-error"
+    case notRun = "not-run"
+}
+
+/// One piece of a cell's output, in the order the cell produced it.
+public enum CellOutput: Sendable, Equatable {
+    /// Printed text (stdout).
+    case stdout(String)
+    /// Text written to stderr.
+    case stderr(String)
+    /// A `display(_:)` or a trailing expression; `label` describes tensors ("[2, 3] float32").
+    case display(text: String, label: String?)
+    case table(header: [String]?, rows: [[String]])
+    /// Markdown source from `markdown(_:)`.
+    case markdown(String)
+    /// A PNG written by `image(_:)`, by file name inside the figures folder.
+    case image(file: String, width: Int, height: Int, caption: String?)
+    /// An error a cell with `//| error: true` threw.
+    case error(String)
+}
+
+/// Why a cell failed: a crash (trap, fatalError, uncaught error), a timeout or a compile error.
+public struct CellFailure: Sendable, Equatable {
+    public enum Kind: String, Sendable { case crash, timeout, compile }
+    public var kind: Kind
+    public var message: String
+    /// Frames of the crash backtrace that point into the notebook, or the compiler's messages.
+    public var details: [String]
+}
+
+/// The state of one cell during and after a run.
+public struct CellResult: Sendable {
+    public var status: CellStatus = .pending
+    public var outputs: [CellOutput] = []
+    public var seconds: Double?
+    public var failure: CellFailure?
+    public var diagnostics: [Diagnostic] = []
+
+    public init() {}
+
+    mutating func appendStdout(_ text: String) {
+        if case .stdout(let previous)? = outputs.last { outputs[outputs.count - 1] = .stdout(previous + text) }
+        else { outputs.append(.stdout(text)) }
+    }
+
+    mutating func appendStderr(_ text: String) {
+        if case .stderr(let previous)? = outputs.last { outputs[outputs.count - 1] = .stderr(previous + text) }
+        else { outputs.append(.stderr(text)) }
+    }
+}
+
+/// A whole run: the notebook, the values it ran with and every cell's result.
+public struct RunRecord: Sendable {
+    public var notebook: Notebook
+    /// Parameters after `-P` overrides.
+    public var params: [Parameter]
+    public var results: [CellResult]
+    /// Compiler messages that point at no cell.
+    public var buildLog: String?
+    public var buildSeconds: Double?
+    public var cachedBinary = false
+    public var swiftVersion = ""
+    public var quireVersion = ""
+    public var startedAt: String = ""
+    /// The run is still going (the report shows pending cells as such).
+    public var inProgress = true
+
+    /// 0 when every cell succeeded, else 1.
+    public var exitCode: Int32 {
+        results.allSatisfy { $0.status == .succeeded } && buildLog == nil ? 0 : 1
+    }
+}
+
+/// A compiler message, mapped back to the notebook when it points into a cell.
+public struct Diagnostic: Sendable, Equatable {
+    public enum Severity: String, Sendable { case error, warning, note }
+    public var severity: Severity
+    public var message: String
+    /// Where the compiler put it: a notebook line when the code came from a cell.
+    public var location: SourceLocation?
+    public var column: Int?
+    /// The cell whose lines hold `location`.
+    public var cellIndex: Int?
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Turns a ``RunRecord`` into the dictionaries the Mustache template reads. Every piece of text that
+/// came from a cell's output is escaped here or by `{{ }}` in the template; only cmark's prose HTML,
+/// the highlighted code and the tables assembled here go in unescaped (`{{{ }}}`).
+struct ReportModel {
+    let record: RunRecord
+    /// PNGs to inline as data URLs (`--embed`), by file name; nil keeps them as files beside the report.
+    let embeddedImages: [String: Data]?
+    let figuresFolder: String
+
+    func context(css: String) -> [String: Any] {
+        let notebook = record.notebook
+        var blocks: [[String: Any]] = []
+        var toc: [[String: Any]] = []
+        for block in notebook.blocks {
+            switch block {
+            case .prose(let prose):
+                blocks.append(["isProse": true, "html": prose.html])
+                for h in prose.headings where h.level <= 3 {
+                    toc.append(["text": h.text, "anchor": h.anchor, "level": h.level, "indent": h.level > 1])
+                }
+            case .cell(let cell):
+                blocks.append(cellContext(cell, record.results[cell.index]))
+            }
+        }
+        let results = record.results
+        let succeeded = results.filter { $0.status == .succeeded }.count
+        let failedCells = notebook.cells.filter { [.failed, .timedOut, .compileError].contains(results[$0.index].status) }
+        var summary = "\(succeeded) of \(results.count) cells ran"
+        if record.inProgress { summary = "running: " + summary }
+        if let first = failedCells.first { summary += "; cell \(first.id) \(statusLabel(results[first.index].status))" }
+        let total = results.compactMap(\.seconds).reduce(0, +)
+        // A notebook titled by its first heading shows that heading once, in the prose.
+        let firstHeading = notebook.blocks.lazy.compactMap { block -> Heading? in
+            if case .prose(let p) = block { return p.headings.first } else { return nil }
+        }.first
+        let titleInProse = notebook.frontMatter.title == nil && firstHeading?.level == 1
+        var context: [String: Any] = [
+            "title": notebook.title,
+            "showTitle": !titleInProse,
+            "css": css,
+            "toc": toc,
+            "hasTOC": toc.count > 1,
+            "blocks": blocks,
+            "summary": summary,
+            "ok": record.exitCode == 0 && !record.inProgress,
+            "failed": record.exitCode != 0 && !record.inProgress,
+            "inProgress": record.inProgress,
+            "failedCells": failedCells.map { ["id": $0.id, "anchor": "cell-" + $0.id] },
+            "totalSeconds": String(format: "%.2f s", total),
+            "build": record.buildSeconds.map { record.cachedBinary ? "cached program" : String(format: "compiled in %.2f s", $0) } ?? "",
+            "swiftVersion": record.swiftVersion,
+            "quireVersion": record.quireVersion,
+            "params": record.params.map { ["name": $0.name, "value": $0.value.description, "type": $0.value.swiftType] },
+            "hasParams": !record.params.isEmpty,
+            "seed": notebook.frontMatter.seed,
+            "date": record.startedAt,
+            "source": notebook.path,
+        ]
+        // Mustache sections test presence: absent values must be absent keys, not nil.
+        if let d = notebook.frontMatter.description { context["description"] = d }
+        if let log = record.buildLog { context["buildLog"] = log }
+        return context
+    }
+
+    private func cellContext(_ cell: Cell, _ result: CellResult) -> [String: Any] {
+        var outputs: [[String: Any]] = []
+        if cell.options.output {
+            for output in result.outputs { outputs.append(outputContext(output, cell: cell)) }
+        }
+        var context: [String: Any] = [
+            "isCell": true,
+            "id": cell.id,
+            "anchor": "cell-" + cell.id,
+            "number": cell.index + 1,
+            "lines": "\(cell.lines.lowerBound)–\(cell.lines.upperBound)",
+            "status": result.status.rawValue,
+            "statusLabel": statusLabel(result.status),
+            "echo": cell.options.echo,
+            "code": SyntaxHighlighter.html(cell.code),
+            "gutter": gutter(cell, errorLines: Set(result.diagnostics.filter { $0.severity == .error }.compactMap { $0.location?.line })),
+            "outputs": outputs,
+            "hasOutputs": !outputs.isEmpty,
+        ]
+        if let s = result.seconds { context["seconds"] = String(format: s < 10 ? "%.2f s" : "%.1f s", s) }
+        if let failure = result.failure, failure.kind != .compile {   // compile errors show as diagnostics
+            context["failure"] = ["message": failure.message, "details": failure.details,
+                                  "hasDetails": !failure.details.isEmpty, "kind": failure.kind.rawValue]
+        }
+        let errors = result.diagnostics.filter { $0.severity != .note }
+        if !errors.isEmpty {
+            context["diagnostics"] = errors.map { d in
+                ["severity": d.severity.rawValue, "message": d.message,
+                 "location": d.location.map { "\($0):\(d.column ?? 0)" } ?? ""]
+            }
+        }
+        return context
+    }
+
+    private func outputContext(_ output: CellOutput, cell: Cell) -> [String: Any] {
+        switch output {
+        case .stdout(let text): return ["isText": true, "text": text]
+        case .stderr(let text): return ["isText": true, "isStderr": true, "text": text]
+        case .display(let text, let label):
+            var context: [String: Any] = ["isDisplay": true, "text": text]
+            if let label { context["label"] = label }
+            return context
+        case .markdown(let source): return ["isMarkdown": true, "html": MarkdownRenderer.html(source)]
+        case .error(let message): return ["isError": true, "message": message]
+        case .table(let header, let rows): return ["isTable": true, "html": tableHTML(header: header, rows: rows)]
+        case .image(let file, let width, let height, let caption):
+            var src = figuresFolder + "/" + file
+            if let data = embeddedImages?[file] { src = "data:image/png;base64," + data.base64EncodedString() }
+            var context: [String: Any] = ["isImage": true, "src": src, "width": width, "height": height,
+                                          "pixelated": width <= 256]
+            if let text = caption ?? cell.options.caption { context["caption"] = text }
+            return context
+        }
+    }
+
+    /// The notebook line numbers beside a cell's code; lines with a compile error are marked.
+    private func gutter(_ cell: Cell, errorLines: Set<Int>) -> String {
+        let count = max(1, cell.code.split(separator: "\n", omittingEmptySubsequences: false).count)
+        return (cell.codeLine..<(cell.codeLine + count)).map { line in
+            errorLines.contains(line) ? "<span class=\"err\">\(line)</span>" : String(line)
+        }.joined(separator: "\n")
+    }
+
+    private func tableHTML(header: [String]?, rows: [[String]]) -> String {
+        var html = "<table>"
+        if let header {
+            html += "<thead><tr>" + header.map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr></thead>"
+        }
+        html += "<tbody>"
+        for row in rows.prefix(500) {
+            html += "<tr>" + row.map { cell in
+                let numeric = Double(cell) != nil
+                return numeric ? "<td class=\"n\">\(HTML.escape(cell))</td>" : "<td>\(HTML.escape(cell))</td>"
+            }.joined() + "</tr>"
+        }
+        if rows.count > 500 { html += "<tr><td colspan=\"99\">… \(rows.count - 500) more rows</td></tr>" }
+        return html + "</tbody></table>"
+    }
+
+    private func statusLabel(_ status: CellStatus) -> String {
+        switch status {
+        case .pending: "pending"
+        case .running: "running"
+        case .succeeded: "ok"
+        case .failed: "failed"
+        case .timedOut: "timed out"
+        case .compileError: "compile error"
+        case .notRun: "not run"
+        }
+    }
+}

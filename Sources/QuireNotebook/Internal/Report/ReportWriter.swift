@@ -1,0 +1,59 @@
+import Foundation
+import Mustache
+
+/// Renders the report from `templates/report.mustache` (+ `report.css`, inlined) and writes it
+/// atomically: a reader never sees half a report, and a failed render leaves the previous one.
+struct ReportWriter {
+    let template: MustacheTemplate
+    let css: String
+    /// The report folder: `index.html` and `figures/`.
+    let directory: String
+    let embed: Bool
+    /// Where the program writes its PNGs: `<directory>/figures`, or a scratch folder with `--embed`.
+    let figuresDirectory: String
+
+    static let figuresFolder = "figures"
+
+    init(templatesDirectory: String, directory: String, embed: Bool, scratch: String) throws(NotebookError) {
+        let path = templatesDirectory + "/report.mustache"
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            template = try MustacheTemplate(string: text)
+            css = try String(contentsOfFile: templatesDirectory + "/report.css", encoding: .utf8)
+        } catch {
+            throw NotebookError(.environment, "cannot load the report template \(path): \(error)")
+        }
+        self.directory = directory
+        self.embed = embed
+        self.figuresDirectory = embed ? scratch + "/figures" : directory + "/" + ReportWriter.figuresFolder
+    }
+
+    func render(_ record: RunRecord) -> String {
+        var images: [String: Data]?
+        if embed {
+            images = [:]
+            for result in record.results {
+                for case .image(let file, _, _, _) in result.outputs {
+                    images?[file] = FileManager.default.contents(atPath: figuresDirectory + "/" + file)
+                }
+            }
+        }
+        let model = ReportModel(record: record, embeddedImages: images, figuresFolder: ReportWriter.figuresFolder)
+        return template.render(model.context(css: css))
+    }
+
+    func write(_ record: RunRecord) throws(NotebookError) {
+        let html = render(record)
+        let target = directory + "/index.html"
+        let temporary = directory + "/.index.html.\(getpid()).tmp"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try html.write(toFile: temporary, atomically: false, encoding: .utf8)
+        } catch {
+            throw NotebookError(.io, "cannot write the report to \(directory): \(error.localizedDescription)")
+        }
+        guard rename(temporary, target) == 0 else {
+            throw NotebookError(.io, "cannot move the report into place at \(target)")
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// Runs a compiled notebook program and turns its pipes into cell results, calling back as cells
+/// start, print and finish so the terminal and the report stay live.
+final class Execution {
+    struct Callbacks {
+        var cellStarted: (Int) -> Void
+        /// Text the running cell printed (stdout or stderr).
+        var printed: (Int, String) -> Void
+        var cellFinished: (Int) -> Void
+    }
+
+    private(set) var results: [CellResult]
+    private let cells: [Cell]
+    private let notebookPath: String
+    private var current = -1
+    private var currentStart = Date()
+    private var stderrSinceCellStart = ""
+    private var events = EventStream()
+    private var finished = false
+
+    init(cells: [Cell], notebookPath: String, results: [CellResult]) {
+        self.cells = cells
+        self.notebookPath = notebookPath
+        self.results = results
+    }
+
+    func run(executable: String, environment: [String: String], callbacks: Callbacks) throws(NotebookError) -> [CellResult] {
+        let child = try ChildProcess.spawn(executable, environment: environment)
+        var timedOut: Double?
+        while child.isOpen {
+            var wait: Int32 = 1000
+            if current >= 0, let limit = cells[current].options.timeout {
+                let left = limit - Date().timeIntervalSince(currentStart)
+                if left <= 0 {
+                    child.kill()
+                    timedOut = limit
+                    break
+                }
+                wait = Int32(min(1000, max(1, left * 1000)))
+            }
+            child.poll(milliseconds: wait)
+            drainOutput(child, callbacks)
+            if let bytes = child.readEvents() {
+                for event in events.feed(bytes) {
+                    // The child waits for our acknowledgement, so what it printed before this event is
+                    // all in the pipe now, and nothing it printed after.
+                    drainOutput(child, callbacks)
+                    handle(event, callbacks)
+                    child.acknowledge()
+                }
+            }
+        }
+        drainOutput(child, callbacks)
+        let termination = child.wait()
+        if let limit = timedOut, current >= 0 {
+            fail(current, CellFailure(kind: .timeout, message: "still running after \(Self.seconds(limit)), so it was stopped (//| timeout)", details: []),
+                 status: .timedOut)
+        } else if !finished {
+            let index = current >= 0 && results[current].status == .running ? current : max(current, 0)
+            if index < results.count {
+                let (message, frames) = CrashReport.summarize(stderr: stderrSinceCellStart, termination: termination,
+                                                              notebookPath: notebookPath)
+                fail(index, CellFailure(kind: .crash, message: message, details: frames), status: .failed)
+            }
+        }
+        for i in results.indices where results[i].status == .pending { results[i].status = .notRun }
+        return results
+    }
+
+    private func fail(_ index: Int, _ failure: CellFailure, status: CellStatus) {
+        results[index].status = status
+        results[index].failure = failure
+        results[index].seconds = Date().timeIntervalSince(currentStart)
+    }
+
+    private func drainOutput(_ child: ChildProcess, _ callbacks: Callbacks) {
+        if let bytes = child.readStdout(), !bytes.isEmpty {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if current >= 0 { results[current].appendStdout(text) }
+            callbacks.printed(current, text)
+        }
+        if let bytes = child.readStderr(), !bytes.isEmpty {
+            let text = String(decoding: bytes, as: UTF8.self)
+            stderrSinceCellStart += text
+            // A crash's report is summarized as the failure, not kept as output or echoed.
+            guard !CrashReport.looksLikeCrash(stderrSinceCellStart) else { return }
+            if current >= 0 { results[current].appendStderr(text) }
+            callbacks.printed(current, text)
+        }
+    }
+
+    private func handle(_ event: EventStream.Event, _ callbacks: Callbacks) {
+        let i = event.cell
+        switch event.kind {
+        case "cell-start" where results.indices.contains(i):
+            current = i
+            currentStart = Date()
+            stderrSinceCellStart = ""
+            results[i].status = .running
+            callbacks.cellStarted(i)
+        case "cell-end" where results.indices.contains(i):
+            results[i].status = .succeeded
+            results[i].seconds = event.double("seconds") ?? Date().timeIntervalSince(currentStart)
+            callbacks.cellFinished(i)
+        case "display" where results.indices.contains(i):
+            let text = event.string("text") ?? ""
+            results[i].outputs.append(.display(text: text, label: event.string("label")))
+            callbacks.printed(i, text.hasSuffix("\n") ? text : text + "\n")
+        case "table" where results.indices.contains(i):
+            let rows = (event.fields["rows"] as? [[String]]) ?? []
+            results[i].outputs.append(.table(header: event.strings("header"), rows: rows))
+            callbacks.printed(i, "[table: \(rows.count) rows]\n")
+        case "markdown" where results.indices.contains(i):
+            results[i].outputs.append(.markdown(event.string("text") ?? ""))
+            callbacks.printed(i, (event.string("text") ?? "") + "\n")
+        case "image" where results.indices.contains(i):
+            results[i].outputs.append(.image(file: event.string("file") ?? "", width: event.int("width") ?? 0,
+                                             height: event.int("height") ?? 0, caption: event.string("caption")))
+            callbacks.printed(i, "[image \(event.string("file") ?? "")]\n")
+        case "error" where results.indices.contains(i):
+            results[i].outputs.append(.error(event.string("message") ?? "error"))
+            callbacks.printed(i, "error: \(event.string("message") ?? "error")\n")
+        case "done":
+            finished = true
+        default:
+            break
+        }
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s)) s" : String(format: "%.2g s", s)
+    }
+}
