@@ -5,10 +5,10 @@ import PackageDescription
 /// (AVX2/AVX-512 and FMA instead of baseline SSE2). Quire is built where it runs.
 let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"], .when(platforms: [.linux]))]
 
-/// The release build of the `Quire` umbrella is resilient: with library evolution, a client never loads the
-/// C modules it imports `internal`ly (libpng). (`QuireTensor` is not resilient yet — `BFloat16`'s
-/// `@inlinable` initializers need `@frozen` first — so the runner hands the notebook compiler the
-/// `COpenBLAS` module map; see docs/ARCHITECTURE.md.) Debug builds (the test suite) stay non-resilient.
+/// The release builds of the engine (`QuireTensor`) and the `Quire` umbrella are resilient: with library
+/// evolution, a client such as a notebook program never loads the C modules they import `internal`ly
+/// (OpenBLAS, libpng), so `swiftc -I .build/release/Modules` is all the cell compiler needs.
+/// Debug builds (the test suite) stay non-resilient.
 let notebookVisible: [SwiftSetting] = [.unsafeFlags(["-enable-library-evolution", "-no-verify-emitted-module-interface"], .when(configuration: .release))]
 
 let package = Package(
@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // The engine.
-        .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU),
+        .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.

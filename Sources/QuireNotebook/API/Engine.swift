@@ -17,10 +17,6 @@ public struct Engine: Sendable {
     public var root: String
     /// The product notebook programs link (`-lQuireEngine`).
     public static let product = "QuireEngine"
-    /// C modules the engine imports `internal`ly whose module maps the notebook compiler still needs
-    /// (the engine's Swift modules are not built resilient yet), with their pkg-config names.
-    static let cModules = [("COpenBLAS", "openblas")]
-
     public init(root: String) { self.root = root }
 
     /// `<root>/.build/release`: the dynamic library and the `Modules` folder.
@@ -97,15 +93,10 @@ public struct Engine: Sendable {
 
     /// Flags that let `swiftc` compile and link a program against the engine.
     func compilerFlags() -> [String] {
-        var flags = ["-I", releaseDirectory + "/Modules", "-L", releaseDirectory, "-l\(Engine.product)",
+        // The engine's release modules are resilient (library evolution), so the C modules they import
+        // `internal`ly stay out of sight: the module folder and the library are all a program needs.
+        let flags = ["-I", releaseDirectory + "/Modules", "-L", releaseDirectory, "-l\(Engine.product)",
                      "-Xlinker", "-rpath", "-Xlinker", releaseDirectory]
-        for (module, pkg) in Engine.cModules {
-            flags += ["-Xcc", "-fmodule-map-file=\(root)/Sources/\(module)/module.modulemap"]
-            let cflags = Subprocess.run(["pkg-config", "--cflags-only-I", pkg])
-            if cflags.status == 0 {
-                for flag in cflags.output.split(whereSeparator: \.isWhitespace) { flags += ["-Xcc", String(flag)] }
-            }
-        }
         return flags
     }
 

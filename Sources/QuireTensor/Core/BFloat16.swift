@@ -6,7 +6,7 @@
 /// let b = BFloat16(1.0 / 3.0 as Float)
 /// Float(b)   // 0.333984375
 /// ```
-public struct BFloat16: Sendable, Hashable, CustomStringConvertible {
+@frozen public struct BFloat16: Sendable, Hashable, CustomStringConvertible {
     public var bitPattern: UInt16
 
     @inlinable public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
