@@ -7,7 +7,6 @@ warm-up), on CPU. Benchmark reference only; never a test dependency. Run with th
 - mlp: 64-256-256-10 ReLU MLP, softmax cross-entropy with integer labels, batch 128, float32:
   jax.value_and_grad un-jitted and jitted (the workload of /work/shared/peers/w2_mlp.py, without the optimizer).
 """
-import json
 import os
 import time
 
@@ -16,21 +15,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-
-def measure(fn, min_reps=5, min_seconds=1.0, max_reps=100000):
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < min_reps or (time.perf_counter() - start < min_seconds and len(times) < max_reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[0], times[len(times) // 2]
-
-
-def emit(**fields):
-    print(json.dumps(fields, sort_keys=True), flush=True)
+from benchlib import emit, measure  # noqa: E402
 
 
 def chain(x):
@@ -52,11 +37,11 @@ def main():
          cores=os.cpu_count(), date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     x = jnp.asarray(np.random.default_rng(5).uniform(-1, 1, 4).astype(np.float32))
     ops = 151
-    plain, _ = measure(lambda: chain(x).block_until_ready())
+    plain, _ = measure(lambda: chain(x).block_until_ready(), min_seconds=1.0)
     vg = jax.value_and_grad(chain)
-    eager, _ = measure(lambda: jax.block_until_ready(vg(x)))
+    eager, _ = measure(lambda: jax.block_until_ready(vg(x)), min_seconds=1.0)
     vg_jit = jax.jit(vg)
-    jitted, _ = measure(lambda: jax.block_until_ready(vg_jit(x)))
+    jitted, _ = measure(lambda: jax.block_until_ready(vg_jit(x)), min_seconds=1.0)
     emit(benchmark="grad", case="tiny_chain", ops=ops, plain_us_per_op=round(plain * 1e6 / ops, 3),
          value_and_grad_us_per_op=round(eager * 1e6 / ops, 3),
          overhead_us_per_traced_op=round((eager - plain) * 1e6 / ops, 3),

@@ -1,27 +1,11 @@
 """NumPy peer for `quire bench elementwise`: a + b and exp in GB/s for 1M and 16M float32, and a row
 softmax, timed the same way (best of repeated runs after a warm-up). Benchmark reference only; never a
 test dependency. Run with the peers' virtualenv:  ~/.cache/quire-peers-venv/bin/python scripts/bench/numpy_elementwise.py"""
-import json
 import os
-import time
 
 import numpy as np
 
-
-def measure(fn, min_reps=5, min_seconds=0.5, max_reps=1000):
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < min_reps or (time.perf_counter() - start < min_seconds and len(times) < max_reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[0], times[len(times) // 2]
-
-
-def emit(**fields):
-    print(json.dumps(fields, sort_keys=True), flush=True)
+from benchlib import emit, measure
 
 
 def softmax(x):
