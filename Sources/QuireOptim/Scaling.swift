@@ -44,16 +44,16 @@ public func scaleByAdam(b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8
         update: { grads, s, _ in
             let t = (s.scalars["count"] ?? 0) + 1
             let c1 = 1 - Foundation.pow(b1, t), c2 = 1 - Foundation.pow(b2, t)
-            var out = OptState(scalars: ["count": t])
-            var updates = TensorDict()
+            var mus = TensorDict(), nus = TensorDict(), updates = TensorDict()
             for (k, g) in grads {
                 let mu = b1 * (try buffer(s, "mu", k)) + (1 - b1) * g
                 let nu = b2 * (try buffer(s, "nu", k)) + (1 - b2) * g.square()
                 updates[k] = (mu / c1) / ((nu / c2 + epsRoot).sqrt() + eps)
-                out.tensors["mu/\(k)"] = mu
-                out.tensors["nu/\(k)"] = nu
+                mus["mu/\(k)"] = mu
+                nus["nu/\(k)"] = nu
             }
-            return (updates, out)
+            // Same order as `initialize`: all mu buffers, then all nu buffers.
+            return (updates, OptState(tensors: merged(mus, nus), scalars: ["count": t]))
         })
 }
 
