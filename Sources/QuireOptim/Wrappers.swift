@@ -4,7 +4,7 @@ import QuireTensor
 /// group's transform sees only its parameters. Group `name`'s state is stored under `name/`.
 ///
 /// ```swift
-/// let tx = try multiTransform(["decay": adamw(learningRate: 1e-3), "plain": adam(learningRate: 1e-3)]) { path in
+/// let tx = multiTransform(["decay": adamw(learningRate: 1e-3), "plain": adam(learningRate: 1e-3)]) { path in
 ///     path.hasSuffix(".bias") ? "plain" : "decay"
 /// }
 /// ```
