@@ -38,7 +38,8 @@ public struct OptState: Sendable {
     }
 
     /// The learning rate used by the last update (its schedule's first value before any update), as
-    /// stored by ``scaleByLearningRate(_:flipSign:)``; `nil` when the transform has none.
+    /// stored by ``scaleByLearningRate(_:flipSign:)``; `nil` when the transform has none. With several
+    /// (e.g. one per ``multiTransform(_:label:)`` group) the first by key is returned.
     public var learningRate: Double? {
         scalars.keys.filter { $0 == "learningRate" || $0.hasSuffix("/learningRate") }.sorted().first.map { scalars[$0]! }
     }
