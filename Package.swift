@@ -19,6 +19,7 @@ let package = Package(
         // What a notebook program links: the `Quire` umbrella (engine + notebook helpers) as one shared library.
         .library(name: "QuireEngine", type: .dynamic, targets: ["Quire"]),
         .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
+        .library(name: "QuireOptim", targets: ["QuireOptim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,9 @@ let package = Package(
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
         .target(name: "Quire", dependencies: ["QuireTensor", "CPNG"], swiftSettings: notebookVisible),
+
+        // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
+        .target(name: "QuireOptim", dependencies: ["QuireTensor"]),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -61,6 +65,7 @@ let package = Package(
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
+        .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]

@@ -1,0 +1,118 @@
+import Foundation
+import QuireOptim
+import QuireTensor
+import XCTest
+
+/// State round trips (Codable and load) with their errors, and small end-to-end fits.
+final class StateAndTrainingTests: XCTestCase {
+    let params: TensorDict = ["dense.weight": Tensor([1, -2, 3, 0.5, 0, 2] as [Float], shape: [2, 3]),
+                              "dense.bias": Tensor([0.1, 0.2, 0.3] as [Float])]
+
+    func grads(_ t: Int) -> TensorDict {
+        params.mapValues { $0 * Float(0.3 * Double(t + 1)) - 0.2 }
+    }
+
+    func testStateSurvivesJSONAndLoadAndContinuesIdentically() throws {
+        let tx = chain(clipByGlobalNorm(5), adamw(learningRate: .cosineDecay(initialValue: 0.1, decaySteps: 10)))
+        var p = params
+        var state = tx.initialize(params: p)
+        for t in 0..<3 {
+            let r = try tx.update(grads: grads(t), state: state, params: p)
+            p = try applyUpdates(p, r.updates); state = r.state
+        }
+        let data = try JSONEncoder().encode(state)
+        let decoded = try JSONDecoder().decode(OptState.self, from: data)
+        var restored = tx.initialize(params: params)
+        try restored.load(decoded)
+        XCTAssertEqual(restored.step, 3)
+        XCTAssertEqual(restored.learningRate, state.learningRate)
+        XCTAssertEqual(restored.tensors.keys, state.tensors.keys)
+        let a = try tx.update(grads: grads(3), state: state, params: p)
+        let b = try tx.update(grads: grads(3), state: restored, params: p)
+        for k in a.updates.keys { XCTAssertEqual(a.updates[k]!.scalars(as: Float.self), b.updates[k]!.scalars(as: Float.self), k) }
+        for k in a.state.tensors.keys {
+            XCTAssertEqual(a.state.tensors[k]!.scalars(as: Float.self), b.state.tensors[k]!.scalars(as: Float.self), k)
+        }
+    }
+
+    func testLoadReportsEveryMismatch() throws {
+        let tx = adam(learningRate: 0.1)
+        let other: TensorDict = ["dense.weight": Tensor.zeros([3, 2]), "head.weight": Tensor.zeros([2])]
+        var state = tx.initialize(params: params)
+        XCTAssertThrowsError(try state.load(tx.initialize(params: other))) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("optimizer state does not fit (6 problems)"), message)
+            XCTAssertTrue(message.contains("missing tensor 0/mu/dense.bias"), message)
+            XCTAssertTrue(message.contains("unexpected tensor 0/nu/head.weight"), message)
+            XCTAssertTrue(message.contains("tensor 0/mu/dense.weight has shape [3, 2], expected [2, 3]"), message)
+        }
+        var sgdState = sgd(learningRate: 0.1).initialize(params: params)
+        XCTAssertThrowsError(try sgdState.load(state)) { error in
+            XCTAssertTrue("\(error)".contains("missing scalar 0/learningRate"), "\(error)")
+            XCTAssertTrue("\(error)".contains("unexpected scalar 1/count"), "\(error)")
+        }
+        XCTAssertThrowsError(try applyUpdates(params, ["nope": Tensor.zeros([1])])) { error in
+            XCTAssertTrue("\(error)".contains("update for nope, which is not a parameter"), "\(error)")
+        }
+    }
+
+    func testAdamFitsALinearRegressionThroughValueAndGrad() throws {
+        // y = x · [2, -3, 0.5] + 1 on 64 random points (seed 0).
+        let n = 64
+        let x = Tensor.normal(PRNGKey(seed: 0), shape: [n, 3])
+        let trueW = Tensor([2, -3, 0.5] as [Float], shape: [3, 1])
+        let y = x.matmul(trueW) + 1
+        var p: TensorDict = ["w": Tensor.zeros([3, 1]), "b": Tensor.zeros([1])]
+        let tx = adam(learningRate: 0.05)
+        var state = tx.initialize(params: p)
+        let lossAndGrad = valueAndGrad { (q: TensorDict) in meanSquaredError(predictions: x.matmul(q["w"]!) + q["b"]!, targets: y) }
+        var first = Float.nan, last = Float.nan
+        for step in 0..<600 {
+            let (loss, g) = try lossAndGrad(p)
+            if step == 0 { first = loss.item() }
+            last = loss.item()
+            let r = try tx.update(grads: g, state: state, params: p)
+            p = try applyUpdates(p, r.updates); state = r.state
+        }
+        XCTAssertGreaterThan(first, 1)
+        XCTAssertLessThan(last, 1e-6)
+        XCTAssertEqual(p["w"]!.scalars(as: Float.self), [2, -3, 0.5], accuracy: 1e-3)
+        XCTAssertEqual(p["b"]!.item(), 1, accuracy: 1e-3)
+        XCTAssertEqual(state.step, 600)
+    }
+
+    func testEveryOptimizerDecreasesAQuadratic() throws {
+        // f(p) = Σ (p − target)², from p = 0.
+        let target: TensorDict = ["w": Tensor([1, -2, 3, 0.5] as [Float], shape: [2, 2]), "b": Tensor([0.5, -0.5] as [Float])]
+        let optimizers: [(String, GradientTransformation)] = [
+            ("sgd", sgd(learningRate: 0.1, momentum: 0.9)), ("adam", adam(learningRate: 0.1)),
+            ("adamw", adamw(learningRate: 0.1, weightDecay: 1e-4)), ("lion", lion(learningRate: 0.03, weightDecay: 0)),
+            ("rmsprop", rmsprop(learningRate: 0.05)), ("adagrad", adagrad(learningRate: 0.5)),
+            ("adafactor", adafactor(learningRate: 0.1, minDimSizeToFactor: 2, multiplyByParameterScale: false)),
+            ("lamb", lamb(learningRate: 0.1)),
+        ]
+        let f = valueAndGrad { (q: TensorDict) in
+            (q["w"]! - target["w"]!).square().sum() + (q["b"]! - target["b"]!).square().sum()
+        }
+        for (name, tx) in optimizers {
+            var p: TensorDict = ["w": Tensor.full([2, 2], 0.1), "b": Tensor.full([2], 0.1)]
+            var state = tx.initialize(params: p)
+            let start = try f(p).value.item(as: Float.self)
+            for _ in 0..<200 {
+                let g = try f(p).gradient
+                let r = try tx.update(grads: g, state: state, params: p)
+                p = try applyUpdates(p, r.updates); state = r.state
+            }
+            let end = try f(p).value.item(as: Float.self)
+            XCTAssertLessThan(end, start * 0.05, "\(name): \(start) → \(end)")
+        }
+    }
+}
+
+func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) where abs(x - y) > accuracy {
+        XCTFail("\(a) vs \(b)", file: file, line: line)
+        return
+    }
+}
