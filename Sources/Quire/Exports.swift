@@ -1,5 +1,6 @@
-// The module a notebook imports. It re-exports the engine and adds the notebook helpers
-// (`display`, `table`, `markdown`, `image`). Notebook programs link it as the dynamic product
-// `QuireEngine`; the C modules underneath (OpenBLAS, libpng) stay internal, so a notebook compiles with
-// nothing but `-I <.build/release/Modules>`.
+// The module a notebook imports. It re-exports the engine (tensors and autodiff, optimizers) and adds the
+// notebook helpers (`display`, `table`, `markdown`, `image`). Notebook programs link it as the dynamic
+// product `QuireEngine`; the C modules underneath (OpenBLAS, libpng) stay internal, so a notebook compiles
+// with nothing but `-I <.build/release/Modules>`.
 @_exported import QuireTensor
+@_exported import QuireOptim
