@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "quire", targets: ["QuireCLI"]),
         .library(name: "QuireTensor", targets: ["QuireTensor"]),
+        .library(name: "QuireNN", targets: ["QuireNN"]),
         // What a notebook program links: the `Quire` umbrella (engine + notebook helpers) as one shared library.
         .library(name: "QuireEngine", type: .dynamic, targets: ["Quire"]),
         .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
@@ -34,6 +35,9 @@ let package = Package(
 
         // The engine.
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
+
+        // Flax-NNX-style modules: Module/Param reflection, state/load by path, layers, valueAndGrad(of:).
+        .target(name: "QuireNN", dependencies: ["QuireTensor"]),
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
@@ -60,6 +64,7 @@ let package = Package(
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
