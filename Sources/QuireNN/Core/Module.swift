@@ -195,7 +195,7 @@ struct Reflector {
                 }
                 for (i, item) in items.enumerated() { visit(value: item, path: Self.join(path, String(i)), depth: depth + 1) }
             } else if containsBoxes(value, depth: 0) {
-                problems.append("\(path): unsupported container of modules or params (\(type(of: value))); use an array or [String: …] dictionary")
+                problems.append("\(path): unsupported container of modules or params (\(type(of: value))); collections may not nest, wrap the inner ones in a Module")
             }
         case .dictionary?:
             var pairs: [(String, Any)] = []
