@@ -80,3 +80,57 @@ final class GradientTests: XCTestCase {
         _ = bn(x)
     }
 }
+
+/// A model touching every layer, to check that each one runs under a trace.
+private final class Zoo: Module {
+    let embed: Embedding
+    let attn: MultiHeadAttention
+    let norm: LayerNorm
+    let rms: RMSNorm
+    let conv1: Conv1D
+    let conv2: Conv2D
+    let up: ConvTranspose2D
+    let bn: BatchNorm
+    let gn: GroupNorm
+    let drop: Dropout
+    let lstm: LSTMCell
+    let gru: GRUCell
+    let head: Sequential
+    init(rngs: Rngs) {
+        embed = Embedding(10, 8, rngs: rngs)
+        attn = MultiHeadAttention(heads: 2, features: 8, rngs: rngs)
+        norm = LayerNorm(8); rms = RMSNorm(8)
+        conv1 = Conv1D(8, 4, kernelSize: 3, rngs: rngs)
+        conv2 = Conv2D(1, 4, kernelSize: 3, rngs: rngs)
+        up = ConvTranspose2D(4, 2, kernelSize: 3, stride: 2, rngs: rngs)
+        bn = BatchNorm(2); gn = GroupNorm(2, groups: 1)
+        drop = Dropout(0.1, rngs: rngs)
+        lstm = LSTMCell(4, 4, rngs: rngs); gru = GRUCell(4, 4, rngs: rngs)
+        head = Sequential { MaxPool2D(window: 2); AvgPool2D(window: 2, stride: 1) }
+    }
+    func callAsFunction(_ ids: Tensor) -> Tensor {
+        let h = rms(norm(attn(embed(ids), causal: true)))                      // [2, 4, 8]
+        let s = conv1(drop(h))                                                   // [2, 4, 4]
+        let (carry, o) = lstm(lstm.initialCarry(batch: 2), s.sliced(axis: 1, 0, 1).reshaped([2, 4]))
+        let (g, _) = gru(o, carry.c)
+        let img = conv2(s.expandingDims(at: 3))                                  // [2, 4, 4, 4]
+        let u = gn(bn(up(img)))                                                  // [2, 8, 8, 2]
+        return head(u).mean() + g.mean()
+    }
+}
+
+extension GradientTests {
+    func testEveryLayerDifferentiates() throws {
+        let zoo = Zoo(rngs: Rngs(0))
+        let ids = Tensor([1, 2, 3, 4, 5, 6, 7, 8] as [Int32], shape: [2, 4])
+        let (loss, grads) = try valueAndGrad(of: zoo) { $0(ids) }
+        XCTAssertTrue(loss.item(as: Float.self).isFinite)
+        let params = zoo.state(.trainable)
+        XCTAssertEqual(grads.keys, params.keys)
+        for (k, g) in grads {
+            XCTAssertEqual(g.shape, params[k]!.shape, k)
+            XCTAssertTrue(g.scalars(as: Float.self).allSatisfy(\.isFinite), k)
+        }
+        XCTAssertEqual(zoo.state(.buffer).keys, ["bn.mean", "bn.var"])
+    }
+}
