@@ -25,3 +25,19 @@ final class SummaryTests: XCTestCase {
         XCTAssertEqual(Small().summary(), expected, "\n" + Small().summary())
     }
 }
+
+extension SummaryTests {
+    func testSummaryOfTheDocExample() {
+        XCTAssertEqual(MLP([2, 3, 1], rngs: Rngs(0)).summary(), """
+            path             kind       shape   dtype    params  bytes
+            ----------------------------------------------------------
+            layers.0.weight  parameter  [2, 3]  float32       6     24
+            layers.0.bias    parameter  [3]     float32       3     12
+            layers.1.weight  parameter  [3, 1]  float32       3     12
+            layers.1.bias    parameter  [1]     float32       1      4
+            ----------------------------------------------------------
+            total (4 tensors)                                13     52
+            trainable                                        13     52
+            """)
+    }
+}

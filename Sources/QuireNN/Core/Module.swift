@@ -157,9 +157,6 @@ struct Reflector {
             for child in mirror.children {
                 guard var label = child.label else { continue }
                 if label.hasPrefix("$__lazy_storage_$_") { label = String(label.dropFirst("$__lazy_storage_$_".count)) }
-                if label.hasPrefix("_") && label.count > 1 && !(child.value is Param) && !(child.value is Module) {
-                    continue   // property-wrapper storage and private caches that are not boxes
-                }
                 visit(value: child.value, path: Self.join(path, label), depth: 0)
             }
         }

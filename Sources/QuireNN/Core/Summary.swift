@@ -1,15 +1,20 @@
 import QuireTensor
 
 extension Module {
-    /// A table of every tensor: path, kind, shape, dtype, element count and bytes, with totals.
+    /// A table of every tensor: path, kind, shape, dtype, element count and bytes, then totals overall
+    /// and per kind.
     ///
     /// ```swift
     /// print(MLP([2, 3, 1], rngs: Rngs(0)).summary())
     /// // path             kind       shape   dtype    params  bytes
+    /// // ----------------------------------------------------------
     /// // layers.0.weight  parameter  [2, 3]  float32       6     24
-    /// // ...
-    /// // total (4 tensors)                               13     52
-    /// // trainable                                       13     52
+    /// // layers.0.bias    parameter  [3]     float32       3     12
+    /// // layers.1.weight  parameter  [3, 1]  float32       3     12
+    /// // layers.1.bias    parameter  [1]     float32       1      4
+    /// // ----------------------------------------------------------
+    /// // total (4 tensors)                                13     52
+    /// // trainable                                        13     52
     /// ```
     public func summary() -> String {
         let entries = namedParams()
