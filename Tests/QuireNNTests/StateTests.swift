@@ -31,6 +31,12 @@ final class StateTests: XCTestCase {
         XCTAssertEqual(m.state()["layers.0.weight"]!.scalars(as: Float.self), before)
     }
 
+    func testParameterCount() {
+        let m = MLP([64, 256, 10], rngs: Rngs(0))
+        XCTAssertEqual(m.parameterCount(), 64 * 256 + 256 + 256 * 10 + 10)
+        XCTAssertEqual(BatchNorm(4).parameterCount(.buffer), 8)
+    }
+
     func testUpdateReplacesASubset() throws {
         let m = MLP([2, 2], rngs: Rngs(0))
         try m.update(parameters: ["layers.0.bias": Tensor([1, 2] as [Float])])

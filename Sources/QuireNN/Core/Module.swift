@@ -27,6 +27,8 @@ import QuireTensor
 /// a dictionary key with a dot, modules or params inside an unsupported container (tuple, set, nested
 /// array, …) are errors, and in debug builds a box that was replaced after the table was cached (assign
 /// to `param.value`, never to the `Param` property) stops the program with the offending path.
+/// Create sublayers in `init`: a `lazy var` sublayer would appear only once touched, which changes the
+/// table after it was cached.
 open class Module {
     /// Whether the module is in training mode (dropout active, batch norm uses batch statistics).
     /// Set it for the whole tree with ``train()`` and ``eval()``.
@@ -46,6 +48,15 @@ open class Module {
     /// The boxes that pass `filter`, with their paths.
     public func parameters(_ filter: ParamFilter = .trainable) -> [(path: String, param: Param)] {
         table().params.filter { filter.matches($0.param.kind) }
+    }
+
+    /// The number of elements in the boxes that pass `filter`.
+    ///
+    /// ```swift
+    /// MLP([64, 256, 10], rngs: Rngs(0)).parameterCount()   // 64·256 + 256 + 256·10 + 10
+    /// ```
+    public func parameterCount(_ filter: ParamFilter = .trainable) -> Int {
+        parameters(filter).reduce(0) { $0 + $1.param.value.scalarCount }
     }
 
     /// This module and every submodule with its path (`""` for this one), parents before children.
