@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "quire", targets: ["QuireCLI"]),
         .library(name: "QuireTensor", targets: ["QuireTensor"]),
+        .library(name: "QuireNN", targets: ["QuireNN"]),
         // What a notebook program links: the `Quire` umbrella (engine + notebook helpers) as one shared library.
         .library(name: "QuireEngine", type: .dynamic, targets: ["Quire"]),
         .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
@@ -36,9 +37,12 @@ let package = Package(
         // The engine.
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
 
+        // Flax-NNX-style modules: Module/Param reflection, state/load by path, layers, valueAndGrad(of:).
+        .target(name: "QuireNN", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
+
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "CPNG"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "CPNG"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
@@ -64,6 +68,7 @@ let package = Package(
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),

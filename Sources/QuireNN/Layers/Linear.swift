@@ -1,0 +1,53 @@
+import QuireTensor
+
+/// A layer that maps one tensor to one tensor; what ``Sequential`` chains.
+public protocol UnaryLayer: Module {
+    func callAsFunction(_ x: Tensor) -> Tensor
+}
+
+/// `y = x · weight + bias` over the last axis, with the kernel stored `[in, out]` as in Flax.
+///
+/// Initializers (Flax's defaults): LeCun normal kernel, zero bias.
+///
+/// ```swift
+/// let fc = Linear(784, 128, rngs: Rngs(0))
+/// fc(Tensor.zeros([32, 784])).shape   // [32, 128]
+/// ```
+public final class Linear: Module, UnaryLayer {
+    /// `[inFeatures, outFeatures]`.
+    public let weight: Param
+    /// `[outFeatures]`, or nil with `useBias: false`.
+    public let bias: Param?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, useBias: Bool = true, dtype: DType = .float32,
+                kernelInit: (PRNGKey, [Int], DType) -> Tensor = Initializer.lecunNormal, rngs: Rngs) {
+        weight = Param(kernelInit(rngs.params(), [inFeatures, outFeatures], dtype))
+        bias = useBias ? Param(Tensor.zeros([outFeatures], dtype: dtype)) : nil
+    }
+
+    public var inFeatures: Int { weight.shape[0] }
+    public var outFeatures: Int { weight.shape[1] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = x.matmul(weight.value)
+        if let bias { return y + bias.value }
+        return y
+    }
+}
+
+/// An elementwise function as a layer, for ``Sequential``.
+///
+/// ```swift
+/// Sequential { Linear(4, 8, rngs: rngs); Activation { $0.relu() }; Linear(8, 1, rngs: rngs) }
+/// ```
+public final class Activation: Module, UnaryLayer {
+    private let body: @Sendable (Tensor) -> Tensor
+    public init(_ body: @escaping @Sendable (Tensor) -> Tensor) { self.body = body }
+    public func callAsFunction(_ x: Tensor) -> Tensor { body(x) }
+
+    public static var relu: Activation { Activation { $0.relu() } }
+    public static var gelu: Activation { Activation { $0.gelu() } }
+    public static var silu: Activation { Activation { $0.silu() } }
+    public static var tanh: Activation { Activation { $0.tanh() } }
+    public static var sigmoid: Activation { Activation { $0.sigmoid() } }
+}
