@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
 
         // Flax-NNX-style modules: Module/Param reflection, state/load by path, layers, valueAndGrad(of:).
-        .target(name: "QuireNN", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
+        .target(name: "QuireNN", dependencies: ["QuireTensor", "QuireOptim"], swiftSettings: notebookVisible),
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
@@ -62,13 +62,15 @@ let package = Package(
             name: "QuireCLI",
             dependencies: [
                 "QuireTensor",
+                "QuireNN",
+                "QuireOptim",
                 "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),

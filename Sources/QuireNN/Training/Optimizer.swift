@@ -1,0 +1,67 @@
+import QuireOptim
+import QuireTensor
+
+/// A model and a ``GradientTransformation`` together (Flax NNX's `nnx.Optimizer`): ``update(_:)`` turns
+/// gradients keyed by parameter path into updates and writes the new values into the model's ``Param``
+/// boxes in place. The boxes that pass `filter` are looked up once, at `init`.
+///
+/// ```swift
+/// let model = MLP([64, 256, 256, 10], rngs: Rngs(0))
+/// let optimizer = Optimizer(model, adam(learningRate: 1e-3))
+/// let (loss, grads) = try valueAndGrad(of: model) { m in
+///     softmaxCrossEntropy(logits: m(x), labels: y).mean()
+/// }
+/// try optimizer.update(grads)
+/// optimizer.step           // 1
+/// optimizer.learningRate   // 0.001
+/// ```
+public final class Optimizer<M: Module> {
+    /// The model whose parameters are updated.
+    public let model: M
+    /// The transformation that turns gradients into updates.
+    public let tx: GradientTransformation
+    /// The transformation's state (per-parameter buffers, step counters), for checkpoints.
+    public var state: OptState
+
+    private let boxes: [String: Param]
+    private let paths: [String]
+
+    /// An optimizer for the boxes of `model` that pass `filter` (trainable parameters by default).
+    public init(_ model: M, _ tx: GradientTransformation, filter: ParamFilter = .trainable) {
+        self.model = model
+        self.tx = tx
+        let named = model.parameters(filter)
+        self.paths = named.map(\.path)
+        self.boxes = Dictionary(named.map { ($0.path, $0.param) }, uniquingKeysWith: { a, _ in a })
+        self.state = tx.initialize(params: TensorDict(named.map { ($0.path, $0.param.value) }))
+    }
+
+    /// The number of updates applied so far.
+    public var step: Int { state.step }
+
+    /// The learning rate of the last update (the schedule's first value before any), or `nil` when the
+    /// transformation has none.
+    public var learningRate: Double? { state.learningRate }
+
+    /// Applies one step: `grads` (keyed like the optimizer's parameters) become updates that are added
+    /// to the parameters in place. Paths the optimizer does not manage, and mis-shaped gradients, throw
+    /// before anything changes.
+    public func update(_ grads: TensorDict) throws {
+        var problems: [String] = []
+        for (path, g) in grads {
+            guard let box = boxes[path] else {
+                problems.append("unexpected gradient: \(path) (\(shapeText(g.shape))), not a parameter this optimizer updates")
+                continue
+            }
+            if box.shape != g.shape {
+                problems.append("mismatched gradient: \(path) is \(shapeText(g.shape)), parameter is \(shapeText(box.shape))")
+            }
+        }
+        if !problems.isEmpty { throw ModuleError(problems) }
+        let params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
+        let (updates, next) = try tx.update(grads: grads, state: state, params: params)
+        let newParams = try applyUpdates(params, updates)
+        for path in updates.keys { boxes[path]!.value = newParams[path]! }
+        state = next
+    }
+}
