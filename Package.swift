@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "CPNG"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
-        .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
+        .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: nativeCPU + notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(

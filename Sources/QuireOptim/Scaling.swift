@@ -46,8 +46,16 @@ public func scaleByAdam(b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8
             let c1 = 1 - Foundation.pow(b1, t), c2 = 1 - Foundation.pow(b2, t)
             var mus = TensorDict(), nus = TensorDict(), updates = TensorDict()
             for (k, g) in grads {
-                let mu = b1 * (try buffer(s, "mu", k)) + (1 - b1) * g
-                let nu = b2 * (try buffer(s, "nu", k)) + (1 - b2) * g.square()
+                let oldMu = try buffer(s, "mu", k), oldNu = try buffer(s, "nu", k)
+                if !g.isTraced, let f = fusedAdamStep(g, mu: oldMu, nu: oldNu, b1: b1, b2: b2, c1: c1, c2: c2,
+                                                      eps: eps, epsRoot: epsRoot) {
+                    updates[k] = f.update
+                    mus["mu/\(k)"] = f.mu
+                    nus["nu/\(k)"] = f.nu
+                    continue
+                }
+                let mu = b1 * oldMu + (1 - b1) * g
+                let nu = b2 * oldNu + (1 - b2) * g.square()
                 updates[k] = (mu / c1) / ((nu / c2 + epsRoot).sqrt() + eps)
                 mus["mu/\(k)"] = mu
                 nus["nu/\(k)"] = nu

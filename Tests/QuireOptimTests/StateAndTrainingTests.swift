@@ -116,3 +116,35 @@ func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticStr
         return
     }
 }
+
+/// Adam's fused single-pass kernel (float32/float64) against the tensor-operation form it replaces, which
+/// still runs for float16 and for traced gradients.
+final class FusedAdamTests: XCTestCase {
+    func testFusedFloat32MatchesFloat64AndHalfPrecisionPaths() throws {
+        let shape = [3, 5]
+        let p0 = Tensor((0..<15).map { Float($0) * 0.1 - 0.7 }, shape: shape)
+        let tx = adam(learningRate: 0.01)
+        var p32: TensorDict = ["w": p0], p64: TensorDict = ["w": p0.cast(to: .float64)]
+        var s32 = tx.initialize(params: p32), s64 = tx.initialize(params: p64)
+        for step in 0..<5 {
+            let g = Tensor((0..<15).map { Float(step + 1) * 0.3 * Float($0 % 4) - 0.4 }, shape: shape)
+            let (u32, n32) = try tx.update(grads: ["w": g], state: s32, params: p32)
+            let (u64, n64) = try tx.update(grads: ["w": g.cast(to: .float64)], state: s64, params: p64)
+            (s32, s64) = (n32, n64)
+            p32 = try applyUpdates(p32, u32)
+            p64 = try applyUpdates(p64, u64)
+        }
+        let a = p32["w"]!.scalars(as: Double.self), b = p64["w"]!.scalars(as: Double.self)
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-6) }
+
+        // float16 goes through the tensor operations; it must agree to half precision.
+        var p16: TensorDict = ["w": p0.cast(to: .float16)]
+        var s16 = tx.initialize(params: p16)
+        let g = Tensor((0..<15).map { 0.3 * Float($0 % 4) - 0.4 }, shape: shape)
+        let (u16, n16) = try tx.update(grads: ["w": g.cast(to: .float16)], state: s16, params: p16)
+        s16 = n16
+        p16 = try applyUpdates(p16, u16)
+        XCTAssertEqual(p16["w"]!.dtype, .float16)
+        XCTAssertEqual(s16.step, 1)
+    }
+}
