@@ -73,18 +73,7 @@ extension Tensor {
 
     /// A (validated) subscript as slices, flips and reshapes, so its gradient comes from their rules.
     func tracedIndexedView(_ indices: [TensorIndex]) -> Tensor {
-        let consuming = indices.filter { $0.kind != .newAxis && $0.kind != .ellipsis }.count
-        var expanded: [TensorIndex] = []
-        for ix in indices {
-            if ix.kind == .ellipsis {
-                expanded += [TensorIndex](repeating: .all, count: rank - consuming)
-            } else {
-                expanded.append(ix)
-            }
-        }
-        if !indices.contains(where: { $0.kind == .ellipsis }) {
-            expanded += [TensorIndex](repeating: .all, count: rank - consuming)
-        }
+        let expanded = expandingEllipsis(indices)
         var r = self, axis = 0
         for ix in expanded {
             switch ix.kind {

@@ -21,6 +21,18 @@ func tensorFailure(_ error: TensorError, file: StaticString = #fileID, line: UIn
     fatalError(error.description, file: file, line: line)
 }
 
+/// Runs a throwing validator from an operation that cannot throw, stopping with the error's message.
+@inline(__always)
+func checked<R>(_ body: () throws -> R) -> R {
+    do {
+        return try body()
+    } catch let e as TensorError {
+        tensorFailure(e)
+    } catch {
+        fatalError("\(error)")
+    }
+}
+
 @usableFromInline
 func tensorCheck(_ condition: @autoclosure () -> Bool, _ operation: String,
                  _ message: @autoclosure () -> String) {

@@ -75,13 +75,7 @@ extension Tensor {
     }
 
     static func resultShape(_ a: Tensor, _ b: Tensor, op: String) -> [Int] {
-        do {
-            return try broadcastShape(a.shape, b.shape, op: op)
-        } catch let e as TensorError {
-            tensorFailure(e)
-        } catch {
-            fatalError("\(error)")
-        }
+        checked { try broadcastShape(a.shape, b.shape, op: op) }
     }
 
     /// Applies a binary kernel with broadcasting and promotion.

@@ -48,14 +48,7 @@ extension Tensor {
     /// Tensor.zeros([8, 1, 3, 4]).matmul(Tensor.zeros([5, 4, 6])).shape   // [8, 5, 3, 6]
     /// ```
     public func matmul(_ other: Tensor) -> Tensor {
-        let resultShape: [Int]
-        do {
-            resultShape = try Tensor.matmulShape(shape, other.shape)
-        } catch let e as TensorError {
-            tensorFailure(e)
-        } catch {
-            fatalError("\(error)")
-        }
+        let resultShape = checked { try Tensor.matmulShape(shape, other.shape) }
         if _slowPath(traceTag != 0 || other.traceTag != 0) {
             return Tensor.traced(.matmul, [self, other]) { detached.matmul(other.detached) }
         }

@@ -94,14 +94,3 @@ func expandSpatial(_ values: [Int], rank: Int, name: String, op: String, context
     return v
 }
 
-/// Runs a throwing validator from a non-throwing op, stopping with its message.
-@inline(__always)
-func checked<R>(_ body: () throws -> R) -> R {
-    do {
-        return try body()
-    } catch let e as TensorError {
-        tensorFailure(e)
-    } catch {
-        fatalError("\(error)")
-    }
-}

@@ -28,16 +28,6 @@ extension Tensor {
         return out
     }
 
-    static func orFail<R>(_ body: () throws -> R) -> R {
-        do {
-            return try body()
-        } catch let e as TensorError {
-            tensorFailure(e)
-        } catch {
-            fatalError("\(error)")
-        }
-    }
-
     /// Picks entries along `axis` by an integer index tensor, as NumPy's `take`: the result's shape is
     /// `shape[..<axis] + indices.shape + shape[(axis+1)...]`. Negative indices count from the end.
     /// With `axis` nil the tensor is flattened first.
@@ -51,7 +41,7 @@ extension Tensor {
         let ax = existingAxis(axis, op: "take")
         if _slowPath(traceTag != 0) { return Tensor.traced(.take(axis: ax), [self, indices.detached]) { detached.take(indices.detached, axis: ax) } }
         let n = shape[ax]
-        let idx = Tensor.orFail { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "take") }
+        let idx = checked { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "take") }
         let outShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
         let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         let x = contiguous()
@@ -97,12 +87,12 @@ extension Tensor {
         var a = shape, b = indices.shape
         a[ax] = 1
         b[ax] = 1
-        var outShape = Tensor.orFail { try Tensor.broadcastShape(a, b, op: "take(along:)") }
+        var outShape = checked { try Tensor.broadcastShape(a, b, op: "take(along:)") }
         var xShape = outShape
         xShape[ax] = shape[ax]
         outShape[ax] = indices.shape[ax]
         let n = shape[ax], m = outShape[ax]
-        let idx = Tensor.orFail {
+        let idx = checked {
             try Tensor.resolvedIndices(indices.broadcast(to: outShape), size: n, axis: ax, op: "take(along:)")
         }
         let x = broadcast(to: xShape).contiguous()
@@ -138,9 +128,9 @@ extension Tensor {
             }
         }
         let n = shape[ax]
-        let idx = Tensor.orFail { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "scatterAdding") }
+        let idx = checked { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "scatterAdding") }
         let vShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
-        let vb = Tensor.orFail { () throws -> Tensor in
+        let vb = checked { () throws -> Tensor in
             let target = try Tensor.broadcastShape(values.shape, vShape, op: "scatterAdding")
             guard target == vShape else {
                 throw TensorError("scatterAdding", "values of shape \(shapeString(values.shape)) do not broadcast to "
@@ -178,10 +168,10 @@ extension Tensor {
                         "indices of shape \(shapeString(indices.shape)) do not fit tensor \(shapeString(shape)) on axis \(d)")
         }
         let n = shape[ax]
-        let idx = Tensor.orFail {
+        let idx = checked {
             try Tensor.resolvedIndices(indices.broadcast(to: iShape), size: n, axis: ax, op: "scatterAdding(along:)")
         }
-        let vb = Tensor.orFail { () throws -> Tensor in
+        let vb = checked { () throws -> Tensor in
             let target = try Tensor.broadcastShape(values.shape, iShape, op: "scatterAdding(along:)")
             guard target == iShape else {
                 throw TensorError("scatterAdding(along:)", "values of shape \(shapeString(values.shape)) do not broadcast to indices' shape \(shapeString(iShape))")

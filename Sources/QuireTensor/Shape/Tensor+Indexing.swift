@@ -104,14 +104,14 @@ extension Tensor {
     /// let firstColumn = x[indices: spec]
     /// ```
     public subscript(indices indices: [TensorIndex]) -> Tensor {
-        get { Tensor.orFail { try indexedView(indices) } }
+        get { checked { try indexedView(indices) } }
         set {
-            let target = Tensor.orFail { try indexedView(indices) }   // validate before copying
+            let target = checked { try indexedView(indices) }   // validate before copying
             tensorCheck(traceTag == 0 && newValue.traceTag == 0, "subscript assignment",
                         "in-place assignment is not differentiable; build the result with where, padded or concatenate")
             makeUniqueContiguous()
-            let view = Tensor.orFail { try indexedView(indices) }
-            let value = Tensor.orFail { () throws -> Tensor in
+            let view = checked { try indexedView(indices) }
+            let value = checked { () throws -> Tensor in
                 // As in NumPy, leading size-1 axes of the value beyond the selection's rank are ignored.
                 var v = newValue
                 while v.rank > target.rank && v.shape[0] == 1 { v = v.squeezed(axes: [0]) }
@@ -139,15 +139,7 @@ extension Tensor {
         guard consuming <= rank else {
             throw TensorError(op, "\(consuming) indices for a rank-\(rank) tensor of shape \(shapeString(shape))")
         }
-        var expanded: [TensorIndex] = []
-        for ix in indices {
-            if ix.kind == .ellipsis {
-                expanded += [TensorIndex](repeating: .all, count: rank - consuming)
-            } else {
-                expanded.append(ix)
-            }
-        }
-        if ellipses == 0 { expanded += [TensorIndex](repeating: .all, count: rank - consuming) }
+        let expanded = expandingEllipsis(indices)
 
         var newShape: [Int] = [], newStrides: [Int] = [], off = offset, axis = 0
         for ix in expanded {
@@ -195,5 +187,16 @@ extension Tensor {
         let lo = resolve(start, n - 1, lower: -1, upper: n - 1)
         let hi = resolve(end, -1, lower: -1, upper: n - 1)
         return (lo, lo > hi ? (lo - hi - step - 1) / (-step) : 0)
+    }
+}
+
+extension Tensor {
+    /// The indices with `.ellipsis` (or, without one, the end) replaced by `.all` for every axis no
+    /// other index consumes, so there is exactly one entry per axis plus the `.newAxis` entries.
+    func expandingEllipsis(_ indices: [TensorIndex]) -> [TensorIndex] {
+        let consuming = indices.filter { $0.kind != .newAxis && $0.kind != .ellipsis }.count
+        let fill = [TensorIndex](repeating: .all, count: rank - consuming)
+        guard let e = indices.firstIndex(where: { $0.kind == .ellipsis }) else { return indices + fill }
+        return Array(indices[..<e]) + fill + Array(indices[(e + 1)...])
     }
 }

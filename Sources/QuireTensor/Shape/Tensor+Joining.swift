@@ -17,13 +17,7 @@ extension Tensor {
     /// Tensor.concatenate([a, b], axis: 0).shape   // [3, 3]
     /// ```
     public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        do {
-            return try checkedConcatenate(tensors, axis: axis)
-        } catch let e as TensorError {
-            tensorFailure(e)
-        } catch {
-            fatalError("\(error)")
-        }
+        checked { try checkedConcatenate(tensors, axis: axis) }
     }
 
     /// The shape and dtype of a concatenation, or the error that explains why it cannot be made.
