@@ -30,3 +30,17 @@ quire_ensure_packages() {
         exit 1
     fi
 }
+
+# The tests use Python only as a second reader of Quire's files (NumPy, safetensors, TensorBoard).
+# They run in their own virtualenv outside the repository; QUIRE_TEST_PYTHON tells the tests where it is.
+QUIRE_TEST_PIP_PACKAGES="numpy safetensors tensorboard"
+
+quire_ensure_test_python() {
+    local venv="${QUIRE_TEST_VENV:-$HOME/.cache/quire-test-venv}"
+    if ! "$venv/bin/python" -c "import numpy, safetensors, tensorboard" >/dev/null 2>&1; then
+        echo "==> making the test virtualenv $venv ($QUIRE_TEST_PIP_PACKAGES)"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q $QUIRE_TEST_PIP_PACKAGES
+    fi
+    export QUIRE_TEST_PYTHON="$venv/bin/python"
+}
