@@ -45,7 +45,11 @@ let package = Package(
         .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "CPNG"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
-        .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: nativeCPU + notebookVisible),
+        .target(name: "QuireOptim", dependencies: ["QuireTensor", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
+
+        // Fused loops in C that need vector square roots (Swift's sqrt is a libm call LLVM will not widen).
+        // No FMA contraction, so they round exactly as the tensor form.
+        .target(name: "CQuireFused", cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off"])]),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(

@@ -1,3 +1,4 @@
+internal import CQuireFused
 import QuireTensor
 
 /// Adam's moment and update arithmetic for one parameter in a single pass over its elements, instead of
@@ -14,30 +15,24 @@ func fusedAdamStep(_ g: Tensor, mu: Tensor, nu: Tensor, b1: Double, b2: Double, 
     }
 }
 
-private func fusedAdamStep<T: BinaryFloatingPoint & TensorScalar>(
+private func fusedAdamStep<T: BinaryFloatingPoint & TensorScalar & SIMDScalar>(
     _: T.Type, _ g: Tensor, _ mu: Tensor, _ nu: Tensor,
     _ b1: Double, _ b2: Double, _ c1: Double, _ c2: Double, _ eps: Double, _ epsRoot: Double
 ) -> (mu: Tensor, nu: Tensor, update: Tensor) {
-    var newMu = Tensor.zeros(g.shape, dtype: g.dtype)
-    var newNu = Tensor.zeros(g.shape, dtype: g.dtype)
-    var update = Tensor.zeros(g.shape, dtype: g.dtype)
     // Constants rounded once to T, as the tensor form's weakly typed scalars are.
-    let (tb1, tb2, ob1, ob2) = (T(b1), T(b2), T(1 - b1), T(1 - b2))
-    let (tc1, tc2, teps, troot) = (T(c1), T(c2), T(eps), T(epsRoot))
-    g.withUnsafeBufferPointer(as: T.self) { pg in
+    if g.scalarCount == 0 { return (mu, nu, g) }
+    let k = AdamConstants<T>(b1: b1, b2: b2, c1: c1, c2: c2, eps: eps, epsRoot: epsRoot)
+    var newNu = Tensor.zeros([0])
+    var update = Tensor.zeros([0])
+    let newMu = g.withUnsafeBufferPointer(as: T.self) { pg in
         mu.withUnsafeBufferPointer(as: T.self) { pm in
             nu.withUnsafeBufferPointer(as: T.self) { pn in
-                newMu.withUnsafeMutableBufferPointer(as: T.self) { om in
-                    newNu.withUnsafeMutableBufferPointer(as: T.self) { on in
-                        update.withUnsafeMutableBufferPointer(as: T.self) { ou in
-                            for i in 0..<pg.count {
-                                let x = pg[i]
-                                let m = tb1 * pm[i] + ob1 * x
-                                let v = tb2 * pn[i] + ob2 * (x * x)
-                                om[i] = m
-                                on[i] = v
-                                ou[i] = (m / tc1) / ((v / tc2 + troot).squareRoot() + teps)
-                            }
+                // Outputs start uninitialized: every element is written below.
+                Tensor(unsafeUninitializedShape: g.shape, dtype: g.dtype) { (om: UnsafeMutableBufferPointer<T>) in
+                    newNu = Tensor(unsafeUninitializedShape: g.shape, dtype: g.dtype) { (on: UnsafeMutableBufferPointer<T>) in
+                        update = Tensor(unsafeUninitializedShape: g.shape, dtype: g.dtype) { (ou: UnsafeMutableBufferPointer<T>) in
+                            adamLoop(k, pg.baseAddress!, pm.baseAddress!, pn.baseAddress!,
+                                     om.baseAddress!, on.baseAddress!, ou.baseAddress!, pg.count)
                         }
                     }
                 }
@@ -45,4 +40,38 @@ private func fusedAdamStep<T: BinaryFloatingPoint & TensorScalar>(
         }
     }
     return (newMu, newNu, update)
+}
+
+private struct AdamConstants<T: BinaryFloatingPoint> {
+    let b1, b2, ob1, ob2, c1, c2, eps, root: T
+    init(b1: Double, b2: Double, c1: Double, c2: Double, eps: Double, epsRoot: Double) {
+        (self.b1, self.b2, ob1, ob2) = (T(b1), T(b2), T(1 - b1), T(1 - b2))
+        (self.c1, self.c2, self.eps, root) = (T(c1), T(c2), T(eps), T(epsRoot))
+    }
+}
+
+/// The element loop: float32 through the C loop (vector square roots and divisions), other types as
+/// scalar Swift; both do the formula's operations in the same order.
+@inline(__always)
+private func adamLoop<T: BinaryFloatingPoint & SIMDScalar>(
+    _ k: AdamConstants<T>, _ pg: UnsafePointer<T>, _ pm: UnsafePointer<T>, _ pn: UnsafePointer<T>,
+    _ om: UnsafeMutablePointer<T>, _ on: UnsafeMutablePointer<T>, _ ou: UnsafeMutablePointer<T>, _ n: Int
+) {
+    if T.self == Float.self {
+        let f = unsafeBitCast(k, to: AdamConstants<Float>.self)
+        func p(_ x: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(x).assumingMemoryBound(to: Float.self) }
+        func p(_ x: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+            UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
+        }
+        quire_adam_f32(p(pg), p(pm), p(pn), p(om), p(on), p(ou), n, f.b1, f.b2, f.ob1, f.ob2, f.c1, f.c2, f.root, f.eps)
+        return
+    }
+    for i in 0..<n {
+        let x = pg[i]
+        let m = k.b1 * pm[i] + k.ob1 * x
+        let v = k.b2 * pn[i] + k.ob2 * (x * x)
+        om[i] = m
+        on[i] = v
+        ou[i] = (m / k.c1) / ((v / k.c2 + k.root).squareRoot() + k.eps)
+    }
 }

@@ -147,4 +147,26 @@ final class FusedAdamTests: XCTestCase {
         XCTAssertEqual(p16["w"]!.dtype, .float16)
         XCTAssertEqual(s16.step, 1)
     }
+
+    /// The vectorized float32 loop (whole vectors plus a ragged tail: 37 elements) gives exactly the bits of
+    /// the tensor-operation formula.
+    func testFusedFloat32IsBitIdenticalToTheTensorFormula() throws {
+        let n = 37
+        let tx = scaleByAdam()
+        var state = tx.initialize(params: ["w": Tensor.zeros([n])])
+        var mu = Tensor.zeros([n]), nu = Tensor.zeros([n])
+        for step in 1...3 {
+            let g = Tensor((0..<n).map { Float(($0 * 7 + step * 3) % 11) * 0.37 - 1.9 }, shape: [n])
+            let (u, next) = try tx.update(grads: ["w": g], state: state, params: nil)
+            state = next
+            let (b1, b2, eps) = (0.9, 0.999, 1e-8)
+            let c1 = 1 - Foundation.pow(b1, Double(step)), c2 = 1 - Foundation.pow(b2, Double(step))
+            mu = b1 * mu + (1 - b1) * g
+            nu = b2 * nu + (1 - b2) * g.square()
+            let expected = (mu / c1) / ((nu / c2 + 0.0).sqrt() + eps)
+            XCTAssertEqual(u["w"]!.scalars(as: Float.self).map(\.bitPattern), expected.scalars(as: Float.self).map(\.bitPattern))
+            XCTAssertEqual(state.tensors["mu/w"]!.scalars(as: Float.self).map(\.bitPattern), mu.scalars(as: Float.self).map(\.bitPattern))
+            XCTAssertEqual(state.tensors["nu/w"]!.scalars(as: Float.self).map(\.bitPattern), nu.scalars(as: Float.self).map(\.bitPattern))
+        }
+    }
 }

@@ -44,7 +44,12 @@ extension Primitive {
         case .cos: return [-(g * x[0].sin())]
         case .tanh: return [g * (1 - y!.square())]
         case .sigmoid: return [g * y! * (1 - y!)]
-        case .relu: return [Tensor.where(x[0] .> 0, g, Tensor(0, dtype: g.dtype))]
+        case .relu:
+            // One fused pass when this backward is not itself recorded (as it is for higher-order gradients).
+            if TraceContext.current.active == nil && x[0].dtype == g.dtype {
+                return [Tensor.binary(ReluGradientKernel.self, x[0], g, op: "relu gradient")]
+            }
+            return [Tensor.where(x[0] .> 0, g, Tensor(0, dtype: g.dtype))]
         case .silu:
             let s = x[0].sigmoid()
             return [g * s * (1 + x[0] * (1 - s))]

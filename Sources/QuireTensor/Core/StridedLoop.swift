@@ -66,7 +66,7 @@ struct StridedLoop {
     }
 
     /// Runs `forEachRow` over all elements, split across threads above `minimumChunk` elements.
-    func run(minimumChunk: Int = 1 << 15, _ body: (UnsafeMutablePointer<Int>, Int) -> Void) {
+    func run(minimumChunk: Int = 1 << 17, _ body: (UnsafeMutablePointer<Int>, Int) -> Void) {
         Parallelism.forEachChunk(count: count, minimumChunk: minimumChunk) { range in
             forEachRow(in: range, body)
         }

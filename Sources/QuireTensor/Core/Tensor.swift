@@ -41,6 +41,22 @@ public struct Tensor: Sendable {
                   strides: Tensor.contiguousStrides(shape), offset: 0, dtype: dtype)
     }
 
+    /// A new contiguous tensor whose elements `initializer` writes: every one of them, in row-major
+    /// order (the memory starts uninitialized). For fused kernels outside the engine that would
+    /// otherwise pay for a zero fill they overwrite.
+    ///
+    /// ```swift
+    /// let squares = Tensor(unsafeUninitializedShape: [4], dtype: .float32) { (p: UnsafeMutableBufferPointer<Float>) in
+    ///     for i in p.indices { p[i] = Float(i * i) }
+    /// }
+    /// ```
+    public init<T: TensorScalar>(unsafeUninitializedShape shape: [Int], dtype: DType,
+                                 initializingWith initializer: (UnsafeMutableBufferPointer<T>) throws -> Void) rethrows {
+        tensorCheck(T.dtype == dtype, "Tensor(unsafeUninitializedShape:)", "dtype is \(dtype), initializer writes \(T.self)")
+        self.init(uninitializedShape: shape, dtype: dtype)
+        try initializer(UnsafeMutableBufferPointer(start: pointer(T.self), count: scalarCount))
+    }
+
     /// Number of dimensions.
     public var rank: Int { shape.count }
     /// Number of elements.

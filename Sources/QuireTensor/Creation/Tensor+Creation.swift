@@ -47,9 +47,9 @@ extension Tensor {
 
     /// All zeros.
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        var t = Tensor(uninitializedShape: shape, dtype: dtype)
-        t.storage = TensorStorage(zeroedByteCount: t.scalarCount * dtype.byteSize)
-        return t
+        for d in shape { tensorCheck(d >= 0, "Tensor", "negative dimension in shape \(shapeString(shape))") }
+        return Tensor(storage: TensorStorage(zeroedByteCount: shape.reduce(1, *) * dtype.byteSize), shape: shape,
+                      strides: Tensor.contiguousStrides(shape), offset: 0, dtype: dtype)
     }
 
     /// All ones.

@@ -146,7 +146,7 @@ extension Tensor {
     ) {
         let po = out.pointer(T.self), px = x.pointer(T.self)
         let sx = loop.innerStrides[1]
-        loop.run(minimumChunk: 1 << 13) { offs, n in
+        loop.run(minimumChunk: 1 << 15) { offs, n in
             let o = po + offs[0], a = px + offs[1]
             if sx == 1 {
                 for i in 0..<n { o[i] = T.unary(K.self, a[i]) }

@@ -47,6 +47,14 @@ enum MinimumKernel: BinaryKernel {
     static func apply(_ a: Int32, _ b: Int32) -> Int32? { a < b ? a : b }
     static var integerSupported: Bool { true }
 }
+/// ReLU's gradient in one pass: `b` where `a > 0`, else 0 (`a` is ReLU's input, `b` the incoming gradient).
+/// Not differentiable itself; the VJP rule uses it only outside a trace.
+enum ReluGradientKernel: BinaryKernel {
+    static func apply(_ a: Float, _ b: Float) -> Float { a > 0 ? b : 0 }
+    static func apply(_ a: Double, _ b: Double) -> Double { a > 0 ? b : 0 }
+    static func apply(_ a: Int32, _ b: Int32) -> Int32? { a > 0 ? b : 0 }
+    static var integerSupported: Bool { true }
+}
 
 enum NegKernel: UnaryKernel {
     static func apply(_ x: Float) -> Float { -x }
