@@ -64,20 +64,29 @@ final class ProgressTests: XCTestCase {
     func testPrintsPlainLinesOffATerminal() throws {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
-        defer { close(fds[0]) }
-        let bar = ProgressBar(total: 50, label: "train", fileDescriptor: fds[1], plainEvery: 10)
+        let bar = ProgressBar(total: 50, label: "train", fileDescriptor: fds[1], plainEvery: 15)
         XCTAssertFalse(bar.isTerminal)
         for step in 1...50 { bar.update(step: step, metrics: ["loss": 0.5]) }
         bar.finish()
+        bar.finish()   // once only
         close(fds[1])
         let text = drain(fds[0])
+        close(fds[0])
         XCTAssertFalse(text.contains("\r") || text.contains("\u{1B}"), "no terminal control in a pipe: \(text.debugDescription)")
         let lines = text.split(separator: "\n")
-        XCTAssertEqual(lines.count, 6, text)   // steps 10, 20, 30, 40, 50 and "done"
-        XCTAssertTrue(lines[0].hasPrefix("train 10/50 20% "), String(lines[0]))
+        XCTAssertEqual(lines.count, 4, text)   // steps 15, 30, 45 and the end
+        XCTAssertTrue(lines[0].hasPrefix("train 15/50 30% "), String(lines[0]))
         XCTAssertTrue(lines[0].contains(" steps/s ETA ") && lines[0].hasSuffix(" loss=0.5000"), String(lines[0]))
-        XCTAssertTrue(lines[4].hasPrefix("train 50/50 100% ") && lines[4].contains(" in "), String(lines[4]))
-        XCTAssertTrue(lines[5].hasSuffix(" done"), String(lines[5]))
+        XCTAssertTrue(lines[3].hasPrefix("train 50/50 100% ") && lines[3].contains(" steps/s in "), String(lines[3]))
+
+        // Ending on a step that already had its line does not repeat it.
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]) }
+        let exact = ProgressBar(total: 30, fileDescriptor: fds[1], plainEvery: 15)
+        for step in 1...30 { exact.update(step: step) }
+        exact.finish()
+        close(fds[1])
+        XCTAssertEqual(drain(fds[0]).split(separator: "\n").count, 2)
     }
 
     func testPeriodicActionBySteps() {

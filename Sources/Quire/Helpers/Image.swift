@@ -27,20 +27,28 @@ public func image(_ tensor: Tensor, normalize: Bool = false, scale: Int = 1, cap
     let pixels = values.map { UInt8(max(0, min(255, ($0 * factor).rounded()))) }
     let scaled = upscale(pixels, height: height, width: width, channels: channels, by: scale)
 
+    emitFigure(width: width * scale, height: height * scale, caption: caption, what: "image") { path in
+        writePNG(scaled, width: width * scale, height: height * scale, channels: channels, to: path)
+    }
+}
+
+/// Writes the cell's next figure file (`<cell id>-<n>.png` in the figures folder) with `write`, which returns
+/// a problem or nil, and announces it to the runner with its display size (`width`×`height`) and caption.
+func emitFigure(width: Int, height: Int, caption: String?, what: String, _ write: (String) -> String?) {
     EventChannel.figureCount += 1
     let name = "\(EventChannel.currentCellID)-\(EventChannel.figureCount).png"
     let path = EventChannel.figuresDirectory + "/" + name
-    if let problem = writePNG(scaled, width: width * scale, height: height * scale, channels: channels, to: path) {
-        EventChannel.send("error", [("message", .string("image: could not write \(path): \(problem)"))])
+    if let problem = write(path) {
+        EventChannel.send("error", [("message", .string("\(what): could not write \(path): \(problem)"))])
+        if !EventChannel.isConnected { print("\(what): could not write \(path): \(problem)") }
         return
     }
     if EventChannel.isConnected {
-        var fields: [(String, JSONValue)] = [("file", .string(name)), ("width", .int(width * scale)),
-                                             ("height", .int(height * scale))]
+        var fields: [(String, JSONValue)] = [("file", .string(name)), ("width", .int(width)), ("height", .int(height))]
         if let caption { fields.append(("caption", .string(caption))) }
         EventChannel.send("image", fields)
     } else {
-        print("[image \(width * scale)×\(height * scale): \(path)]")
+        print("[\(what) \(width)×\(height): \(path)]")
     }
 }
 

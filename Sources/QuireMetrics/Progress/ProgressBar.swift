@@ -32,6 +32,8 @@ public final class ProgressBar {
     private var step = 0
     private var metrics: [(String, Double)] = []
     private var finished = false
+    /// The step of the last plain line, so `finish` does not repeat it.
+    private var lastPlainStep: Int?
 
     public init(total: Int?, label: String = "", fileDescriptor: Int32 = STDOUT_FILENO, isTerminal: Bool? = nil,
                 width: Int = 100, plainEvery: Int? = nil, plainSeconds: Double? = 30) {
@@ -57,6 +59,7 @@ public final class ProgressBar {
                 emit("\r" + line(now, bar: true) + "\u{1B}[K")
             }
         } else if plain?.isDue(step: step) == true {
+            lastPlainStep = step
             emit(line(now, bar: false) + "\n")
         }
     }
@@ -66,7 +69,11 @@ public final class ProgressBar {
         guard !finished else { return }
         finished = true
         let now = MonotonicClock.now()
-        emit(isTerminal ? "\r" + line(now, bar: true) + "\u{1B}[K\n" : line(now, bar: false) + " done\n")
+        if isTerminal {
+            emit("\r" + line(now, bar: true) + "\u{1B}[K\n")
+        } else if lastPlainStep != step {
+            emit(line(now, bar: false) + "\n")
+        }
     }
 
     /// The text of one progress line (without `\r` or newline).
