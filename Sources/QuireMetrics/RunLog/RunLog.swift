@@ -20,7 +20,7 @@ import QuireTensor
 /// }
 /// run.series("loss").values.last
 /// ```
-public final class RunLog: @unchecked Sendable {
+public final class RunLog {
     /// One `log` call.
     public struct Record: Sendable, Equatable, Codable {
         public var step: Int
