@@ -16,6 +16,8 @@ final class PlotBehaviourTests: XCTestCase {
         XCTAssertEqual(Ticks.labels([-1, 0, 1]), ["-1", "0", "1"])
         XCTAssertEqual(Ticks.logarithmic(2e-4, 3e1), [1e-3, 1e-2, 1e-1, 1, 1e1], accuracy: 1e-15)
         XCTAssertEqual(Ticks.logarithmic(0.15, 0.9), [0.2, 0.5], accuracy: 1e-15)
+        XCTAssertEqual(Ticks.logarithmic(3e-4, 3.5e-2), [5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2], accuracy: 1e-15,
+                       "two powers of ten visible: 2× and 5× added")
         XCTAssertEqual(Ticks.short(0.040623), "0.04062")
         XCTAssertEqual(Ticks.short(12_345), "12.35k")
     }

@@ -40,17 +40,22 @@ enum Ticks {
     }
 
     /// Ticks for a log axis over `lo...hi` (both > 0): powers of ten, with 2× and 5× when fewer than three
-    /// decades are visible.
+    /// powers of ten are visible.
     static func logarithmic(_ lo: Double, _ hi: Double) -> [Double] {
         let a = Int(floor(log10(lo) + 1e-9)), b = Int(ceil(log10(hi) - 1e-9))
-        var ticks: [Double] = []
-        let multiples: [Double] = b - a < 3 ? [1, 2, 5] : [1]
-        for e in a...max(a, b) {
-            for m in multiples {
-                let v = m * pow(10, Double(e))
-                if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { ticks.append(v) }
+        func visible(_ multiples: [Double]) -> [Double] {
+            var out: [Double] = []
+            for e in a...max(a, b) {
+                let power: Double = pow(10, Double(e))
+                for m in multiples {
+                    let v = m * power
+                    if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
+                }
             }
+            return out
         }
+        var ticks = visible([1])
+        if ticks.count < 3 { ticks = visible([1, 2, 5]) }
         if ticks.count < 2 { return [lo, hi] }
         if ticks.count > 12 {   // many decades: every second or third power
             let keep = (ticks.count + 7) / 8
