@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "QuireEngine", type: .dynamic, targets: ["Quire"]),
         .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
         .library(name: "QuireOptim", targets: ["QuireOptim"]),
+        .library(name: "QuirePlot", targets: ["QuirePlot"]),
+        .library(name: "QuireMetrics", targets: ["QuireMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,7 +44,7 @@ let package = Package(
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "CPNG"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuirePlot", "QuireMetrics"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
@@ -50,6 +52,12 @@ let package = Package(
         // Fused loops in C that need vector square roots (Swift's sqrt is a libm call LLVM will not widen).
         // No FMA contraction, so they round exactly as the tensor form.
         .target(name: "CQuireFused", cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off"])]),
+
+        // Charts drawn with Cairo (DejaVu Sans text) into RGBA and encoded as PNG with libpng; both C modules internal.
+        .target(name: "QuirePlot", dependencies: ["QuireTensor", "CCairo", "CPNG"], swiftSettings: notebookVisible),
+
+        // clu/wandb-style metrics: accumulators, the run log (JSON Lines, CSV, TensorBoard events), progress.
+        .target(name: "QuireMetrics", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -78,6 +86,8 @@ let package = Package(
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor"], exclude: ["Golden"]),
+        .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )

@@ -161,4 +161,44 @@ final class EndToEndTests: XCTestCase {
             XCTAssertNotNil(r.html, name)
         }
     }
+
+    /// notebooks/digits.md through the CLI (3 epochs): its report shows the curves, the confusion matrix and the
+    /// predictions as 2× PNGs with captions, the run's final metrics in the summary, and the run log's files.
+    func testDigitsReportShowsCurvesAndFinalMetrics() throws {
+        let r = try Q.run(Q.root + "/notebooks/digits.md", arguments: ["-P", "epochs=3"])
+        XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
+        let html = try XCTUnwrap(r.html)
+        for (file, caption) in [("samples-1", "The first 24 training images"), ("curves-1", "Cross-entropy per step"),
+                                ("curves-2", "Accuracy on the whole training"), ("evaluate-1", "Rows: the true digit"),
+                                ("predictions-1", "Test images with their predicted digit")] {
+            XCTAssertTrue(html.contains("<img src=\"figures/\(file).png\""), "\(file) missing from the report")
+            XCTAssertTrue(html.contains("<figcaption>\(caption)"), "caption of \(file)")
+            // A real PNG, drawn at twice the size it is shown at.
+            let png = try XCTUnwrap(FileManager.default.contents(atPath: r.outputDirectory + "/figures/\(file).png"))
+            XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
+            XCTAssertTrue(html.contains("<img src=\"figures/\(file).png\" width=\"\(width / 2)\""), "\(file): \(width) px wide")
+        }
+        XCTAssertTrue(html.contains("<p class=\"run-metrics\"><span class=\"run-name\">digits</span>"), "final metrics in the summary")
+        XCTAssertTrue(html.contains("<span class=\"metric-name\">test_accuracy</span> <span class=\"metric-value\">0.9"), "test accuracy")
+        XCTAssertTrue(r.stdout.contains("train 33/33 100% "), "progress lines: \(r.stdout)")
+        let run = r.outputDirectory + "/runs/digits"
+        let jsonl = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)
+        XCTAssertEqual(jsonl.split(separator: "\n").count, 3 * 11 + 3, "one line per step and one per epoch")
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: run).contains { $0.hasPrefix("events.out.tfevents.") })
+    }
+
+    /// Charts that cannot be drawn show their error in the cell and the notebook goes on.
+    func testPlotErrorsAreShownNotFatal() throws {
+        let r = try Q.run(Q.fixture("plot-errors.md"))
+        XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
+        let html = try XCTUnwrap(r.html)
+        XCTAssertTrue(html.contains("line chart: series &quot;loss&quot; has 2 x values but 1 y values"))
+        XCTAssertTrue(html.contains("after the mismatched series"))
+        XCTAssertTrue(html.contains("histogram: none of the 2 values is finite"))
+        XCTAssertTrue(html.contains("line chart: series 0 has no points"))
+        XCTAssertTrue(html.contains("has no metric &quot;accuracy&quot; (it has loss)"))
+        XCTAssertTrue(html.contains("<img src=\"figures/fine-1.png\"") && html.contains("<figcaption>a fine curve</figcaption>"))
+        XCTAssertFalse(html.contains("figures/mismatched-1.png") || html.contains("figures/empty-1.png"), "no blank picture")
+    }
 }

@@ -1,11 +1,6 @@
-internal import CPNG
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import QuirePlot
 
-/// Shows a tensor as an image in the cell's output, encoded as PNG with libpng.
+/// Shows a tensor as an image in the cell's output, encoded as PNG with libpng (through QuirePlot).
 ///
 /// Shapes: `[height, width]` (grayscale) or `[height, width, channels]` with 1, 3 or 4 channels.
 /// Floating-point values are read as intensities in 0...1 (or rescaled from their minimum and maximum
@@ -27,20 +22,28 @@ public func image(_ tensor: Tensor, normalize: Bool = false, scale: Int = 1, cap
     let pixels = values.map { UInt8(max(0, min(255, ($0 * factor).rounded()))) }
     let scaled = upscale(pixels, height: height, width: width, channels: channels, by: scale)
 
+    emitFigure(width: width * scale, height: height * scale, caption: caption, what: "image") { path in
+        writePNG(scaled, width: width * scale, height: height * scale, channels: channels, to: path)
+    }
+}
+
+/// Writes the cell's next figure file (`<cell id>-<n>.png` in the figures folder) with `write`, which returns
+/// a problem or nil, and announces it to the runner with its display size (`width`×`height`) and caption.
+func emitFigure(width: Int, height: Int, caption: String?, what: String, _ write: (String) -> String?) {
     EventChannel.figureCount += 1
     let name = "\(EventChannel.currentCellID)-\(EventChannel.figureCount).png"
     let path = EventChannel.figuresDirectory + "/" + name
-    if let problem = writePNG(scaled, width: width * scale, height: height * scale, channels: channels, to: path) {
-        EventChannel.send("error", [("message", .string("image: could not write \(path): \(problem)"))])
+    if let problem = write(path) {
+        EventChannel.send("error", [("message", .string("\(what): could not write \(path): \(problem)"))])
+        if !EventChannel.isConnected { print("\(what): could not write \(path): \(problem)") }
         return
     }
     if EventChannel.isConnected {
-        var fields: [(String, JSONValue)] = [("file", .string(name)), ("width", .int(width * scale)),
-                                             ("height", .int(height * scale))]
+        var fields: [(String, JSONValue)] = [("file", .string(name)), ("width", .int(width)), ("height", .int(height))]
         if let caption { fields.append(("caption", .string(caption))) }
         EventChannel.send("image", fields)
     } else {
-        print("[image \(width * scale)×\(height * scale): \(path)]")
+        print("[\(what) \(width)×\(height): \(path)]")
     }
 }
 
@@ -67,25 +70,20 @@ func upscale(_ pixels: [UInt8], height: Int, width: Int, channels: Int, by scale
     return out
 }
 
-/// Writes 8-bit pixels with libpng's simplified API; returns libpng's message on failure.
+/// Writes 8-bit grey, RGB or RGBA pixels as a PNG (through QuirePlot's libpng encoder, as RGBA); returns the
+/// problem on failure.
 func writePNG(_ pixels: [UInt8], width: Int, height: Int, channels: Int, to path: String) -> String? {
-    var image = png_image()
-    image.version = QUIRE_PNG_IMAGE_VERSION
-    image.width = png_uint_32(width)
-    image.height = png_uint_32(height)
-    switch channels {
-    case 1: image.format = QUIRE_PNG_FORMAT_GRAY
-    case 3: image.format = QUIRE_PNG_FORMAT_RGB
-    default: image.format = QUIRE_PNG_FORMAT_RGBA
-    }
-    let ok = pixels.withUnsafeBytes { buffer in
-        png_image_write_to_file(&image, path, 0, buffer.baseAddress, png_int_32(width * channels), nil)
-    }
-    defer { png_image_free(&image) }
-    if ok == 0 {
-        return withUnsafeBytes(of: image.message) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    var rgba = [UInt8](repeating: 255, count: width * height * 4)
+    for p in 0..<(width * height) {
+        switch channels {
+        case 1: rgba[p * 4] = pixels[p]; rgba[p * 4 + 1] = pixels[p]; rgba[p * 4 + 2] = pixels[p]
+        default: for c in 0..<channels { rgba[p * 4 + c] = pixels[p * channels + c] }
         }
     }
-    return nil
+    do {
+        try RGBAImage(width: width, height: height, pixels: rgba).writePNG(to: path)
+        return nil
+    } catch {
+        return String(describing: error)
+    }
 }

@@ -34,6 +34,7 @@ public enum _NotebookRuntime {
 
     /// Marks the end of cell `index`, with its wall time.
     public static func endCell(_ index: Int) {
+        NotebookRuns.reportChanges()
         EventChannel.send("cell-end", [("seconds", .double(EventChannel.now() - cellStart))])
     }
 

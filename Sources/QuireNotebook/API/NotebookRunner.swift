@@ -97,9 +97,11 @@ public struct NotebookRunner {
             cellFinished: { i in
                 progress.finished(i, execution.results[i])
                 live.results = execution.results
+                live.runMetrics = execution.runMetrics
                 try? writer.write(live)
             }))
         record.results = results
+        record.runMetrics = execution.runMetrics
         record.inProgress = false
         progress.close(results)
         try writer.write(record)

@@ -53,12 +53,26 @@ public struct CellResult: Sendable {
     }
 }
 
+/// The last logged value of every metric of one run log (`RunLog(named:)` in a notebook), shown in the
+/// report's summary.
+public struct RunMetrics: Sendable, Equatable {
+    public var run: String
+    public var values: [(name: String, value: Double)]
+
+    public static func == (a: RunMetrics, b: RunMetrics) -> Bool {
+        a.run == b.run && a.values.map(\.name) == b.values.map(\.name)
+            && zip(a.values, b.values).allSatisfy { $0.value == $1.value || ($0.value.isNaN && $1.value.isNaN) }
+    }
+}
+
 /// A whole run: the notebook, the values it ran with and every cell's result.
 public struct RunRecord: Sendable {
     public var notebook: Notebook
     /// Parameters after `-P` overrides.
     public var params: [Parameter]
     public var results: [CellResult]
+    /// Final metrics of the notebook's run logs, in the order the runs first reported.
+    public var runMetrics: [RunMetrics] = []
     /// Compiler messages that point at no cell.
     public var buildLog: String?
     public var buildSeconds: Double?

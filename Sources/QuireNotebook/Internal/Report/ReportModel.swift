@@ -58,10 +58,21 @@ struct ReportModel {
             "date": record.startedAt,
             "source": notebook.path,
         ]
+        if !record.runMetrics.isEmpty {
+            context["runMetrics"] = record.runMetrics.map { run in
+                ["run": run.run, "values": run.values.map { ["name": $0.name, "value": ReportModel.metricText($0.value)] }]
+            }
+        }
         // Mustache sections test presence: absent values must be absent keys, not nil.
         if let d = notebook.frontMatter.description { context["description"] = d }
         if let log = record.buildLog { context["buildLog"] = log }
         return context
+    }
+
+    /// A metric for the summary: four significant digits.
+    static func metricText(_ v: Double) -> String {
+        guard v.isFinite else { return v.isNaN ? "NaN" : (v > 0 ? "∞" : "−∞") }
+        return String(format: "%.4g", v)
     }
 
     private func cellContext(_ cell: Cell, _ result: CellResult) -> [String: Any] {

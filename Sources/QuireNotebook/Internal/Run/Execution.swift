@@ -11,6 +11,8 @@ final class Execution {
     }
 
     private(set) var results: [CellResult]
+    /// The latest `metrics` event of each run log.
+    private(set) var runMetrics: [RunMetrics] = []
     private let cells: [Cell]
     private let notebookPath: String
     private var current = -1
@@ -121,6 +123,14 @@ final class Execution {
         case "error" where results.indices.contains(i):
             results[i].outputs.append(.error(event.string("message") ?? "error"))
             callbacks.printed(i, "error: \(event.string("message") ?? "error")\n")
+        case "metrics":
+            guard let run = event.string("run"), let pairs = event.fields["values"] as? [[Any]] else { break }
+            let values = pairs.compactMap { pair -> (name: String, value: Double)? in
+                guard pair.count == 2, let name = pair[0] as? String else { return nil }
+                return (name, (pair[1] as? NSNumber)?.doubleValue ?? .nan)   // null: not finite
+            }
+            let metrics = RunMetrics(run: run, values: values)
+            if let k = runMetrics.firstIndex(where: { $0.run == run }) { runMetrics[k] = metrics } else { runMetrics.append(metrics) }
         case "done":
             finished = true
         default:
