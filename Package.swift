@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "QuireEngine", type: .dynamic, targets: ["Quire"]),
         .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
         .library(name: "QuireOptim", targets: ["QuireOptim"]),
+        .library(name: "QuireKernels", targets: ["QuireKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,10 +43,13 @@ let package = Package(
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "CPNG"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireKernels", "CPNG"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: nativeCPU + notebookVisible),
+
+        // Pallas-style kernels: traced to a small IR, run by a reference interpreter or compiled to C with clang.
+        .target(name: "QuireKernels", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -64,6 +68,7 @@ let package = Package(
                 "QuireTensor",
                 "QuireNN",
                 "QuireOptim",
+                "QuireKernels",
                 "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -74,6 +79,7 @@ let package = Package(
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )
