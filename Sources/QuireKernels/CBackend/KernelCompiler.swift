@@ -1,4 +1,5 @@
 import Foundation
+import QuireTensor
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ enum KernelCompiler {
     /// What the last `library(for:)` did: compiled, or found the library on disk or in this process.
     enum Outcome: String, Sendable { case compiled, diskCache, memoryCache }
 
-    private static let loaded = Mutex<[String: UInt]>([:])
+    static let loadedTable = Mutex<[String: UInt]>([:])
 
     static var cacheDirectory: URL {
         let env = ProcessInfo.processInfo.environment
@@ -54,7 +55,7 @@ enum KernelCompiler {
     /// The entry point of the compiled source, compiling it if no cached library matches.
     static func entry(source: String, kernel: String) throws -> (UnsafeMutableRawPointer, Outcome) {
         let key = digest(source + "\n" + flags.joined(separator: " "))
-        if let fn = loaded.withLock({ $0[key] }) { return (UnsafeMutableRawPointer(bitPattern: fn)!, .memoryCache) }
+        if let fn = loadedTable.withLock({ $0[key] }) { return (UnsafeMutableRawPointer(bitPattern: fn)!, .memoryCache) }
         let dir = cacheDirectory
         let lib = dir.appendingPathComponent("\(key).so"), src = dir.appendingPathComponent("\(key).c")
         var outcome = Outcome.diskCache
@@ -70,7 +71,7 @@ enum KernelCompiler {
             throw KernelError.compile(kernel: kernel, message: "\(lib.path) has no symbol quire_kernel")
         }
         let address = UInt(bitPattern: fn)
-        loaded.withLock { $0[key] = address }
+        loadedTable.withLock { $0[key] = address }
         return (fn, outcome)
     }
 
@@ -98,5 +99,34 @@ enum KernelCompiler {
               rename(tmpSrc.path, dir.appendingPathComponent("\(key).c").path) == 0 else {
             throw KernelError.compile(kernel: kernel, message: "could not move the compiled kernel into \(dir.path): \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+/// The on-disk cache of compiled kernels, and how a kernel's code was obtained.
+///
+/// ```swift
+/// let how = try f.compile(for: [x, y])   // .compiled the first time, .diskCache in a new process
+/// ```
+public enum KernelCache {
+    /// Where compiled kernels live: `${XDG_CACHE_HOME:-~/.cache}/quire/kernels`.
+    public static var directory: String { KernelCompiler.cacheDirectory.path }
+
+    /// How `compile(for:)` got the native code.
+    public enum Outcome: String, Sendable { case compiled, diskCache, memoryCache }
+
+    /// Forgets the libraries loaded in this process, so the next call looks on disk again (for
+    /// measuring the disk cache; loaded code stays mapped).
+    public static func forgetLoaded() { KernelCompiler.forgetLoaded() }
+}
+
+extension KernelCompiler {
+    static func forgetLoaded() { loadedTable.withLock { $0.removeAll() } }
+}
+
+extension KernelFunction {
+    /// Compiles (or finds in the cache) the native code for these input types without running it.
+    public func compile(for inputs: [Tensor]) throws -> KernelCache.Outcome {
+        let ir = try trace(inputs.map { BlockType(dtype: $0.dtype, shape: $0.shape) })
+        return KernelCache.Outcome(rawValue: try CompiledKernel.load(ir).outcome.rawValue)!
     }
 }
