@@ -21,7 +21,7 @@ final class FlashAttentionTests: XCTestCase {
 
     /// Gradients through `valueAndGrad` match the plain-op attention's, on both backends.
     func testGradientsMatchPlainAttention() throws {
-        for (seq, dim, causal) in [(12, 64, true), (10, 64, false), (9, 128, true)] {
+        for (seq, dim, causal) in [(12, 64, true), (9, 128, false)] {
             let q = randomTensor([1, 1, seq, dim], seed: 4), k = randomTensor([1, 1, seq, dim], seed: 5)
             let v = randomTensor([1, 1, seq, dim], seed: 6), w = randomTensor([1, 1, seq, dim], seed: 7)
             let reference = try valueAndGrad { xs in (Kernels.referenceAttention(xs[0], xs[1], xs[2], causal: causal) * w).sum() }([q, k, v])

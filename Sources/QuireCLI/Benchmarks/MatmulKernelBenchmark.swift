@@ -25,16 +25,17 @@ let matmulKernelBenchmark = Benchmark(name: "matmul-kernel", summary: "tiled mat
                 "first_ms": round(compileSeconds * 1000, 1), "second_call": second.rawValue,
                 "cache_hit_ms": round(hitSeconds * 1000, 2)])
     }
-    if r.wants("n\(n)") {
+    // OpenBLAS and the kernel (at a few block shapes) back to back, so both see the same machine load.
+    for (bm, bn, bk) in [(64, 128, 128), (128, 128, 64), (64, 64, 256), (96, 128, 128)] where r.wants("n\(n)_\(bm)x\(bn)x\(bk)") {
         let tb = measure(minReps: 5, minSeconds: 1) { blackHole(a.matmul(b)) }
-        _ = try Kernels.matmul(a, b)   // compile outside the timing
+        _ = try Kernels.matmul(a, b, blockM: bm, blockN: bn, blockK: bk)   // compile outside the timing
         var failure: Error?
         let tk = measure(minReps: 5, minSeconds: 1) {
-            do { blackHole(try Kernels.matmul(a, b)) } catch { failure = error }
+            do { blackHole(try Kernels.matmul(a, b, blockM: bm, blockN: bn, blockK: bk)) } catch { failure = error }
         }
         if let failure { throw failure }
         let blas = flops / tb.median / 1e9, kernel = flops / tk.median / 1e9
-        r.emit(["benchmark": "matmul-kernel", "case": "n\(n)", "n": n, "kernel_gflops": round(kernel, 1),
+        r.emit(["benchmark": "matmul-kernel", "case": "n\(n)_\(bm)x\(bn)x\(bk)", "n": n, "kernel_gflops": round(kernel, 1),
                 "openblas_gflops": round(blas, 1), "fraction_of_openblas": round(kernel / blas, 2),
                 "kernel_ms": round(tk.median * 1000, 2), "openblas_ms": round(tb.median * 1000, 2)])
     }

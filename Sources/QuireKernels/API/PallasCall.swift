@@ -34,6 +34,7 @@ public final class KernelFunction: @unchecked Sendable {
     let scratchSpecs: [ScratchSpec]
     let body: (KernelRefs) -> Void
     private let traces = Mutex<[[BlockType]: KernelIR]>([:])
+    let natives = Mutex<[[BlockType]: CompiledKernel]>([:])
 
     init(name: String, grid: [Int], inputs: [BlockSpec], outputs: [OutputSpec], scratch: [ScratchSpec],
          body: @escaping (KernelRefs) -> Void) {
@@ -52,7 +53,7 @@ public final class KernelFunction: @unchecked Sendable {
         case .interpreter:
             var interpreter = Interpreter(ir: ir)
             return try interpreter.run(inputs)
-        case .compiled: return try CompiledKernel.load(ir).run(inputs)
+        case .compiled: return try native(ir, inputs.map { BlockType(dtype: $0.dtype, shape: $0.shape) }).run(inputs)
         }
     }
 
@@ -64,6 +65,14 @@ public final class KernelFunction: @unchecked Sendable {
     /// The kernel IR for these input types, printed.
     public func irDescription(for inputs: [Tensor]) throws -> String {
         describe(try trace(inputs.map { BlockType(dtype: $0.dtype, shape: $0.shape) }))
+    }
+
+    /// The compiled kernel for these input types, kept so later calls skip emitting and hashing the C.
+    func native(_ ir: KernelIR, _ inputTypes: [BlockType]) throws -> CompiledKernel {
+        if let k = natives.withLock({ $0[inputTypes] }) { return k }
+        let k = try CompiledKernel.load(ir)
+        natives.withLock { $0[inputTypes] = k }
+        return k
     }
 
     func trace(_ inputTypes: [BlockType]) throws -> KernelIR {

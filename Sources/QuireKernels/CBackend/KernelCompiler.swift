@@ -126,7 +126,9 @@ extension KernelCompiler {
 extension KernelFunction {
     /// Compiles (or finds in the cache) the native code for these input types without running it.
     public func compile(for inputs: [Tensor]) throws -> KernelCache.Outcome {
-        let ir = try trace(inputs.map { BlockType(dtype: $0.dtype, shape: $0.shape) })
-        return KernelCache.Outcome(rawValue: try CompiledKernel.load(ir).outcome.rawValue)!
+        let types = inputs.map { BlockType(dtype: $0.dtype, shape: $0.shape) }
+        let k = try CompiledKernel.load(try trace(types))
+        natives.withLock { $0[types] = k }
+        return KernelCache.Outcome(rawValue: k.outcome.rawValue)!
     }
 }

@@ -17,16 +17,11 @@ extension Kernels {
         let (b, h, s, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
         let a = AttentionShape(heads: b * h, seq: s, dim: d, causal: causal, blockQ: blockQ, blockK: blockK)
         let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
-        let x3 = Tensor.zeros([a.heads, s, d]), r2 = Tensor.zeros([a.heads, s])
         // Trace (and compile) everything here, where errors can be thrown; the closures below then cannot fail.
-        if backend == .compiled {
-            _ = try fwd.compile(for: [x3, x3, x3])
-            _ = try bkv.compile(for: [x3, x3, x3, x3, r2, r2])
-            _ = try bq.compile(for: [x3, x3, x3, x3, r2, r2])
-        } else {
-            _ = try fwd.irDescription(for: [x3, x3, x3])
-            _ = try bkv.irDescription(for: [x3, x3, x3, x3, r2, r2])
-            _ = try bq.irDescription(for: [x3, x3, x3, x3, r2, r2])
+        let x3 = BlockType(dtype: .float32, shape: [a.heads, s, d]), r2 = BlockType(dtype: .float32, shape: [a.heads, s])
+        for (f, types) in [(fwd, [x3, x3, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {
+            let ir = try f.trace(types)
+            if backend == .compiled { _ = try f.native(ir, types) }
         }
         let heads = a.heads
         let flat: @Sendable (Tensor) -> Tensor = { t in t.reshaped([heads, s, d]) }

@@ -59,12 +59,12 @@ extension Kernels {
                 let upper: any KernelIndex = a.causal
                     ? ((qi + 1) * Double(bq) + Double(bk - 1)).divided(by: bk).minimum(Double(a.nk)) : a.nk
                 let inits = [k.full([bq], -Double.infinity), k.full([bq], 0), k.full([bq, d], 0)]
-                let out = k.forLoop(0, upper, carrying: inits) { j, c in
+                func step(_ j: KernelValue, _ c: [KernelValue], masked: Bool) -> [KernelValue] {
                     let slice = [DSlice.all, ds(j * Double(bk), bk), .all]
                     let kb = read(k.inputs[1], slice, ragged: a.ragged).reshaped([bk, d])
                     let vb = read(k.inputs[2], slice, ragged: a.ragged).reshaped([bk, d])
                     var scores = q.dot(kb, transposeB: true)
-                    if let valid = scoreMask(k, a, qStart: qStart, kStart: j * Double(bk), checkQuery: false) {
+                    if masked, let valid = scoreMask(k, a, qStart: qStart, kStart: j * Double(bk), checkQuery: false) {
                         scores = valid.select(scores, -Double.infinity)
                     }
                     let mNew = c[0].maximum(scores.max(axis: 1))
@@ -73,6 +73,15 @@ extension Kernels {
                     let l = c[1] * alpha + p.sum(axis: 1)
                     let acc = c[2] * alpha.reshaped([bq, 1]) + p.dot(vb)
                     return [mNew, l, acc]
+                }
+                let out: [KernelValue]
+                if a.causal && a.seq % bk == 0 {
+                    // Key blocks wholly at or below the diagonal need no mask; only the rest do.
+                    let unmasked = (qStart + 1).divided(by: bk)
+                    let first = k.forLoop(0, unmasked, carrying: inits) { j, c in step(j, c, masked: false) }
+                    out = k.forLoop(unmasked, upper, carrying: first) { j, c in step(j, c, masked: true) }
+                } else {
+                    out = k.forLoop(0, upper, carrying: inits) { j, c in step(j, c, masked: true) }
                 }
                 write(k.outputs[0], (out[2] / out[1].reshaped([bq, 1])).reshaped([1, bq, d]), ragged: a.ragged)
                 write(k.outputs[1], (out[0] + out[1].log()).reshaped([1, bq]), ragged: a.ragged)
