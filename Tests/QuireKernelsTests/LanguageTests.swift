@@ -1,4 +1,5 @@
 import XCTest
+import Synchronization
 import QuireTensor
 @testable import QuireKernels
 
@@ -131,5 +132,27 @@ final class LanguageTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("quire/kernels").path)
         XCTAssertEqual(files.filter { $0.hasSuffix(".so") }.count, 1, "\(files)")
         XCTAssertEqual(files.filter { $0.hasSuffix(".c") }.count, 1, "\(files)")
+    }
+
+    /// Several threads compiling the same new source at once: each compiles to a private name and renames
+    /// into place, so all succeed, agree, and leave one library and one source behind.
+    func testConcurrentCompilesOfOneSourceAreSafe() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-kernel-race-\(UUID().uuidString)")
+        setenv("XDG_CACHE_HOME", dir.path, 1)
+        defer { unsetenv("XDG_CACHE_HOME"); try? FileManager.default.removeItem(at: dir) }
+        let x = randomTensor([64], seed: 2)
+        let source = try Kernels.vectorAddKernel(count: 64, block: 32).emittedC(for: [x, x]) + "/* race \(UUID().uuidString) */\n"
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            do { _ = try KernelCompiler.entry(source: source, kernel: "race") } catch { failures.withLock { $0.append("\(error)") } }
+        }
+        XCTAssertEqual(failures.withLock { $0 }, [])
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("quire/kernels").path)
+        XCTAssertEqual(files.sorted().map { ($0 as NSString).pathExtension }, ["c", "so"], "\(files)")
+    }
+
+    func testZeroSizedGridIsATraceError() {
+        let f = pallasCall(name: "empty", grid: [0], inputs: [], outputs: [OutputSpec(shape: [4], block: .whole())]) { _ in }
+        assertTraceError({ _ = try f([]) }, mentions: ["empty", "grid [0]"])
     }
 }

@@ -43,7 +43,8 @@ final class SparseKernelTests: XCTestCase {
             for i in 0..<bs { for j in 0..<bs { dense[(r * bs + i) * k + c * bs + j] = 0 } }
         } }
         let a = Tensor(dense, shape: [m, k]), b = randomTensor([k, n], seed: 5)
-        let sparse = BlockSparseMatrix(dense: a, blockSize: bs)
+        let sparse = try BlockSparseMatrix(dense: a, blockSize: bs)
+        XCTAssertThrowsError(try BlockSparseMatrix(dense: a, blockSize: 7))
         XCTAssertLessThan(sparse.blocks.shape[0], (m / bs) * (k / bs))
         let f = Kernels.blockSparseMatmulKernel(m: m, k: k, n: n, blockSize: bs, nnz: sparse.blocks.shape[0], blockN: 16)
         try assertBackendsAgree(f, [sparse.blocks, sparse.columns, sparse.rowStarts, b], reference: [a.matmul(b)], tolerance: 1e-5)

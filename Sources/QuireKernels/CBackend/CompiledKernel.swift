@@ -41,33 +41,33 @@ private struct PointerBox: @unchecked Sendable {
 /// are contiguous and uniquely owned here, so their storage stays put while `body` runs.
 func withPointers(_ inputs: [Tensor], _ outputs: inout [Tensor], _ body: ([UnsafeMutableRawPointer?]) -> Void) {
     var pointers: [UnsafeMutableRawPointer?] = []
-    for t in inputs { withRaw(t) { pointers.append(UnsafeMutableRawPointer(mutating: $0)) } }
+    for t in inputs { withRaw(t) { pointers.append($0.map { UnsafeMutableRawPointer(mutating: $0) }) } }
     for i in outputs.indices { withMutableRaw(&outputs[i]) { pointers.append($0) } }
     withExtendedLifetime((inputs, outputs)) { body(pointers) }
 }
 
-private func withRaw(_ t: Tensor, _ body: (UnsafeRawPointer) -> Void) {
+private func withRaw(_ t: Tensor, _ body: (UnsafeRawPointer?) -> Void) {
     switch t.dtype {
-    case .float32: t.withUnsafeBufferPointer(as: Float.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-    case .float16: t.withUnsafeBufferPointer(as: Float16.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-    case .bfloat16: t.withUnsafeBufferPointer(as: BFloat16.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-    case .int32: t.withUnsafeBufferPointer(as: Int32.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-    case .int8: t.withUnsafeBufferPointer(as: Int8.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-    case .bool: t.withUnsafeBufferPointer(as: Bool.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-    case .uint8: t.withUnsafeBufferPointer(as: UInt8.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-    case .float64: t.withUnsafeBufferPointer(as: Double.self) { body(UnsafeRawPointer($0.baseAddress!)) }
+    case .float32: t.withUnsafeBufferPointer(as: Float.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .float16: t.withUnsafeBufferPointer(as: Float16.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .bfloat16: t.withUnsafeBufferPointer(as: BFloat16.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .int32: t.withUnsafeBufferPointer(as: Int32.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .int8: t.withUnsafeBufferPointer(as: Int8.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .bool: t.withUnsafeBufferPointer(as: Bool.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .uint8: t.withUnsafeBufferPointer(as: UInt8.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .float64: t.withUnsafeBufferPointer(as: Double.self) { body(UnsafeRawPointer($0.baseAddress)) }
     }
 }
 
-private func withMutableRaw(_ t: inout Tensor, _ body: (UnsafeMutableRawPointer) -> Void) {
+private func withMutableRaw(_ t: inout Tensor, _ body: (UnsafeMutableRawPointer?) -> Void) {
     switch t.dtype {
-    case .float32: t.withUnsafeMutableBufferPointer(as: Float.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
-    case .float16: t.withUnsafeMutableBufferPointer(as: Float16.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
-    case .bfloat16: t.withUnsafeMutableBufferPointer(as: BFloat16.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
-    case .int32: t.withUnsafeMutableBufferPointer(as: Int32.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
-    case .int8: t.withUnsafeMutableBufferPointer(as: Int8.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
-    case .bool: t.withUnsafeMutableBufferPointer(as: Bool.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
-    case .uint8: t.withUnsafeMutableBufferPointer(as: UInt8.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
-    case .float64: t.withUnsafeMutableBufferPointer(as: Double.self) { body(UnsafeMutableRawPointer($0.baseAddress!)) }
+    case .float32: t.withUnsafeMutableBufferPointer(as: Float.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .float16: t.withUnsafeMutableBufferPointer(as: Float16.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .bfloat16: t.withUnsafeMutableBufferPointer(as: BFloat16.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .int32: t.withUnsafeMutableBufferPointer(as: Int32.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .int8: t.withUnsafeMutableBufferPointer(as: Int8.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .bool: t.withUnsafeMutableBufferPointer(as: Bool.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .uint8: t.withUnsafeMutableBufferPointer(as: UInt8.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .float64: t.withUnsafeMutableBufferPointer(as: Double.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
     }
 }

@@ -4,7 +4,7 @@ import QuireTensor
 /// block of each in `columns` [nnz], and row-block r's blocks at `rowStarts[r]..<rowStarts[r + 1]`.
 ///
 /// ```swift
-/// let a = BlockSparseMatrix(dense: d, blockSize: 16)    // keeps blocks with any non-zero
+/// let a = try BlockSparseMatrix(dense: d, blockSize: 16)    // keeps blocks with any non-zero
 /// let y = try Kernels.blockSparseMatmul(a, b)
 /// ```
 public struct BlockSparseMatrix {
@@ -15,8 +15,10 @@ public struct BlockSparseMatrix {
     public var rowStarts: Tensor
 
     /// Packs the blocks of a dense float32 matrix that hold any non-zero.
-    public init(dense: Tensor, blockSize b: Int) {
-        precondition(dense.rank == 2 && dense.shape[0] % b == 0 && dense.shape[1] % b == 0, "dense shape must be a multiple of the block size")
+    public init(dense: Tensor, blockSize b: Int) throws {
+        guard b > 0, dense.rank == 2, dense.shape[0] % b == 0, dense.shape[1] % b == 0 else {
+            throw KernelError.badInput(kernel: "BlockSparseMatrix", message: "dense matrix \(dense.shape) must be 2-D with both sides multiples of the block size \(b)")
+        }
         let (m, n) = (dense.shape[0], dense.shape[1])
         let v = dense.scalars(as: Float.self)
         var data: [Float] = [], cols: [Int32] = [], starts: [Int32] = [0]
