@@ -155,4 +155,14 @@ final class LanguageTests: XCTestCase {
         let f = pallasCall(name: "empty", grid: [0], inputs: [], outputs: [OutputSpec(shape: [4], block: .whole())]) { _ in }
         assertTraceError({ _ = try f([]) }, mentions: ["empty", "grid [0]"])
     }
+
+    func testValueDefinedInsideWhenUsedOutsideIsATraceError() {
+        let spec = BlockSpec([8], name: "x") { ids in [ids[0]] }
+        let f = pallasCall(name: "leaky", grid: [1], inputs: [spec], outputs: [OutputSpec(shape: [8], block: spec)]) { k in
+            var inner: KernelValue? = nil
+            k.when(k.programID(0).isEqual(to: 0)) { inner = k.inputs[0][...] * 2 }
+            k.outputs[0][...] = inner!
+        }
+        assertTraceError({ _ = try f([Tensor.zeros([8])]) }, mentions: ["leaky", "float32[8]", "outside the when/forLoop body"])
+    }
 }

@@ -62,10 +62,11 @@ public struct KernelRefs {
                         _ body: (KernelValue, [KernelValue]) -> [KernelValue]) -> [KernelValue] {
         let lo = tracer.indexOperand(lower, "forLoop lower bound")
         let hi = tracer.indexOperand(upper, "forLoop upper bound")
-        let index = tracer.newValue(BlockType(dtype: .int32, shape: []))
-        let params = inits.map { tracer.newValue(tracer.type($0.id)) }
+        var index = 0, params: [Int] = []
         var yields: [KernelValue] = []
         let region = tracer.region {
+            index = tracer.newValue(BlockType(dtype: .int32, shape: []))
+            params = inits.map { tracer.newValue(tracer.type($0.id)) }
             yields = body(KernelValue(tracer: tracer, id: index), params.map { KernelValue(tracer: tracer, id: $0) })
         }
         if yields.count != params.count {

@@ -102,3 +102,21 @@ struct KernelIR: Sendable {
     var inputCount: Int { refs.filter { $0.role == .input }.count }
     var outputRefs: [Int] { refs.indices.filter { refs[$0].role == .output } }
 }
+
+extension Op {
+    /// The values an instruction reads where it stands (a loop's body and yields are inside it).
+    var operands: [Int] {
+        func of(_ o: Operand) -> [Int] { if case let .value(v) = o { return [v] } else { return [] } }
+        func of(_ a: Access) -> [Int] { a.slices.flatMap { of($0.start) } + (a.mask.map { [$0] } ?? []) }
+        switch self {
+        case .programID, .numPrograms, .constant, .iota: return []
+        case let .unary(_, a), let .broadcast(a), let .reshape(a), let .transpose(a), let .reduce(_, a, _), let .cast(a): return [a]
+        case let .binary(_, a, b), let .compare(_, a, b), let .dot(a, b, _): return [a, b]
+        case let .select(c, a, b): return [c, a, b]
+        case let .load(access, _): return of(access)
+        case let .store(access, v), let .atomicAdd(access, v): return of(access) + [v]
+        case let .forLoop(l): return of(l.lower) + of(l.upper) + l.inits
+        case let .when(c, _): return [c]
+        }
+    }
+}
