@@ -173,4 +173,24 @@ final class LanguageTests: XCTestCase {
         }
         assertTraceError({ _ = try f([Tensor.zeros([8])]) }, mentions: ["leaky", "float32[8]", "outside the when/forLoop body"])
     }
+
+    /// Max and min along a contiguous axis of a multiple of eight (the lane-split path in C), NaN included.
+    func testMaxAndMinReductionsAgreeAndPropagateNaN() throws {
+        var values = randomTensor([4, 16], seed: 9).scalars(as: Float.self)
+        values[2 * 16 + 5] = .nan
+        let x = Tensor(values, shape: [4, 16])
+        let rows = BlockSpec([4], name: "rows") { _ in [0] }
+        let f = pallasCall(name: "extrema", grid: [1], inputs: [.whole(name: "x")],
+                           outputs: [OutputSpec(shape: [4], block: rows), OutputSpec(shape: [4], block: rows),
+                                     OutputSpec(shape: [4], dtype: .int32, block: rows)]) { k in
+            let v = k.inputs[0][...]
+            k.outputs[0][...] = v.max(axis: 1)
+            k.outputs[1][...] = v.min(axis: 1)
+            k.outputs[2][...] = (v * 100).cast(to: .int32).max(axis: 1)
+        }
+        let maxes = (0..<4).map { r in values[(r * 16)..<((r + 1) * 16)].contains { $0.isNaN } ? Float.nan : values[(r * 16)..<((r + 1) * 16)].max()! }
+        let mins = (0..<4).map { r in values[(r * 16)..<((r + 1) * 16)].contains { $0.isNaN } ? Float.nan : values[(r * 16)..<((r + 1) * 16)].min()! }
+        let intMax = (0..<4).map { r in values[(r * 16)..<((r + 1) * 16)].map { $0.isNaN ? 0 : Int32(($0 * 100).rounded(.towardZero)) }.max()! }
+        try assertBackendsAgree(f, [x], reference: [Tensor(maxes), Tensor(mins), Tensor(intMax)], tolerance: 0)
+    }
 }

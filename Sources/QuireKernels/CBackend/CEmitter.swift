@@ -281,7 +281,18 @@ struct CEmitter {
         case .max: combine = "\(y) = \(isInt ? "q_maxi" : "q_maxf")(\(y), \(x));"
         case .min: combine = "\(y) = \(isInt ? "q_mini" : "q_minf")(\(y), \(x));"
         }
-        if inner == 1 {
+        if inner == 1 && op != .sum && n % 8 == 0 {
+            // max/min along a contiguous axis: eight independent lanes (vectorizable despite the NaN
+            // checks), combined at the end; the result is the same in any order.
+            let f = combine.contains("q_max") ? (isInt ? "q_maxi" : "q_maxf") : (isInt ? "q_mini" : "q_minf")
+            let t = CEmitter.ctype(dt)
+            line("for (int o = 0; o < \(outer); o++) {")
+            line("    \(t) lane[8]; for (int l = 0; l < 8; l++) lane[l] = \(initial);")
+            line("    for (int k = 0; k < \(n); k += 8) for (int l = 0; l < 8; l++) lane[l] = \(f)(lane[l], \(name(a))[o * \(n) + k + l]);")
+            line("    \(t) acc = lane[0]; for (int l = 1; l < 8; l++) acc = \(f)(acc, lane[l]);")
+            line("    \(out)[o] = acc;")
+            line("}")
+        } else if inner == 1 {
             let acc = "acc"
             let c1 = combine.replacingOccurrences(of: y, with: acc)
             line("for (int o = 0; o < \(outer); o++) { const int i = 0; \(CEmitter.ctype(dt)) \(acc) = \(initial); for (int k = 0; k < \(n); k++) { \(c1) } \(y) = \(acc); }")
