@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "QuireOptim", targets: ["QuireOptim"]),
         .library(name: "QuirePlot", targets: ["QuirePlot"]),
         .library(name: "QuireMetrics", targets: ["QuireMetrics"]),
+        .library(name: "QuireKernels", targets: ["QuireKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,7 +45,7 @@ let package = Package(
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuirePlot", "QuireMetrics"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuirePlot", "QuireMetrics", "QuireKernels"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
@@ -58,6 +59,9 @@ let package = Package(
 
         // clu/wandb-style metrics: accumulators, the run log (JSON Lines, CSV, TensorBoard events), progress.
         .target(name: "QuireMetrics", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
+
+        // Pallas-style kernels: traced to a small IR, run by a reference interpreter or compiled to C with clang.
+        .target(name: "QuireKernels", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -76,6 +80,7 @@ let package = Package(
                 "QuireTensor",
                 "QuireNN",
                 "QuireOptim",
+                "QuireKernels",
                 "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -88,6 +93,7 @@ let package = Package(
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
         .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor"], exclude: ["Golden"]),
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
+        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )

@@ -7,3 +7,4 @@
 @_exported import QuireNN
 @_exported import QuirePlot
 @_exported import QuireMetrics
+@_exported import QuireKernels

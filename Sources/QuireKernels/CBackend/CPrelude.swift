@@ -1,0 +1,69 @@
+// The fixed part of every emitted C file: types, helpers the IR's operations map to, and an exp that
+// vectorizes (a libm call in a loop would keep it scalar).
+
+let cPrelude = #"""
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+typedef float q_v8f __attribute__((vector_size(32)));
+typedef float q_v8fu __attribute__((vector_size(32), aligned(4)));
+
+static inline float q_expf(float x) {
+    /* 2^n · p(r), r = x − n·ln2 in [−ln2/2, ln2/2]; degree-6 polynomial; 0 below the float range. */
+    float xc = x > 88.37f ? 88.37f : (x < -87.3f ? -87.3f : x);
+    float n = __builtin_rintf(xc * 1.44269504f);
+    float r = xc - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    float y = p * scale;
+    y = x < -87.3f ? 0.0f : y;
+    return x != x ? x : y;
+}
+static inline float q_maxf(float a, float b) { return (a != a || b != b) ? a + b : (a > b ? a : b); }
+static inline float q_minf(float a, float b) { return (a != a || b != b) ? a + b : (a < b ? a : b); }
+static inline int32_t q_maxi(int32_t a, int32_t b) { return a > b ? a : b; }
+static inline int32_t q_mini(int32_t a, int32_t b) { return a < b ? a : b; }
+static inline int32_t q_sat_i32(float x) {
+    if (x != x) return 0;
+    if (x >= 2147483520.0f) return 2147483647;
+    if (x <= -2147483648.0f) return (int32_t)(-2147483647 - 1);
+    return (int32_t)x;
+}
+static inline int8_t q_sat_i8(float x) {
+    if (x != x) return 0;
+    if (x >= 127.0f) return 127;
+    if (x <= -128.0f) return -128;
+    return (int8_t)x;
+}
+static inline int8_t q_sat_i8i(int32_t x) { return (int8_t)(x > 127 ? 127 : (x < -128 ? -128 : x)); }
+static inline float q_bf16_to_f32(uint16_t b) { uint32_t u = (uint32_t)b << 16; float f; memcpy(&f, &u, 4); return f; }
+static inline uint16_t q_f32_to_bf16(float f) {
+    /* round to nearest even; NaN stays a quiet NaN */
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if (f != f) return (uint16_t)((u >> 16) | 0x0040);
+    return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+static inline void q_atomic_add_f32(float *p, float v) {
+    uint32_t old = __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED), new_;
+    do {
+        float f;
+        memcpy(&f, &old, 4);
+        f += v;
+        memcpy(&new_, &f, 4);
+    } while (!__atomic_compare_exchange_n((uint32_t *)p, &old, new_, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+static inline void q_atomic_add_i32(int32_t *p, int32_t v) { __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+
+"""#

@@ -1,0 +1,73 @@
+import Dispatch
+import QuireTensor
+
+/// A kernel compiled to native code: calls `quire_kernel(lo, hi, buffers)` on contiguous chunks of
+/// program ids spread over the engine's threads.
+struct CompiledKernel {
+    typealias Entry = @convention(c) (Int64, Int64, UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void
+    let ir: KernelIR
+    let entry: Entry
+    let outcome: KernelCompiler.Outcome
+
+    static func load(_ ir: KernelIR) throws -> CompiledKernel {
+        let source = CEmitter(ir: ir).source()
+        let (fn, outcome) = try KernelCompiler.entry(source: source, kernel: ir.name)
+        return CompiledKernel(ir: ir, entry: unsafeBitCast(fn, to: Entry.self), outcome: outcome)
+    }
+
+    func run(_ inputs: [Tensor]) throws -> [Tensor] {
+        var outputs = ir.outputRefs.map { Tensor.zeros(ir.refs[$0].arrayShape, dtype: ir.refs[$0].dtype) }
+        let contiguous = inputs.map { $0.contiguous() }
+        withPointers(contiguous, &outputs) { pointers in
+            let programs = ir.programCount
+            let chunks = Swift.min(programs, Parallelism.threadCount * 4)
+            let box = PointerBox(pointers: pointers, entry: entry)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                var local = box.pointers
+                let lo = Int64(programs * c / chunks), hi = Int64(programs * (c + 1) / chunks)
+                local.withUnsafeMutableBufferPointer { box.entry(lo, hi, $0.baseAddress!) }
+            }
+        }
+        return outputs
+    }
+}
+
+private struct PointerBox: @unchecked Sendable {
+    let pointers: [UnsafeMutableRawPointer?]
+    let entry: CompiledKernel.Entry
+}
+
+/// Calls `body` with raw pointers to every input's and output's elements (inputs first). The tensors
+/// are contiguous and uniquely owned here, so their storage stays put while `body` runs.
+func withPointers(_ inputs: [Tensor], _ outputs: inout [Tensor], _ body: ([UnsafeMutableRawPointer?]) -> Void) {
+    var pointers: [UnsafeMutableRawPointer?] = []
+    for t in inputs { withRaw(t) { pointers.append($0.map { UnsafeMutableRawPointer(mutating: $0) }) } }
+    for i in outputs.indices { withMutableRaw(&outputs[i]) { pointers.append($0) } }
+    withExtendedLifetime((inputs, outputs)) { body(pointers) }
+}
+
+private func withRaw(_ t: Tensor, _ body: (UnsafeRawPointer?) -> Void) {
+    switch t.dtype {
+    case .float32: t.withUnsafeBufferPointer(as: Float.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .float16: t.withUnsafeBufferPointer(as: Float16.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .bfloat16: t.withUnsafeBufferPointer(as: BFloat16.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .int32: t.withUnsafeBufferPointer(as: Int32.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .int8: t.withUnsafeBufferPointer(as: Int8.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .bool: t.withUnsafeBufferPointer(as: Bool.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .uint8: t.withUnsafeBufferPointer(as: UInt8.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    case .float64: t.withUnsafeBufferPointer(as: Double.self) { body(UnsafeRawPointer($0.baseAddress)) }
+    }
+}
+
+private func withMutableRaw(_ t: inout Tensor, _ body: (UnsafeMutableRawPointer?) -> Void) {
+    switch t.dtype {
+    case .float32: t.withUnsafeMutableBufferPointer(as: Float.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .float16: t.withUnsafeMutableBufferPointer(as: Float16.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .bfloat16: t.withUnsafeMutableBufferPointer(as: BFloat16.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .int32: t.withUnsafeMutableBufferPointer(as: Int32.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .int8: t.withUnsafeMutableBufferPointer(as: Int8.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .bool: t.withUnsafeMutableBufferPointer(as: Bool.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .uint8: t.withUnsafeMutableBufferPointer(as: UInt8.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    case .float64: t.withUnsafeMutableBufferPointer(as: Double.self) { body(UnsafeMutableRawPointer($0.baseAddress)) }
+    }
+}

@@ -1,0 +1,39 @@
+import QuireTensor
+
+extension Kernels {
+    /// The tiled matmul kernel for `[m, k] · [k, n]`: program (i, j) owns a `blockM × blockN` tile of
+    /// the result and walks k in steps of `blockK`, carrying the float32 accumulator through the loop.
+    /// Ragged edges (sizes not divisible by the blocks) use bounds-masked loads and stores.
+    public static func matmulKernel(m: Int, k: Int, n: Int, dtype: DType = .float32,
+                                    blockM: Int = 64, blockN: Int = 128, blockK: Int = 128) -> KernelFunction {
+        let bm = Swift.min(blockM, m), bn = Swift.min(blockN, n), bk = Swift.min(blockK, k)
+        return cached("matmul/\(m)/\(k)/\(n)/\(dtype)/\(bm)/\(bn)/\(bk)") {
+            let ragged = m % bm != 0 || n % bn != 0 || k % bk != 0
+            let a = BlockSpec([bm, k], name: "a") { ids in [ids[0], 0] }
+            let b = BlockSpec([k, bn], name: "b") { ids in [0, ids[1]] }
+            let out = OutputSpec(shape: [m, n], dtype: .float32, block: BlockSpec([bm, bn], name: "c") { ids in [ids[0], ids[1]] })
+            return pallasCall(name: "matmul", grid: [blocks(m, bm), blocks(n, bn)], inputs: [a, b], outputs: [out]) { kr in
+                let (ar, br) = (kr.inputs[0], kr.inputs[1])
+                let acc = kr.forLoop(0..<blocks(k, bk), carrying: [kr.full([bm, bn], 0)]) { step, carried in
+                    let kStart = step * Double(bk)
+                    let aSlice = [DSlice.all, ds(kStart, bk)], bSlice = [ds(kStart, bk), DSlice.all]
+                    let x = ragged ? ar.loadInBounds(aSlice) : ar.load(aSlice)
+                    let y = ragged ? br.loadInBounds(bSlice) : br.load(bSlice)
+                    return [carried[0] + x.dot(y)]
+                }[0]
+                if ragged { kr.outputs[0].storeInBounds(acc) } else { kr.outputs[0][...] = acc }
+            }
+        }
+    }
+
+    /// `a · b` by the tiled matmul kernel (float32 result; float16/bfloat16 inputs accumulate in float32).
+    public static func matmul(_ a: Tensor, _ b: Tensor, blockM: Int = 64, blockN: Int = 128, blockK: Int = 128,
+                              backend: KernelBackend = .compiled) throws -> Tensor {
+        guard a.rank == 2, b.rank == 2, a.shape[1] == b.shape[0], a.dtype == b.dtype else {
+            throw KernelError.badInput(kernel: "matmul", message: "needs [m, k] and [k, n] matrices of one dtype, got \(a.dtype)\(a.shape) and \(b.dtype)\(b.shape)")
+        }
+        let f = matmulKernel(m: a.shape[0], k: a.shape[1], n: b.shape[1], dtype: a.dtype,
+                             blockM: blockM, blockN: blockN, blockK: blockK)
+        return try f([a, b], backend: backend)[0]
+    }
+}
