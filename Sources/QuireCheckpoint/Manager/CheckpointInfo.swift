@@ -32,6 +32,25 @@ public struct CheckpointInfo: Codable, Sendable, Equatable {
     public var items: [String: Item]
     public var quireVersion: String
 
+    init(step: Int, wallTime: Double, metrics: [String: Double], items: [String: Item]) {
+        format = Self.currentFormat
+        self.step = step
+        self.wallTime = wallTime
+        self.metrics = metrics
+        self.items = items
+        quireVersion = Self.quireVersion
+    }
+
+    /// Reads the `checkpoint.json` of a step directory (`DIR/step_00000100`) without touching its tensors.
+    ///
+    /// ```swift
+    /// let info = try CheckpointInfo(stepDirectory: URL(fileURLWithPath: "runs/ckpt/step_00000100"))
+    /// info.metrics["loss"]
+    /// ```
+    public init(stepDirectory: URL) throws {
+        self = try Self.read(stepDirectory.appendingPathComponent(CheckpointDirectory.infoFile))
+    }
+
     static func read(_ url: URL) throws -> CheckpointInfo {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {

@@ -149,8 +149,7 @@ public final class CheckpointManager: @unchecked Sendable {
             items[name] = CheckpointInfo.Item(file: file, sha256: sha, bytes: bytes, tensors: state.tensors.count,
                                               metadata: state.metadata)
         }
-        let info = CheckpointInfo(format: CheckpointInfo.currentFormat, step: step, wallTime: wallTime, metrics: metrics,
-                                  items: items, quireVersion: CheckpointInfo.quireVersion)
+        let info = CheckpointInfo(step: step, wallTime: wallTime, metrics: metrics, items: items)
         let infoURL = tmp.appendingPathComponent(CheckpointDirectory.infoFile)
         let json = try info.encoded()
         let file = try RawFile.create(infoURL.path)
