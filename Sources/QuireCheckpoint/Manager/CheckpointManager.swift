@@ -66,6 +66,9 @@ public final class CheckpointManager: @unchecked Sendable {
         }
     }
 
+    /// The directory of a step (`DIR/step_00000100`), whether or not it exists.
+    public func stepDirectory(_ step: Int) -> URL { layout.stepURL(step) }
+
     /// The `checkpoint.json` of a step, without reading any tensor.
     public func info(step: Int) throws -> CheckpointInfo {
         if let cached = infos.withLock({ $0[step] }) { return cached }

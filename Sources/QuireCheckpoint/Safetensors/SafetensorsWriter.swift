@@ -9,7 +9,7 @@ import QuireTensor
 /// let back = try SafetensorsFile(path: "model.safetensors").tensors()
 /// ```
 public enum Safetensors {
-    /// Writes `tensors` (any dtype, any layout; strided views are copied one at a time) and returns the
+    /// Writes `tensors` (any dtype, any layout; strided views are copied first) and returns the
     /// file's SHA-256 (hex), computed on another core while writing. With `sync`, the file is fsynced
     /// before returning.
     @discardableResult
@@ -25,29 +25,28 @@ public enum Safetensors {
         var header = withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) }
         header += json
 
+        // Contiguous tensors (the same storage when already contiguous) held for the whole write, so the
+        // hasher may read them on another core while this thread writes and, at the end, fsyncs.
+        let held = tensors.values.map { $0.contiguous() }
         let file = try RawFile.create(path)
         let hasher = BackgroundHasher()
-        do {
-            try header.withUnsafeBytes { bytes in
-                hasher.submit(bytes)
-                try file.write(bytes, at: 0)
-                hasher.barrier()
-            }
-            var offset = header.count
-            for (_, t) in tensors {
-                try t.withUnsafeRawBytes { bytes in
-                    // The tensor's storage lives until this closure returns: hash it before leaving.
-                    defer { hasher.barrier() }
+        return try withExtendedLifetime((header, held)) {
+            // Whatever happens, the hasher is done with the memory before `held` is released.
+            do {
+                var offset = 0
+                func put(_ bytes: UnsafeRawBufferPointer) throws {
                     hasher.submit(bytes)
                     try file.write(bytes, at: offset)
                     offset += bytes.count
                 }
+                try header.withUnsafeBytes { try put($0) }
+                for t in held { try t.withUnsafeRawBytes { try put($0) } }
+                if sync { try file.sync() }
+            } catch {
+                _ = hasher.finish()
+                throw error
             }
-            if sync { try file.sync() }
-        } catch {
-            _ = hasher.finish()
-            throw error
+            return hasher.finish()
         }
-        return hasher.finish()
     }
 }
