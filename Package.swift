@@ -24,11 +24,13 @@ let package = Package(
         .library(name: "QuirePlot", targets: ["QuirePlot"]),
         .library(name: "QuireMetrics", targets: ["QuireMetrics"]),
         .library(name: "QuireKernels", targets: ["QuireKernels"]),
+        .library(name: "QuireCheckpoint", targets: ["QuireCheckpoint"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -45,7 +47,7 @@ let package = Package(
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuirePlot", "QuireMetrics", "QuireKernels"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuirePlot", "QuireMetrics", "QuireKernels", "QuireCheckpoint"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
@@ -62,6 +64,10 @@ let package = Package(
 
         // Pallas-style kernels: traced to a small IR, run by a reference interpreter or compiled to C with clang.
         .target(name: "QuireKernels", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
+
+        // Orbax-style checkpoints: safetensors files, step directories committed atomically, CheckpointManager.
+        .target(name: "QuireCheckpoint", dependencies: ["QuireTensor", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -81,6 +87,7 @@ let package = Package(
                 "QuireNN",
                 "QuireOptim",
                 "QuireKernels",
+                "QuireCheckpoint",
                 "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -94,6 +101,7 @@ let package = Package(
         .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor"], exclude: ["Golden"]),
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
         .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
+        .testTarget(name: "QuireCheckpointTests", dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )

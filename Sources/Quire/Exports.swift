@@ -8,3 +8,4 @@
 @_exported import QuirePlot
 @_exported import QuireMetrics
 @_exported import QuireKernels
+@_exported import QuireCheckpoint

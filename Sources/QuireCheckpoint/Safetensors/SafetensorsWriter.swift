@@ -1,0 +1,52 @@
+import Foundation
+import QuireTensor
+
+/// Writes safetensors files: a JSON header (padded so the data is 8-byte aligned) and each tensor's
+/// bytes, little-endian, in the order given, written straight from tensor storage.
+///
+/// ```swift
+/// try Safetensors.write(model.state(), metadata: ["format": "pt"], to: URL(fileURLWithPath: "model.safetensors"))
+/// let back = try SafetensorsFile(path: "model.safetensors").tensors()
+/// ```
+public enum Safetensors {
+    /// Writes `tensors` (any dtype, any layout; strided views are copied first) and returns the
+    /// file's SHA-256 (hex), computed on another core while writing. With `sync`, the file is fsynced
+    /// before returning.
+    @discardableResult
+    public static func write(_ tensors: TensorDict, metadata: [String: String] = [:], to url: URL,
+                             sync: Bool = false) throws -> String {
+        let path = url.path
+        for name in tensors.keys where name.isEmpty || name == SafetensorsHeader.metadataKey {
+            throw SafetensorsError(path: path, tensor: name, reason: "a tensor cannot be named \"\(name)\" in a safetensors file")
+        }
+        let layout = tensors.map { (name: $0.key, dtype: $0.value.dtype, shape: $0.value.shape,
+                                    bytes: $0.value.scalarCount * $0.value.dtype.byteSize) }
+        let json = SafetensorsHeader.encode(layout, metadata: metadata)
+        var header = withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) }
+        header += json
+
+        // Contiguous tensors (the same storage when already contiguous) held for the whole write, so the
+        // hasher may read them on another core while this thread writes and, at the end, fsyncs.
+        let held = tensors.values.map { $0.contiguous() }
+        let file = try RawFile.create(path)
+        let hasher = BackgroundHasher()
+        return try withExtendedLifetime((header, held)) {
+            // Whatever happens, the hasher is done with the memory before `held` is released.
+            do {
+                var offset = 0
+                func put(_ bytes: UnsafeRawBufferPointer) throws {
+                    hasher.submit(bytes)
+                    try file.write(bytes, at: offset)
+                    offset += bytes.count
+                }
+                try header.withUnsafeBytes { try put($0) }
+                for t in held { try t.withUnsafeRawBytes { try put($0) } }
+                if sync { try file.sync() }
+            } catch {
+                _ = hasher.finish()
+                throw error
+            }
+            return hasher.finish()
+        }
+    }
+}
