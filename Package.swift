@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "QuireEngine", type: .dynamic, targets: ["Quire"]),
         .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
         .library(name: "QuireOptim", targets: ["QuireOptim"]),
+        .library(name: "QuireData", targets: ["QuireData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,10 +43,15 @@ let package = Package(
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "CPNG"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "CPNG"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: nativeCPU + notebookVisible),
+
+        // Grain-style data pipeline: sources (arrays, CSV, JSON Lines, IDX, PNG folders), random-access
+        // `MapDataset` with a lazy global shuffle, streaming `IterDataset`, prefetch threads, checkpointable
+        // iterators, sharding. PNG through libpng, imported internally.
+        .target(name: "QuireData", dependencies: ["QuireTensor", "CPNG"], swiftSettings: nativeCPU + notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -64,13 +70,15 @@ let package = Package(
                 "QuireTensor",
                 "QuireNN",
                 "QuireOptim",
+                "QuireData",
                 "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData"]),
+        .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireTensor", "CPNG"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
