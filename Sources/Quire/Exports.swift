@@ -5,3 +5,4 @@
 @_exported import QuireTensor
 @_exported import QuireOptim
 @_exported import QuireNN
+@_exported import QuireData

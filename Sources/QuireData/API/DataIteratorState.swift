@@ -9,7 +9,7 @@ public struct DataIteratorState: Codable, Sendable, Equatable {
     /// Index of the next element in the iterated dataset (for a random-access dataset, the only
     /// thing needed to resume).
     public var position: Int
-    /// `position / records per epoch` of the underlying data (informational).
+    /// The epoch of the underlying data the next element starts in (informational; 0 for streams).
     public var epoch: Int
     /// Cursors inside the current upstream element (a packer's offset into a partly used record).
     public var cursors: [Int]

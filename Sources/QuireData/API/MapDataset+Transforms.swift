@@ -12,7 +12,7 @@ extension MapDataset {
         MapDataset(ShuffleNode(parent: node, key: PRNGKey(seed: seed)), epochLength: epochLength)
     }
 
-    /// Applies `transform` to every record, one record at a time (any closure; see `map(batched:)`
+    /// Applies `transform` to every record, one record at a time (any closure; see `mapBatched(_:)`
     /// for the fast path).
     ///
     /// ```swift
@@ -28,9 +28,9 @@ extension MapDataset {
     /// record, at a fraction of the cost.
     ///
     /// ```swift
-    /// let normalized = ds.map(batched: { r in ["x": (r["x"]! - mean) / std, "y": r["y"]!] })
+    /// let normalized = ds.mapBatched { r in ["x": (r["x"]! - mean) / std, "y": r["y"]!] }
     /// ```
-    public func map(batched transform: @escaping @Sendable (TensorDict) throws -> TensorDict) -> MapDataset {
+    public func mapBatched(_ transform: @escaping @Sendable (TensorDict) throws -> TensorDict) -> MapDataset {
         MapDataset(BatchedMapNode(parent: node, transform: transform), epochLength: epochLength)
     }
 
@@ -71,7 +71,7 @@ extension MapDataset {
     public func batch(_ size: Int, dropRemainder: Bool = false) -> MapDataset {
         precondition(size >= 1, "batch: size must be at least 1, got \(size)")
         let b = BatchNode(parent: node, size: size, dropRemainder: dropRemainder)
-        return MapDataset(b, epochLength: max(1, epochLength / size))
+        return MapDataset(b, epochLength: epochLength, recordsPerElement: recordsPerElement * size)
     }
 
     /// `times` epochs one after another (`nil`: endless). A shuffle before it reorders every epoch.

@@ -11,18 +11,21 @@ import QuireTensor
 /// ```swift
 /// let ds = try MapDataset(ArraySource(["x": x, "y": y]))
 ///     .shuffle(seed: 0)                                    // new order every epoch
-///     .map(batched: { r in ["x": (r["x"]! - 0.5) / 0.25, "y": r["y"]!] })
+///     .mapBatched { r in ["x": (r["x"]! - 0.5) / 0.25, "y": r["y"]!] }
 ///     .batch(128)
 /// for batch in ds.iterator(workers: 2) { … }
 /// ```
 public struct MapDataset: Sendable {
     let node: any MapNode
-    /// Records per epoch of the underlying data, for the iterator state's `epoch`.
+    /// Records per epoch of the underlying data (before any `repeat`), for the iterator state's `epoch`.
     public let epochLength: Int
+    /// Underlying records per element (the batch size, after `batch`).
+    public let recordsPerElement: Int
 
-    init(_ node: any MapNode, epochLength: Int? = nil) {
+    init(_ node: any MapNode, epochLength: Int? = nil, recordsPerElement: Int = 1) {
         self.node = node
         self.epochLength = max(1, epochLength ?? node.count)
+        self.recordsPerElement = recordsPerElement
     }
 
     /// A dataset over a source's records.

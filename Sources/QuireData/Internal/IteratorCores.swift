@@ -35,7 +35,10 @@ final class MapReadCore: IteratorCore {
         return try prefetcher!.next()
     }
 
-    var state: DataIteratorState { DataIteratorState(position: position, epoch: position / dataset.epochLength) }
+    var state: DataIteratorState {
+        let records = position.multipliedReportingOverflow(by: dataset.recordsPerElement)
+        return DataIteratorState(position: position, epoch: records.overflow ? 0 : records.partialValue / dataset.epochLength)
+    }
 
     func restore(_ state: DataIteratorState) throws {
         guard state.position >= 0 && state.position <= dataset.count else {

@@ -1,7 +1,8 @@
 import QuireTensor
 
 /// Interleaves datasets in fixed proportions. The weights are turned into integer counts over a
-/// period (at most 1,000 positions, largest remainders, reduced by their gcd); inside a period the
+/// period (exact when the weights are in small integer ratios, like 3:1 or 1:1:1; otherwise rounded
+/// to 1,000 positions by largest remainders; reduced by their gcd); inside a period the
 /// datasets take turns by smooth weighted round-robin, so every prefix is as close to the weights as
 /// integers allow. Position `i` then maps to (dataset, index) in O(1), and the mix ends where its
 /// first dataset runs out.
@@ -14,11 +15,7 @@ struct MixNode: MapNode {
     let count: Int
 
     init(_ parts: [any MapNode], weights: [Double]) {
-        let total = weights.reduce(0, +)
-        let raw = weights.map { $0 / total * 1000 }
-        var counts = raw.map { Int($0.rounded(.down)) }
-        let order = raw.indices.sorted { (raw[$0] - raw[$0].rounded(.down)) > (raw[$1] - raw[$1].rounded(.down)) }
-        for k in order.prefix(1000 - counts.reduce(0, +)) { counts[k] += 1 }
+        var counts = MixNode.integerCounts(weights)
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
         let g = counts.reduce(0, gcd)
         counts = counts.map { $0 / g }
@@ -43,6 +40,24 @@ struct MixNode: MapNode {
             end = min(end, (m / counts[k]) * period + r)
         }
         count = end
+    }
+
+    /// Integer counts in the ratio of `weights`: the smallest multiple (up to 1,000) of
+    /// `weights / min positive weight` that is all integers, else a rounding to 1,000 in total.
+    static func integerCounts(_ weights: [Double]) -> [Int] {
+        let smallest = weights.filter { $0 > 0 }.min()!
+        for m in 1...1000 {
+            let scaled = weights.map { $0 / smallest * Double(m) }
+            if scaled.allSatisfy({ abs($0 - $0.rounded()) < 1e-9 }) && scaled.reduce(0, +) <= 100_000 {
+                return scaled.map { Int($0.rounded()) }
+            }
+        }
+        let total = weights.reduce(0, +)
+        let raw = weights.map { $0 / total * 1000 }
+        var counts = raw.map { Int($0.rounded(.down)) }
+        let order = raw.indices.sorted { (raw[$0] - raw[$0].rounded(.down), $1) > (raw[$1] - raw[$1].rounded(.down), $0) }
+        for k in order.prefix(1000 - counts.reduce(0, +)) { counts[k] += 1 }
+        return counts
     }
 
     func locate(_ index: Int) -> (part: Int, index: Int) {

@@ -70,7 +70,7 @@ struct BatchedMapNode: MapNode {
     func stacked(_ indices: [Int]) throws -> TensorDict {
         let out = try transform(try parent.stacked(indices))
         for (name, t) in out where t.rank == 0 || t.shape[0] != indices.count {
-            throw DataError("map(batched:): field \"\(name)\" came back with shape \(t.shape); a batched map must keep "
+            throw DataError("mapBatched(_:): field \"\(name)\" came back with shape \(t.shape); a batched map must keep "
                             + "axis 0 (\(indices.count) records)")
         }
         return out
