@@ -44,6 +44,6 @@ struct Benchmark: Sendable {
 }
 
 enum BenchmarkRegistry {
-    static let all: [Benchmark] = [sgemmBenchmark, elementwiseBenchmark, gradBenchmark, mlpBenchmark, notebookBenchmark]
+    static let all: [Benchmark] = [sgemmBenchmark, elementwiseBenchmark, gradBenchmark, mlpBenchmark, notebookBenchmark, dataBenchmark]
     static func find(_ name: String) -> Benchmark? { all.first { $0.name == name } }
 }
