@@ -22,11 +22,13 @@ let package = Package(
         .library(name: "QuireNotebook", targets: ["QuireNotebook"]),
         .library(name: "QuireOptim", targets: ["QuireOptim"]),
         .library(name: "QuireData", targets: ["QuireData"]),
+        .library(name: "QuireCheckpoint", targets: ["QuireCheckpoint"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -43,7 +45,7 @@ let package = Package(
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "CPNG"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuireCheckpoint", "CPNG"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: nativeCPU + notebookVisible),
@@ -52,6 +54,9 @@ let package = Package(
         // `MapDataset` with a lazy global shuffle, streaming `IterDataset`, prefetch threads, checkpointable
         // iterators, sharding. PNG through libpng, imported internally.
         .target(name: "QuireData", dependencies: ["QuireTensor", "CPNG"], swiftSettings: nativeCPU + notebookVisible),
+        // Orbax-style checkpoints: safetensors files, step directories committed atomically, CheckpointManager.
+        .target(name: "QuireCheckpoint", dependencies: ["QuireTensor", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -71,6 +76,7 @@ let package = Package(
                 "QuireNN",
                 "QuireOptim",
                 "QuireData",
+                "QuireCheckpoint",
                 "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -82,6 +88,7 @@ let package = Package(
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireCheckpointTests", dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )

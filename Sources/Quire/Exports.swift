@@ -6,3 +6,4 @@
 @_exported import QuireOptim
 @_exported import QuireNN
 @_exported import QuireData
+@_exported import QuireCheckpoint

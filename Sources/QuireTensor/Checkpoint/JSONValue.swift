@@ -65,7 +65,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     private static let nonFinite = (pos: "Infinity", neg: "-Infinity", nan: "NaN")
 
-    static var encoder: JSONEncoder {
+    /// A JSON encoder with sorted keys that writes non-finite numbers as the strings this type reads back.
+    public static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: nonFinite.pos,
@@ -73,7 +74,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return e
     }
 
-    static var decoder: JSONDecoder {
+    /// A JSON decoder that reads `"NaN"`, `"Infinity"` and `"-Infinity"` as numbers where a number is expected.
+    public static var decoder: JSONDecoder {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: nonFinite.pos,
                                                                   negativeInfinity: nonFinite.neg, nan: nonFinite.nan)
