@@ -50,10 +50,10 @@ let package = Package(
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor"], swiftSettings: nativeCPU + notebookVisible),
 
-        // Grain-style data pipeline: sources (arrays, CSV, JSON Lines, IDX, PNG folders), random-access
+        // Grain-style data pipeline: sources (arrays, CSV, JSON Lines, IDX, PNG folders, safetensors), random-access
         // `MapDataset` with a lazy global shuffle, streaming `IterDataset`, prefetch threads, checkpointable
         // iterators, sharding. PNG through libpng, imported internally.
-        .target(name: "QuireData", dependencies: ["QuireTensor", "CPNG"], swiftSettings: nativeCPU + notebookVisible),
+        .target(name: "QuireData", dependencies: ["QuireTensor", "QuireCheckpoint", "CPNG"], swiftSettings: nativeCPU + notebookVisible),
         // Orbax-style checkpoints: safetensors files, step directories committed atomically, CheckpointManager.
         .target(name: "QuireCheckpoint", dependencies: ["QuireTensor", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: notebookVisible),
@@ -84,7 +84,7 @@ let package = Package(
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData"]),
-        .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireTensor", "CPNG"]),
+        .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireCheckpoint", "QuireTensor", "CPNG"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),

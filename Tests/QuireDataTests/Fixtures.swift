@@ -60,3 +60,30 @@ func assertDataError(_ parts: [String], file: StaticString = #filePath, line: UI
         XCTFail("expected a DataError, got \(error)", file: file, line: line)
     }
 }
+
+/// Runs `script` with the test virtualenv's Python (made by scripts/test.sh) as an independent writer of
+/// fixture files; fails the test, not skips it, when numpy or safetensors is missing.
+func runPython(_ script: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    let exe = ProcessInfo.processInfo.environment["QUIRE_TEST_PYTHON"] ?? "python3"
+    func run(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [exe] + args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+    guard try run(["-c", "import numpy, safetensors"]).0 == 0 else {
+        XCTFail("numpy and safetensors are missing in \(exe): run scripts/test.sh (it makes the test virtualenv)", file: file, line: line)
+        throw DataError("no Python modules")
+    }
+    let (status, stderr) = try run(["-c", script] + arguments)
+    guard status == 0 else {
+        XCTFail("python failed (\(status)):\n\(stderr)", file: file, line: line)
+        throw DataError("python failed")
+    }
+}

@@ -23,7 +23,7 @@ func decodePNG(path: String, channels: Int?) throws -> Tensor {
     }
     let height = Int(image.height), width = Int(image.width)
     var failure: String? = nil
-    let pixels = Tensor.filled(shape: [height, width, c], dtype: .uint8) { buffer in
+    let pixels = Tensor(unsafeUninitializedShape: [height, width, c], dtype: .uint8) { buffer in
         if png_image_finish_read(&image, nil, buffer.baseAddress, png_int_32(width * c), nil) == 0 { failure = message() }
     }
     if let failure { throw DataError("\(path): PNG does not decode (\(failure))") }

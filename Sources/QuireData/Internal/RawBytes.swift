@@ -1,39 +1,8 @@
 import QuireTensor
 
-// Byte-level access to tensors of any dtype, so gathering and stacking records are row copies
-// (memcpy) whatever the element type.
-
-extension Tensor {
-    /// Calls `body` with the elements' bytes in row-major order (copying first if strided).
-    func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        switch dtype {
-        case .float32: return try withUnsafeBufferPointer(as: Float.self) { try body(UnsafeRawBufferPointer($0)) }
-        case .float64: return try withUnsafeBufferPointer(as: Double.self) { try body(UnsafeRawBufferPointer($0)) }
-        case .float16: return try withUnsafeBufferPointer(as: Float16.self) { try body(UnsafeRawBufferPointer($0)) }
-        case .bfloat16: return try withUnsafeBufferPointer(as: BFloat16.self) { try body(UnsafeRawBufferPointer($0)) }
-        case .int32: return try withUnsafeBufferPointer(as: Int32.self) { try body(UnsafeRawBufferPointer($0)) }
-        case .int8: return try withUnsafeBufferPointer(as: Int8.self) { try body(UnsafeRawBufferPointer($0)) }
-        case .uint8: return try withUnsafeBufferPointer(as: UInt8.self) { try body(UnsafeRawBufferPointer($0)) }
-        case .bool: return try withUnsafeBufferPointer(as: Bool.self) { try body(UnsafeRawBufferPointer($0)) }
-        }
-    }
-
-    /// A new contiguous tensor whose bytes `fill` writes (they start zeroed).
-    static func filled(shape: [Int], dtype: DType, _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows -> Tensor {
-        var t = Tensor.zeros(shape, dtype: dtype)
-        switch dtype {
-        case .float32: try t.withUnsafeMutableBufferPointer(as: Float.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        case .float64: try t.withUnsafeMutableBufferPointer(as: Double.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        case .float16: try t.withUnsafeMutableBufferPointer(as: Float16.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        case .bfloat16: try t.withUnsafeMutableBufferPointer(as: BFloat16.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        case .int32: try t.withUnsafeMutableBufferPointer(as: Int32.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        case .int8: try t.withUnsafeMutableBufferPointer(as: Int8.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        case .uint8: try t.withUnsafeMutableBufferPointer(as: UInt8.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        case .bool: try t.withUnsafeMutableBufferPointer(as: Bool.self) { try fill(UnsafeMutableRawBufferPointer($0)) }
-        }
-        return t
-    }
-}
+// Row gathering for the sources: records of a batch are row copies out of a byte table (tensor
+// storage or a memory-mapped file). Byte access to tensors is QuireTensor's `withUnsafeRawBytes` and
+// `Tensor(unsafeUninitializedShape:dtype:initializingWith:)`.
 
 /// Copies row `indices[k]` of a `[rows, rowBytes]` byte table into row `k` of `out`.
 ///

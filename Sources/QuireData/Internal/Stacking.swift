@@ -19,9 +19,9 @@ func stackRecords(_ records: [TensorDict], indices: [Int],
                                 + "first, \(name(indices[0])), is \(proto.dtype) \(proto.shape)")
             }
         }
-        let stacked = Tensor.filled(shape: [records.count] + proto.shape, dtype: proto.dtype) { dst in
+        let stacked = Tensor(unsafeUninitializedShape: [records.count] + proto.shape, dtype: proto.dtype) { dst in
             for (k, r) in records.enumerated() {
-                r[field]!.withRawBytes { src in
+                r[field]!.withUnsafeRawBytes { src in
                     if rowBytes > 0 { (dst.baseAddress! + k * rowBytes).copyMemory(from: src.baseAddress!, byteCount: rowBytes) }
                 }
             }

@@ -32,8 +32,8 @@ public struct ArraySource: RandomAccessSource {
         return fields.mapValues { column in
             let rowShape = Array(column.shape.dropFirst())
             let rowBytes = rowShape.reduce(1, *) * column.dtype.byteSize
-            return column.withRawBytes { src in
-                Tensor.filled(shape: [indices.count] + rowShape, dtype: column.dtype) { dst in
+            return column.withUnsafeRawBytes { src in
+                Tensor(unsafeUninitializedShape: [indices.count] + rowShape, dtype: column.dtype) { dst in
                     guard rowBytes > 0, !indices.isEmpty else { return }
                     gatherRows(from: src.baseAddress!, rowBytes: rowBytes, indices: indices, into: dst.baseAddress!)
                 }

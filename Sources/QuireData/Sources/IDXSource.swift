@@ -81,7 +81,7 @@ public struct IDXSource: RandomAccessSource {
         let rowBytes = per * f.elementBytes
         return f.data.withUnsafeBytes { raw in
             let base = raw.baseAddress! + f.headerBytes
-            return Tensor.filled(shape: [indices.count] + f.recordShape, dtype: f.dtype) { out in
+            return Tensor(unsafeUninitializedShape: [indices.count] + f.recordShape, dtype: f.dtype) { out in
                 guard rowBytes > 0, !indices.isEmpty else { return }
                 switch f.typeCode {
                 case 0x08, 0x09:
