@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "QuirePlot", targets: ["QuirePlot"]),
         .library(name: "QuireMetrics", targets: ["QuireMetrics"]),
         .library(name: "QuireKernels", targets: ["QuireKernels"]),
+        .library(name: "QuireData", targets: ["QuireData"]),
         .library(name: "QuireCheckpoint", targets: ["QuireCheckpoint"]),
     ],
     dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
-        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuirePlot", "QuireMetrics", "QuireKernels", "QuireCheckpoint"], swiftSettings: notebookVisible),
+        .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuirePlot", "QuireMetrics", "QuireKernels", "QuireCheckpoint"], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
@@ -65,6 +66,10 @@ let package = Package(
         // Pallas-style kernels: traced to a small IR, run by a reference interpreter or compiled to C with clang.
         .target(name: "QuireKernels", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
 
+        // Grain-style data pipeline: sources (arrays, CSV, JSON Lines, IDX, PNG folders, safetensors), random-access
+        // `MapDataset` with a lazy global shuffle, streaming `IterDataset`, prefetch threads, checkpointable
+        // iterators, sharding. PNG through libpng, imported internally.
+        .target(name: "QuireData", dependencies: ["QuireTensor", "QuireCheckpoint", "CPNG"], swiftSettings: nativeCPU + notebookVisible),
         // Orbax-style checkpoints: safetensors files, step directories committed atomically, CheckpointManager.
         .target(name: "QuireCheckpoint", dependencies: ["QuireTensor", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: notebookVisible),
@@ -87,6 +92,7 @@ let package = Package(
                 "QuireNN",
                 "QuireOptim",
                 "QuireKernels",
+                "QuireData",
                 "QuireCheckpoint",
                 "QuireNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -94,7 +100,8 @@ let package = Package(
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData"]),
+        .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireCheckpoint", "QuireTensor", "CPNG"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),

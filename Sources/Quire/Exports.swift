@@ -8,4 +8,5 @@
 @_exported import QuirePlot
 @_exported import QuireMetrics
 @_exported import QuireKernels
+@_exported import QuireData
 @_exported import QuireCheckpoint

@@ -1,4 +1,5 @@
 import XCTest
+import QuireData
 import QuireTensor
 @testable import QuireNN
 

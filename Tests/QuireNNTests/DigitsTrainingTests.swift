@@ -1,5 +1,6 @@
 import XCTest
 import QuireOptim
+import QuireData
 import QuireTensor
 @testable import QuireNN
 

@@ -1,4 +1,5 @@
 import Foundation
+import QuireData
 import QuireNN
 import QuireOptim
 import QuireTensor
