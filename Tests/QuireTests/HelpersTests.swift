@@ -13,7 +13,7 @@ final class HelpersTests: XCTestCase {
     }
 
     func testJSONEscaping() {
-        let value = JSONValue.object([("text", .string("a\"b\\c\n\u{1}é")), ("n", .int(3)), ("ok", .bool(true)),
+        let value = EventJSON.object([("text", .string("a\"b\\c\n\u{1}é")), ("n", .int(3)), ("ok", .bool(true)),
                                       ("xs", .array([.double(0.5)]))])
         XCTAssertEqual(value.text, #"{"text":"a\"b\\c\n\u0001é","n":3,"ok":true,"xs":[0.5]}"#)
         let decoded = try? JSONSerialization.jsonObject(with: Data(value.text.utf8)) as? [String: Any]

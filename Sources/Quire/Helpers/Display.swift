@@ -32,7 +32,7 @@ public func markdown(_ text: String) {
 
 func emitText(_ text: String, label: String?) {
     if EventChannel.isConnected {
-        var fields: [(String, JSONValue)] = [("text", .string(text))]
+        var fields: [(String, EventJSON)] = [("text", .string(text))]
         if let label { fields.append(("label", .string(label))) }
         EventChannel.send("display", fields)
     } else {

@@ -39,7 +39,7 @@ func emitFigure(width: Int, height: Int, caption: String?, what: String, _ write
         return
     }
     if EventChannel.isConnected {
-        var fields: [(String, JSONValue)] = [("file", .string(name)), ("width", .int(width)), ("height", .int(height))]
+        var fields: [(String, EventJSON)] = [("file", .string(name)), ("width", .int(width)), ("height", .int(height))]
         if let caption { fields.append(("caption", .string(caption))) }
         EventChannel.send("image", fields)
     } else {

@@ -45,7 +45,7 @@ enum NotebookRuns {
         for entry in entries {
             guard let run = entry.run, run.records.count != entry.reportedRecords else { continue }
             entry.reportedRecords = run.records.count
-            let values = run.finalValues.map { JSONValue.array([.string($0.name), .double($0.value)]) }
+            let values = run.finalValues.map { EventJSON.array([.string($0.name), .double($0.value)]) }
             if EventChannel.isConnected {
                 EventChannel.send("metrics", [("run", .string(entry.name)), ("values", .array(values))])
             }

@@ -86,8 +86,8 @@ private extension Double {
 
 func sendTable(_ rows: [[String]], header: [String]?) {
     if EventChannel.isConnected {
-        var fields: [(String, JSONValue)] = [("rows", .array(rows.map { .array($0.map(JSONValue.string)) }))]
-        if let header { fields.append(("header", .array(header.map(JSONValue.string)))) }
+        var fields: [(String, EventJSON)] = [("rows", .array(rows.map { .array($0.map(EventJSON.string)) }))]
+        if let header { fields.append(("header", .array(header.map(EventJSON.string)))) }
         EventChannel.send("table", fields)
     } else {
         if let header { print(header.joined(separator: "\t")) }

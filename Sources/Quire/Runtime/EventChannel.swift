@@ -28,10 +28,10 @@ enum EventChannel {
     static var isConnected: Bool { fd >= 0 }
 
     /// Sends one event: `kind` plus the current cell index plus `fields`.
-    static func send(_ kind: String, _ fields: [(String, JSONValue)] = []) {
+    static func send(_ kind: String, _ fields: [(String, EventJSON)] = []) {
         fflush(nil)
         guard isConnected else { return }
-        let line = JSONValue.object([("event", .string(kind)), ("cell", .int(currentCell))] + fields).text + "\n"
+        let line = EventJSON.object([("event", .string(kind)), ("cell", .int(currentCell))] + fields).text + "\n"
         var bytes = Array(line.utf8)
         var written = 0
         while written < bytes.count {

@@ -63,6 +63,33 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// `s` as a JSON string literal, quotes included (control characters escaped), for writers that build JSON
+    /// text by hand (the safetensors header, the notebook event channel).
+    ///
+    /// ```swift
+    /// JSONValue.quoted("say \"hi\"")   // the 12 characters "say \"hi\""
+    /// ```
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let h = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
     private static let nonFinite = (pos: "Infinity", neg: "-Infinity", nan: "NaN")
 
     /// A JSON encoder with sorted keys that writes non-finite numbers as the strings this type reads back.

@@ -1,11 +1,12 @@
+import QuireTensor
 /// A minimal JSON writer for the event channel (the umbrella stays free of Foundation's encoders).
-enum JSONValue {
+enum EventJSON {
     case string(String)
     case int(Int)
     case double(Double)
     case bool(Bool)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([EventJSON])
+    case object([(String, EventJSON)])
 
     /// Compact JSON text of this value.
     var text: String {
@@ -16,7 +17,7 @@ enum JSONValue {
 
     func write(into out: inout String) {
         switch self {
-        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .string(let s): EventJSON.writeString(s, into: &out)
         case .int(let i): out += String(i)
         case .double(let d): out += d.isFinite ? "\(d)" : "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -31,7 +32,7 @@ enum JSONValue {
             out += "{"
             for (i, (key, value)) in fields.enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(key, into: &out)
+                EventJSON.writeString(key, into: &out)
                 out += ":"
                 value.write(into: &out)
             }
@@ -40,23 +41,6 @@ enum JSONValue {
     }
 
     static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        out += JSONValue.quoted(s)
     }
 }
