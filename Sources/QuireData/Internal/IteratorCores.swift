@@ -54,11 +54,29 @@ final class MapReadCore: IteratorCore {
     }
 }
 
+/// A stream stage over one parent that counts what it hands out: its state is that count over its parent's.
+protocol CountingStage: IteratorCore {
+    var parent: any IteratorCore { get }
+    var produced: Int { get set }
+}
+
+extension CountingStage {
+    var state: DataIteratorState { DataIteratorState(position: produced, inner: [parent.state]) }
+
+    func restore(_ state: DataIteratorState) throws {
+        guard state.inner.count == 1 else { throw DataError("iterator state: expected 1 inner state, got \(state.inner.count)") }
+        try parent.restore(state.inner[0])
+        produced = state.position
+    }
+
+    func stop() { parent.stop() }
+}
+
 /// A per-element transformation or filter of a stream; its state is its parent's plus its own count.
-final class StreamMapCore: IteratorCore {
+final class StreamMapCore: CountingStage {
     let parent: any IteratorCore
     let transform: (TensorDict) throws -> TensorDict?
-    private var produced = 0
+    var produced = 0
 
     init(parent: any IteratorCore, transform: @escaping (TensorDict) throws -> TensorDict?) {
         self.parent = parent
@@ -71,24 +89,14 @@ final class StreamMapCore: IteratorCore {
         }
         return nil
     }
-
-    var state: DataIteratorState { DataIteratorState(position: produced, inner: [parent.state]) }
-
-    func restore(_ state: DataIteratorState) throws {
-        guard state.inner.count == 1 else { throw DataError("iterator state: expected 1 inner state, got \(state.inner.count)") }
-        try parent.restore(state.inner[0])
-        produced = state.position
-    }
-
-    func stop() { parent.stop() }
 }
 
 /// Groups a stream's elements into stacked batches.
-final class StreamBatchCore: IteratorCore {
+final class StreamBatchCore: CountingStage {
     let parent: any IteratorCore
     let size: Int
     let dropRemainder: Bool
-    private var produced = 0
+    var produced = 0
 
     init(parent: any IteratorCore, size: Int, dropRemainder: Bool) {
         self.parent = parent
@@ -104,16 +112,6 @@ final class StreamBatchCore: IteratorCore {
         produced += 1
         return try stackRecords(records, indices: Array(first..<(first + records.count)))
     }
-
-    var state: DataIteratorState { DataIteratorState(position: produced, inner: [parent.state]) }
-
-    func restore(_ state: DataIteratorState) throws {
-        guard state.inner.count == 1 else { throw DataError("iterator state: expected 1 inner state, got \(state.inner.count)") }
-        try parent.restore(state.inner[0])
-        produced = state.position
-    }
-
-    func stop() { parent.stop() }
 }
 
 /// Runs its parent chain on a background thread, keeping up to `buffer` elements ready, each with
