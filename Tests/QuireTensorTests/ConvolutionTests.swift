@@ -168,7 +168,9 @@ final class ConvolutionTests: XCTestCase {
                                               bias: b.shape, stride: [2, 1], padding: .same, dilation: [1, 2], groups: 2)
         let whole = convolve2d(x, k, b, plan, Float.self)
         let chunked = convolve2d(x, k, b, plan, Float.self, patchBudget: 5 * 36)
-        assertClose(chunked, whole, rtol: 0, atol: 0, "chunked patches")
+        // A chunk is a smaller sgemm; OpenBLAS's AVX-512 kernels sum edge rows of a smaller M in another
+        // order, so chunking agrees to rounding, not bit for bit (on AVX2 machines it is bitwise).
+        assertClose(chunked, whole, rtol: 1e-6, atol: 1e-6, "chunked patches")
         let saved = Parallelism.threadCount
         Parallelism.threadCount = 1
         let single = x.conv2d(k, bias: b, stride: [2, 1], padding: .same, dilation: [1, 2], groups: 2)
