@@ -17,10 +17,20 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The report folder (default: output/<notebook name>).", valueName: "dir")) var out: String?
     @Flag(help: "Build the notebook program with -O.") var release = false
     @Flag(help: "Inline figures into index.html instead of writing them beside it.") var embed = false
+    @Flag(help: "Run every cell; read and write no cell snapshots.") var noCache = false
+    @Option(help: ArgumentHelp("Run this cell and every cell after it, whatever the cache holds.", valueName: "cell-id"))
+    var refresh: String?
+    @Option(help: ArgumentHelp("The cell cache folder (default: $QUIRE_CACHE_DIR, else .quire/cache beside the notebook).", valueName: "dir"))
+    var cacheDir: String?
+    @Option(help: ArgumentHelp("Bound the cell cache's size (e.g. 500MB, 2GB; default 2GB or the front matter's cache-size).", valueName: "size"))
+    var maxCache: String?
 
     func validate() throws {
         for p in params where !p.contains("=") {
             throw ValidationError("-P expects name=value, got '\(p)'")
+        }
+        if let maxCache, NotebookCache.parseSize(maxCache) == nil {
+            throw ValidationError("--max-cache expects a size such as 500MB or 2GB, got '\(maxCache)'")
         }
     }
 
@@ -34,6 +44,10 @@ struct Run: ParsableCommand {
         options.release = release
         options.embed = embed
         options.quireVersion = QuireVersion.string
+        options.noCache = noCache
+        options.refresh = refresh
+        options.cacheDirectory = cacheDir
+        options.maxCacheBytes = maxCache.flatMap(NotebookCache.parseSize)
         do {
             let engine = try Engine.locate()
             let record = try NotebookRunner(engine: engine, options: options).run()
@@ -51,8 +65,15 @@ struct Clean: ParsableCommand {
         abstract: "Remove generated reports (output/*) and cached notebook programs.")
 
     @Option(help: ArgumentHelp("The reports folder to empty.", valueName: "dir")) var out = "output"
+    @Flag(help: "Remove only the cell caches of the given notebooks or folders (default: the current folder's and notebooks/').")
+    var cache = false
+    @Argument(help: "With --cache: notebooks or folders whose .quire/cache to remove.") var paths: [String] = []
 
     func run() throws {
+        if cache {
+            try removeCaches()
+            return
+        }
         let fm = FileManager.default
         var removed = 0
         if let entries = try? fm.contentsOfDirectory(atPath: out) {
@@ -66,5 +87,36 @@ struct Clean: ParsableCommand {
             print("removed \(engine.cacheDirectory)")
         }
         print("removed \(removed) report\(removed == 1 ? "" : "s") from \(out)/")
+    }
+}
+
+extension Clean {
+    /// Removes cell caches Quire made, and nothing else: a folder is removed only when it looks like a store.
+    func removeCaches() throws {
+        let fm = FileManager.default
+        var stores: [String] = []
+        if let dir = ProcessInfo.processInfo.environment["QUIRE_CACHE_DIR"], !dir.isEmpty { stores.append(dir) }
+        for path in paths.isEmpty ? [".", "notebooks"] : paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                if !paths.isEmpty { throw ValidationError("\(path): no such notebook or folder") }
+                continue
+            }
+            stores.append(isDirectory.boolValue ? path + "/.quire/cache" : NotebookCache.storeLocation(for: path))
+        }
+        var removed = 0
+        for store in Set(stores) where fm.fileExists(atPath: store) {
+            guard NotebookCache.isStore(store) else {
+                FileHandle.standardError.write(Data("warning: \(store) does not look like a Quire cell cache; left alone\n".utf8))
+                continue
+            }
+            let bytes = NotebookCache.totalBytes(store: store)
+            let doomed = store + ".deleting-\(getpid())"
+            guard rename(store, doomed) == 0 else { throw ValidationError("cannot remove \(store): \(String(cString: strerror(errno)))") }
+            try fm.removeItem(atPath: doomed)
+            print("removed \(store) (\(NotebookCache.sizeText(bytes)))")
+            removed += 1
+        }
+        if removed == 0 { print("no cell cache to remove") }
     }
 }

@@ -20,6 +20,7 @@ public enum _NotebookRuntime {
     public static func start() {
         setvbuf(stdout, nil, _IOLBF, 0)
         EventChannel.open()
+        CellCache.loadPlan()
         EventChannel.send("start", [("pid", .int(Int(getpid())))])
     }
 
@@ -29,13 +30,31 @@ public enum _NotebookRuntime {
         EventChannel.currentCellID = id
         EventChannel.figureCount = 0
         cellStart = EventChannel.now()
-        EventChannel.send("cell-start", [("id", .string(id))])
+        let restoring = CellCache.mode(index) == .restore
+        if !restoring { CellCache.flushPendingLoads() }
+        EventChannel.send("cell-start", [("id", .string(id)), ("restore", .bool(restoring))])
     }
 
-    /// Marks the end of cell `index`, with its wall time.
-    public static func endCell(_ index: Int) {
-        NotebookRuns.reportChanges()
-        EventChannel.send("cell-end", [("seconds", .double(EventChannel.now() - cellStart))])
+    /// Marks the end of cell `index`, with its wall time. `mentions` are the earlier top-level names the
+    /// cell's code uses: with the engine objects, what the cache checks for changes.
+    public static func endCell(_ index: Int, _ mentions: [String] = []) {
+        if CellCache.mode(index) == .restore {
+            CellCache.restoreAfter(index)
+            EventChannel.send("cell-restored", [("seconds", .double(EventChannel.now() - cellStart))])
+        } else {
+            NotebookRuns.reportChanges()
+            let seconds = EventChannel.now() - cellStart
+            var fields: [(String, EventJSON)] = [("seconds", .double(seconds))]
+            if CellCache.isRecording(index) {
+                let recordStart = EventChannel.now()
+                let (entries, unusable) = CellCache.recordAfter(index, mentions: mentions)
+                fields.append(("values", .object(entries)))
+                if let unusable { fields.append(("unusable", .string(unusable))) }
+                fields.append(("snapshotSeconds", .double(EventChannel.now() - recordStart)))
+            }
+            EventChannel.send("cell-end", fields)
+        }
+        if index >= CellCache.stopAfter { finish(); exit(0) }
     }
 
     /// Reports an error a cell with `//| error: true` threw; the program goes on with the next cell.
@@ -45,9 +64,10 @@ public enum _NotebookRuntime {
     }
 
     /// Displays the value of a cell's trailing expression (nothing for `Void`).
-    public static func show<T>(_ value: T) {
+    public static func show<T>(_ value: () throws -> T) rethrows {
+        let v = try value()
         if T.self == Void.self { return }
-        display(value)
+        display(v)
     }
 
     /// Marks the end of the program.

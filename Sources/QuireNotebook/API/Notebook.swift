@@ -89,7 +89,9 @@ public struct Cell: Sendable {
 /// //| error: true
 /// ```
 public struct CellOptions: Sendable, Equatable {
-    /// How a cell takes part in the checkpoint cache (honoured once the cache exists).
+    /// How a cell takes part in the cell cache: `true` (restored while its key is unchanged), `false`
+    /// (always runs: clocks, external I/O), `freeze` (keeps its snapshot even when upstream changed; the
+    /// report marks it stale).
     public enum CacheMode: String, Sendable { case auto = "true", off = "false", freeze }
 
     public var id: String?
@@ -103,11 +105,16 @@ public struct CellOptions: Sendable, Equatable {
     public var timeout: Double?
     public var caption: String?
     public var cache: CacheMode = .auto
+    /// Files the cell reads (`//| deps: data/train.csv, data/*.png`, relative to the notebook's folder):
+    /// their contents are part of the cell's cache key.
+    public var deps: [String] = []
+    /// The `.md` line of the `deps` option.
+    public var depsLine: Int?
 
     public init() {}
 
     /// The option names the parser accepts.
-    public static let names = ["id", "echo", "output", "error", "timeout", "caption", "cache"]
+    public static let names = ["id", "echo", "output", "error", "timeout", "caption", "cache", "deps"]
 }
 
 /// The YAML block between `---` lines at the top of a notebook.
@@ -131,6 +138,8 @@ public struct FrontMatter: Sendable {
     public var seed = 0
     /// Build the notebook program with `-O`.
     public var optimize = false
+    /// `cache-size: 500MB`: the cell cache's size bound for this notebook.
+    public var maxCacheBytes: Int?
 
     public init() {}
 }

@@ -13,6 +13,16 @@ public struct RunOptions: Sendable {
     public var embed = false
     /// Recorded in the report's footer.
     public var quireVersion = ""
+    /// Run every cell; read and write no snapshots.
+    public var noCache = false
+    /// Run the cell with this id and every cell after it, whatever the cache holds.
+    public var refresh: String?
+    /// Where the cell cache lives (default: `QUIRE_CACHE_DIR`, else `.quire/cache` beside the notebook).
+    public var cacheDirectory: String?
+    /// The store's size bound (least recently used snapshots go first); default 2 GiB.
+    public var maxCacheBytes: Int?
+    /// Say more about what the cache does.
+    public var verbose = false
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -44,6 +54,14 @@ public struct NotebookRunner {
         let notebook = try NotebookParser.parse(contentsOf: options.notebookPath)
         let params = try ParameterOverrides.apply(options.overrides, to: notebook.frontMatter.params, path: notebook.path)
         try engine.ensureBuilt { console.note($0) }
+        let optimize = options.release || notebook.frontMatter.optimize
+        let store = SnapshotStore(root: options.cacheDirectory ?? SnapshotStore.location(for: notebook.path))
+        let cache = try CacheContext(notebook: notebook, params: params, engine: engine, optimize: optimize,
+                                     store: store, enabled: !options.noCache)
+        var settings = CachePlan.Settings(noCache: options.noCache, refresh: options.refresh)
+        if let refresh = options.refresh, !notebook.cells.contains(where: { $0.id == refresh }) {
+            throw NotebookError(.usage, "--refresh \(refresh): the notebook has no cell with that id (cells: \(notebook.cells.map(\.id).joined(separator: ", ")))")
+        }
 
         let directory = options.outputDirectory ?? "output/\(notebook.name)"
         let scratch = engine.cacheDirectory + "/embed-\(getpid())"
@@ -51,62 +69,145 @@ public struct NotebookRunner {
                                       embed: options.embed, scratch: scratch)
         defer { if options.embed { try? FileManager.default.removeItem(atPath: scratch) } }
 
-        var record = RunRecord(notebook: notebook, params: params, results: notebook.cells.map { _ in CellResult() })
-        record.quireVersion = options.quireVersion
-        record.startedAt = ISO8601DateFormatter().string(from: Date())
+        var attempt = 0
+        while true {
+            attempt += 1
+            let plan = CachePlan.make(notebook: notebook, parts: cache.parts, store: store, settings: settings)
+            var record = RunRecord(notebook: notebook, params: params, results: notebook.cells.map { _ in CellResult() })
+            record.quireVersion = options.quireVersion
+            record.startedAt = ISO8601DateFormatter().string(from: Date())
+            record.swiftVersion = cache.toolchain
+            var restoredMetrics: [RunMetrics] = []
+            for (i, c) in plan.cells.enumerated() {
+                record.results[i].cacheReason = c.reason
+                guard case .restore(let stale) = c.action, let snapshot = c.snapshot else { continue }
+                record.results[i].status = stale ? .stale : .restored
+                record.results[i].outputs = snapshot.outputs
+                record.results[i].savedSeconds = snapshot.seconds
+                for m in snapshot.metrics {
+                    if let k = restoredMetrics.firstIndex(where: { $0.run == m.run }) { restoredMetrics[k] = m } else { restoredMetrics.append(m) }
+                }
+            }
+            record.runMetrics = restoredMetrics
+            try? FileManager.default.removeItem(atPath: writer.figuresDirectory)
+            try? FileManager.default.createDirectory(atPath: writer.figuresDirectory, withIntermediateDirectories: true)
+            for c in plan.cells { if let snapshot = c.snapshot { restoreFigures(snapshot, into: writer.figuresDirectory, store: store) } }
 
-        let source = ProgramGenerator.generate(notebook, params: params)
-        let builder = ProgramBuilder(engine: engine, optimize: options.release || notebook.frontMatter.optimize)
-        let build = try builder.build(source: source, notebook: notebook)
-        record.buildSeconds = build.seconds
-        record.cachedBinary = build.cached
-        record.swiftVersion = build.swiftVersion
-        console.note(build.cached ? "program: cached" : String(format: "program: compiled in %.2f s", build.seconds))
+            guard plan.lastRunning != nil else {
+                // Every cell comes from the cache: nothing to compile or execute.
+                record.inProgress = false
+                console.note("all \(record.results.count) cells restored from the cache")
+                finish(record, plan: plan, cache: cache, writer: writer)
+                return record
+            }
+            if options.verbose || attempt > 1 || plan.cells.contains(where: { $0.action != .run }) {
+                let restored = plan.cells.filter { $0.action != .run }.count
+                if restored > 0 { console.note("cache: \(restored) of \(plan.cells.count) cells restored, first to run: \(notebook.cells[plan.cells.firstIndex { $0.action == .run }!].id)") }
+            }
 
-        guard let executable = build.executable else {
-            return try reportCompileFailure(build, record: record, writer: writer)
+            let source = ProgramGenerator.generate(notebook, params: params)
+            let builder = ProgramBuilder(engine: engine, optimize: optimize)
+            let build = try builder.build(source: source, notebook: notebook)
+            record.buildSeconds = build.seconds
+            record.cachedBinary = build.cached
+            record.swiftVersion = build.swiftVersion
+            guard let executable = build.executable else {
+                console.note(String(format: "program: compilation failed after %.2f s", build.seconds))
+                return try reportCompileFailure(build, record: record, writer: writer)
+            }
+            console.note(build.cached ? "program: cached" : String(format: "program: compiled in %.2f s", build.seconds))
+            // Warnings stay with their cells in the report; a fresh build also prints them.
+            for d in build.diagnostics where d.severity == .warning {
+                guard let i = d.cellIndex else { continue }
+                record.results[i].diagnostics.append(d)
+                if !build.cached { console.error("\(d.location.map { "\($0):\(d.column ?? 0): " } ?? "")warning: \(d.message)") }
+            }
+
+            let planFile = engine.cacheDirectory + "/plan-\(getpid()).json"
+            AtomicFile.write(plan.programPlan(store: store), to: planFile)
+            defer { unlink(planFile) }
+            var environment = ProcessInfo.processInfo.environment
+            environment["QUIRE_EVENT_FD"] = String(ChildProcess.childEventFD)
+            environment["QUIRE_ACK_FD"] = String(ChildProcess.childAckFD)
+            environment["QUIRE_FIGURES_DIR"] = writer.figuresDirectory
+            environment["QUIRE_CACHE_PLAN"] = options.noCache ? "" : planFile
+            // The crashed thread's frames only, plain text, no prompts: what the crash summary reads.
+            environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,sanitize=no"
+
+            let cells = notebook.cells
+            let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results, runMetrics: record.runMetrics)
+            var live = record
+            try writer.write(live)
+            let progress = Progress(console: console, cells: cells)
+            var pendingRecord: [Int: ([String: Any], String?, Double)] = [:]
+            let results = try execution.run(executable: executable, environment: environment, callbacks: .init(
+                cellStarted: { i in
+                    progress.started(i)
+                    live.results = execution.results   // the report shows which cell is running
+                    try? writer.write(live)
+                },
+                printed: { i, text in progress.printed(i, text) },
+                cellFinished: { i in
+                    progress.finished(i, execution.results[i])
+                    live.results = execution.results
+                    live.runMetrics = execution.runMetrics
+                    if let (values, unusable, seconds) = pendingRecord.removeValue(forKey: i), plan.cells[i].record {
+                        saveSnapshot(i, plan: plan, result: execution.results[i], values: values, unusable: unusable,
+                                     recordSeconds: seconds, metrics: execution.cellMetrics[i] ?? [], store: store,
+                                     figures: writer.figuresDirectory, notebook: notebook)
+                    }
+                    try? writer.write(live)
+                },
+                cellRecorded: { i, values, unusable, seconds in pendingRecord[i] = (values, unusable, seconds) }))
+            if let failure = execution.restoreFailure, attempt < 4 {
+                console.error("warning: the snapshot of cell \(cells[failure.cell].id) cannot be restored (\(failure.message)); running it instead")
+                store.remove(plan.cells[failure.cell].key)
+                settings.failed.insert(failure.cell)
+                continue
+            }
+            record.results = results
+            record.runMetrics = execution.runMetrics
+            record.inProgress = false
+            progress.close(results)
+            finish(record, plan: plan, cache: cache, writer: writer)
+            return record
         }
-        // Warnings stay with their cells in the report; a fresh build also prints them.
-        for d in build.diagnostics where d.severity == .warning {
-            guard let i = d.cellIndex else { continue }
-            record.results[i].diagnostics.append(d)
-            if !build.cached { console.error("\(d.location.map { "\($0):\(d.column ?? 0): " } ?? "")warning: \(d.message)") }
-        }
-        try? FileManager.default.removeItem(atPath: writer.figuresDirectory)
-        try? FileManager.default.createDirectory(atPath: writer.figuresDirectory, withIntermediateDirectories: true)
+    }
 
-        var environment = ProcessInfo.processInfo.environment
-        environment["QUIRE_EVENT_FD"] = String(ChildProcess.childEventFD)
-        environment["QUIRE_ACK_FD"] = String(ChildProcess.childAckFD)
-        environment["QUIRE_FIGURES_DIR"] = writer.figuresDirectory
-        // The crashed thread's frames only, plain text, no prompts: what the crash summary reads.
-        environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,sanitize=no"
-
-        let cells = notebook.cells
-        let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results)
-        var live = record
-        try writer.write(live)
-        let progress = Progress(console: console, cells: cells)
-        let results = try execution.run(executable: executable, environment: environment, callbacks: .init(
-            cellStarted: { i in
-                progress.started(i)
-                live.results = execution.results   // the report shows which cell is running
-                try? writer.write(live)
-            },
-            printed: { i, text in progress.printed(i, text) },
-            cellFinished: { i in
-                progress.finished(i, execution.results[i])
-                live.results = execution.results
-                live.runMetrics = execution.runMetrics
-                try? writer.write(live)
-            }))
-        record.results = results
-        record.runMetrics = execution.runMetrics
+    /// Writes the final report, remembers this run's keys and keeps the store within its size.
+    private func finish(_ record: RunRecord, plan: CachePlan, cache: CacheContext, writer: ReportWriter) {
+        var record = record
         record.inProgress = false
-        progress.close(results)
-        try writer.write(record)
-        console.note("report: \(directory)/index.html")
-        return record
+        try? writer.write(record)
+        console.note("report: \(writer.directory)/index.html")
+        guard cache.enabled else { return }
+        for (i, c) in plan.cells.enumerated() where c.action != .run && record.results[i].isDone { cache.store.touch(c.key) }
+        cache.store.recordRun(.init(notebook: record.notebook.path, cells: zip(record.notebook.cells, plan.cells).map { cell, c in
+            .init(id: cell.id, key: cell.options.cache == .freeze && c.action == .restore(stale: true) ? c.key : c.parts.key, parts: c.parts)
+        }))
+        cache.fileHashes.save()
+        CacheCollector(store: cache.store).collect(maxBytes: options.maxCacheBytes ?? record.notebook.frontMatter.maxCacheBytes ?? CacheCollector.defaultMaxBytes,
+                                                   keep: Set(plan.cells.map(\.key)))
+    }
+
+    private func restoreFigures(_ snapshot: CellSnapshot, into folder: String, store: SnapshotStore) {
+        for (file, hash) in snapshot.figures where SafeName.isPlainFileName(file) {
+            _ = store.restoreFigure(hash, to: folder + "/" + file)
+        }
+    }
+
+    private func saveSnapshot(_ i: Int, plan: CachePlan, result: CellResult, values: [String: Any], unusable: String?,
+                              recordSeconds: Double, metrics: [RunMetrics], store: SnapshotStore, figures folder: String,
+                              notebook: Notebook) {
+        var figures: [String: String] = [:]
+        for case .image(let file, _, _, _) in result.outputs {
+            guard SafeName.isPlainFileName(file), let hash = store.storeFigure(folder + "/" + file) else { return }
+            figures[file] = hash
+        }
+        let c = plan.cells[i]
+        store.save(CellSnapshot(key: c.key, cellID: notebook.cells[i].id, notebook: notebook.path, seconds: result.seconds ?? 0,
+                                snapshotSeconds: recordSeconds, unusable: unusable, values: values, outputs: result.outputs,
+                                figures: figures, metrics: metrics, parts: c.parts))
     }
 
     private func reportCompileFailure(_ build: ProgramBuilder.Output, record: RunRecord, writer: ReportWriter) throws(NotebookError) -> RunRecord {
@@ -120,7 +221,8 @@ public struct NotebookRunner {
         for i in record.results.indices {
             let own = record.results[i].diagnostics.filter { $0.severity == .error }
             if own.isEmpty {
-                record.results[i].status = .notRun
+                // Restored cells keep their cached results: a typo below them loses nothing.
+                if !record.results[i].isDone { record.results[i].status = .notRun }
             } else {
                 record.results[i].status = .compileError
                 record.results[i].failure = CellFailure(kind: .compile, message: own[0].message,

@@ -1,6 +1,10 @@
 /// What happened to one cell in a run.
 public enum CellStatus: String, Sendable {
     case pending, running, succeeded, failed
+    /// Brought back from the cell cache instead of run.
+    case restored
+    /// A `cache: freeze` cell restored although its key changed.
+    case stale
     case timedOut = "timed-out"
     case compileError = "compile-error"
     case notRun = "not-run"
@@ -39,8 +43,15 @@ public struct CellResult: Sendable {
     public var seconds: Double?
     public var failure: CellFailure?
     public var diagnostics: [Diagnostic] = []
+    /// For a restored cell: how long it took when it ran (the time the cache saved).
+    public var savedSeconds: Double?
+    /// Why the cell ran or was restored, as the cache planned it.
+    public var cacheReason: String?
 
     public init() {}
+
+    /// Ran, restored or (frozen) stale: the cell's results are there.
+    public var isDone: Bool { status == .succeeded || status == .restored || status == .stale }
 
     mutating func appendStdout(_ text: String) {
         if case .stdout(let previous)? = outputs.last { outputs[outputs.count - 1] = .stdout(previous + text) }
@@ -82,10 +93,12 @@ public struct RunRecord: Sendable {
     public var startedAt: String = ""
     /// The run is still going (the report shows pending cells as such).
     public var inProgress = true
+    /// Cells restored from the cell cache.
+    public var restoredCount: Int { results.filter { $0.status == .restored || $0.status == .stale }.count }
 
     /// 0 when every cell succeeded, else 1.
     public var exitCode: Int32 {
-        results.allSatisfy { $0.status == .succeeded } && buildLog == nil ? 0 : 1
+        results.allSatisfy(\.isDone) && buildLog == nil ? 0 : 1
     }
 }
 

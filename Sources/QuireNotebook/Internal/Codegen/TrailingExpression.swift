@@ -1,5 +1,6 @@
-/// Finds a cell's last statement and decides whether it is a bare expression worth displaying, as
-/// Jupyter shows a cell's last value. Declarations, control flow and assignments are not.
+/// Splits a cell into its top-level statements and decides whether the last one is a bare expression
+/// worth displaying, as Jupyter shows a cell's last value. Declarations, control flow and assignments
+/// are not.
 enum TrailingExpression {
     /// Words that start a statement which is not a displayable expression.
     static let statementWords: Set<String> = [
@@ -15,36 +16,55 @@ enum TrailingExpression {
     /// The scalar range of the trailing expression in `code`, or nil when the last statement is not one.
     static func range(in code: String) -> Range<Int>? {
         let tokens = SwiftLexer.tokenize(code)
-        let significant = tokens.indices.filter { !tokens[$0].isTrivia }
-        guard !significant.isEmpty else { return nil }
+        guard let statement = statements(tokens).last, isDisplayable(statement, tokens: tokens) else { return nil }
+        return tokens[statement.first!].range.lowerBound..<tokens[statement.last!].range.upperBound
+    }
 
-        // Split into statements at depth 0: on ';' and on line breaks that do not continue an expression.
+    /// The top-level statements, as indices of their significant (non-trivia) tokens. Splits at depth 0
+    /// on `;` and on line breaks that do not continue an expression; an unbalanced cell is one statement.
+    static func statements(_ tokens: [SwiftToken]) -> [[Int]] {
+        let significant = tokens.indices.filter { !tokens[$0].isTrivia }
+        guard !significant.isEmpty else { return [] }
+        var result: [[Int]] = []
+        var current: [Int] = []
         var depth = 0
-        var statementStart = significant[0]
         var previous: Int?
-        for (n, index) in significant.enumerated() {
+        for index in significant {
             let token = tokens[index]
-            if let previous, depth == 0, startsNewStatement(after: tokens[previous], next: token, tokens: tokens,
-                                                           newlineBetween: hasNewline(tokens, previous, index), nextIndex: index) {
-                statementStart = index
+            if let previous, depth == 0, !current.isEmpty,
+               startsNewStatement(after: tokens[previous], next: token, tokens: tokens,
+                                  newlineBetween: hasNewline(tokens, previous, index), nextIndex: index) {
+                result.append(current)
+                current = []
             }
             if token.kind == .punctuation || token.kind == .other {
                 switch token.text {
                 case "(", "[", "{": depth += 1
                 case ")", "]", "}": depth = max(0, depth - 1)
                 case ";" where depth == 0:
-                    if n + 1 < significant.count { statementStart = significant[n + 1] }
+                    // The `;` stays with its statement: a cell ending in `x;` displays nothing.
+                    current.append(index)
+                    result.append(current)
+                    current = []
+                    previous = index
+                    continue
                 default: break
                 }
             }
+            current.append(index)
             previous = index
         }
-        guard depth == 0, let last = significant.last, tokens[last].text != ";" else { return nil }
-        let statement = significant.filter { $0 >= statementStart }
-        guard let first = statement.first else { return nil }
+        if !current.isEmpty { result.append(current) }
+        return depth == 0 ? result : [significant]   // unbalanced: the compiler will say why
+    }
+
+    /// True when `statement` (significant token indices) is a bare expression, not a declaration,
+    /// control flow or an assignment.
+    static func isDisplayable(_ statement: [Int], tokens: [SwiftToken]) -> Bool {
+        guard let first = statement.first else { return false }
         let head = tokens[first]
-        if head.kind == .attribute || head.kind == .directive { return nil }
-        if statementWords.contains(head.text) { return nil }
+        if head.kind == .attribute || head.kind == .directive { return false }
+        if statementWords.contains(head.text) || tokens[statement.last!].text == ";" { return false }
         // Assignments at depth 0 are statements.
         var d = 0
         for index in statement {
@@ -52,10 +72,10 @@ enum TrailingExpression {
             if t.kind == .punctuation {
                 if ["(", "[", "{"].contains(t.text) { d += 1 } else if [")", "]", "}"].contains(t.text) { d -= 1 }
             } else if d == 0 && t.kind == .operator && assignmentOperators.contains(t.text) {
-                return nil
+                return false
             }
         }
-        return tokens[first].range.lowerBound..<tokens[last].range.upperBound
+        return d == 0
     }
 
     private static func hasNewline(_ tokens: [SwiftToken], _ a: Int, _ b: Int) -> Bool {
@@ -65,6 +85,7 @@ enum TrailingExpression {
     private static func startsNewStatement(after previous: SwiftToken, next: SwiftToken, tokens: [SwiftToken],
                                            newlineBetween: Bool, nextIndex: Int) -> Bool {
         guard newlineBetween else { return false }
+        if previous.kind == .attribute { return false }   // `@discardableResult` on its own line
         if previous.kind == .operator || (previous.kind == .punctuation && [",", "(", "[", ".", ":"].contains(previous.text)) {
             return false
         }

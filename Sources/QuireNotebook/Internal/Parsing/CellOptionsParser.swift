@@ -56,6 +56,13 @@ enum CellOptionsParser {
             }
             options.timeout = seconds
         case "caption": options.caption = unquote(value)
+        case "deps":
+            let paths = value.split(separator: ",").map { unquote($0.trimmingCharacters(in: .whitespaces)) }.filter { !$0.isEmpty }
+            guard !paths.isEmpty else {
+                throw NotebookError(.input, "cell option 'deps' lists the files the cell reads, comma-separated (globs allowed), got nothing", at: here)
+            }
+            options.deps = paths
+            options.depsLine = here.line
         case "cache":
             guard let mode = CellOptions.CacheMode(rawValue: value) else {
                 throw NotebookError(.input, "cell option 'cache' must be true, false or freeze, got '\(value)'", at: here)

@@ -35,7 +35,7 @@ extension String {
 /// Reads the front matter's keys: title, description, params, seed, optimize. Unknown keys are errors
 /// (a typo would otherwise be ignored silently).
 enum FrontMatterParser {
-    static let keys = ["title", "description", "params", "seed", "optimize"]
+    static let keys = ["title", "description", "params", "seed", "optimize", "cache-size"]
 
     static func parse(_ yaml: String?, firstLine: Int, path: String) throws(NotebookError) -> FrontMatter {
         var result = FrontMatter()
@@ -73,6 +73,11 @@ enum FrontMatterParser {
                     throw fail("optimize must be true or false, got \(describe(value))", value.mark)
                 }
                 result.optimize = flag
+            case "cache-size":
+                guard case .scalar(let s) = value, let bytes = ByteSize.parse(s.string) else {
+                    throw fail("cache-size must be a size such as 500MB or 2GB, got \(describe(value))", value.mark)
+                }
+                result.maxCacheBytes = bytes
             case "params":
                 guard case .mapping(let params) = value else {
                     throw fail("params must be `name: value` lines, found \(kindName(value))", value.mark ?? keyNode.mark)

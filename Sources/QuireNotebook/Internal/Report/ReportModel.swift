@@ -26,8 +26,12 @@ struct ReportModel {
         }
         let results = record.results
         let succeeded = results.filter { $0.status == .succeeded }.count
+        let restored = record.restoredCount
         let failedCells = notebook.cells.filter { [.failed, .timedOut, .compileError].contains(results[$0.index].status) }
         var summary = "\(succeeded) of \(results.count) cells ran"
+        if restored > 0 { summary += ", \(restored) restored from the cache" }
+        let stale = results.filter { $0.status == .stale }.count
+        if stale > 0 { summary += " (\(stale) stale)" }
         if record.inProgress { summary = "running: " + summary }
         if let first = failedCells.first { summary += "; cell \(first.id) \(statusLabel(results[first.index].status))" }
         let total = results.compactMap(\.seconds).reduce(0, +)
@@ -49,6 +53,8 @@ struct ReportModel {
             "inProgress": record.inProgress,
             "failedCells": failedCells.map { ["id": $0.id, "anchor": "cell-" + $0.id] },
             "totalSeconds": String(format: "%.2f s", total),
+            "cacheNote": restored == 0 ? "" : " · \(restored) of \(results.count) cells restored from the cache, saving "
+                + ReportModel.duration(results.compactMap { $0.status == .restored || $0.status == .stale ? $0.savedSeconds : nil }.reduce(0, +)),
             "build": record.buildSeconds.map { record.cachedBinary ? "cached program" : String(format: "compiled in %.2f s", $0) } ?? "",
             "swiftVersion": record.swiftVersion,
             "quireVersion": record.quireVersion,
@@ -67,6 +73,10 @@ struct ReportModel {
         if let d = notebook.frontMatter.description { context["description"] = d }
         if let log = record.buildLog { context["buildLog"] = log }
         return context
+    }
+
+    static func duration(_ s: Double) -> String {
+        String(format: s < 10 ? "%.2f s" : "%.1f s", s)
     }
 
     /// A metric for the summary: four significant digits.
@@ -94,7 +104,11 @@ struct ReportModel {
             "outputs": outputs,
             "hasOutputs": !outputs.isEmpty,
         ]
-        if let s = result.seconds { context["seconds"] = String(format: s < 10 ? "%.2f s" : "%.1f s", s) }
+        if let s = result.seconds { context["seconds"] = ReportModel.duration(s) }
+        if result.status == .restored || result.status == .stale {
+            context["seconds"] = "saved " + ReportModel.duration(result.savedSeconds ?? 0)
+        }
+        if let reason = result.cacheReason { context["cacheReason"] = reason }
         if let failure = result.failure, failure.kind != .compile {   // compile errors show as diagnostics
             context["failure"] = ["message": failure.message, "details": failure.details,
                                   "hasDetails": !failure.details.isEmpty, "kind": failure.kind.rawValue]
@@ -163,6 +177,8 @@ struct ReportModel {
         case .timedOut: "timed out"
         case .compileError: "compile error"
         case .notRun: "not run"
+        case .restored: "restored"
+        case .stale: "stale"
         }
     }
 }

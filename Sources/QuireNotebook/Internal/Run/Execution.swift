@@ -8,6 +8,8 @@ final class Execution {
         /// Text the running cell printed (stdout or stderr).
         var printed: (Int, String) -> Void
         var cellFinished: (Int) -> Void
+        /// A cell that ran has ended and sent what it changed (`values`, `unusable`, seconds spent recording).
+        var cellRecorded: (Int, [String: Any], String?, Double) -> Void = { _, _, _, _ in }
     }
 
     private(set) var results: [CellResult]
@@ -20,11 +22,16 @@ final class Execution {
     private var stderrSinceCellStart = ""
     private var events = EventStream()
     private var finished = false
+    /// Metrics events received while each cell ran (stored with its snapshot).
+    private(set) var cellMetrics: [Int: [RunMetrics]] = [:]
+    /// A snapshot the program could not restore: the cell and why. The runner then runs that cell.
+    private(set) var restoreFailure: (cell: Int, message: String)?
 
-    init(cells: [Cell], notebookPath: String, results: [CellResult]) {
+    init(cells: [Cell], notebookPath: String, results: [CellResult], runMetrics: [RunMetrics] = []) {
         self.cells = cells
         self.notebookPath = notebookPath
         self.results = results
+        self.runMetrics = runMetrics
     }
 
     func run(executable: String, environment: [String: String], callbacks: Callbacks) throws(NotebookError) -> [CellResult] {
@@ -58,6 +65,8 @@ final class Execution {
         if let limit = timedOut, current >= 0 {
             fail(current, CellFailure(kind: .timeout, message: "still running after \(Self.seconds(limit)), so it was stopped (//| timeout)", details: []),
                  status: .timedOut)
+        } else if restoreFailure != nil {
+            // The runner plans again and runs the cell whose snapshot failed.
         } else if !finished {
             let index = current >= 0 && results[current].status == .running ? current : max(current, 0)
             if index < results.count {
@@ -99,12 +108,23 @@ final class Execution {
             current = i
             currentStart = Date()
             stderrSinceCellStart = ""
+            if event.fields["restore"] as? Bool == true { break }   // its status and outputs come from the cache
             results[i].status = .running
             callbacks.cellStarted(i)
+        case "cell-restored" where results.indices.contains(i):
+            results[i].seconds = event.double("seconds")
         case "cell-end" where results.indices.contains(i):
             results[i].status = .succeeded
             results[i].seconds = event.double("seconds") ?? Date().timeIntervalSince(currentStart)
+            if let values = event.fields["values"] as? [String: Any] {
+                callbacks.cellRecorded(i, values, event.string("unusable"), event.double("snapshotSeconds") ?? 0)
+            }
             callbacks.cellFinished(i)
+        case "restore-failed":
+            restoreFailure = (max(current, 0), event.string("message") ?? "unknown")
+            finished = true
+        case "cache-warning":
+            callbacks.printed(i, "warning: cell cache: \(event.string("message") ?? "")\n")
         case "display" where results.indices.contains(i):
             let text = event.string("text") ?? ""
             results[i].outputs.append(.display(text: text, label: event.string("label")))
@@ -130,6 +150,7 @@ final class Execution {
                 return (name, (pair[1] as? NSNumber)?.doubleValue ?? .nan)   // null: not finite
             }
             let metrics = RunMetrics(run: run, values: values)
+            if current >= 0 { cellMetrics[current, default: []].append(metrics) }
             if let k = runMetrics.firstIndex(where: { $0.run == run }) { runMetrics[k] = metrics } else { runMetrics.append(metrics) }
         case "done":
             finished = true
