@@ -37,12 +37,18 @@ struct QuireCLIHarness {
     }
 
     /// `quire run NOTEBOOK --out OUT ARGS…`, from `directory` (default: a scratch folder).
-    static func run(_ notebook: String, out: String? = nil, arguments: [String] = [], directory: String? = nil) throws -> Result {
+    /// Each run gets a fresh cell cache (beside its report folder) unless `cache` names one, so runs of the
+    /// shared fixtures never restore each other's cells.
+    static func run(_ notebook: String, out: String? = nil, arguments: [String] = [], directory: String? = nil,
+                    cache: String? = nil, command: String = "run") throws -> Result {
         let outDir = try out ?? (scratch() + "/report")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
-        process.arguments = ["run", notebook, "--out", outDir] + arguments
+        process.arguments = command == "run" ? ["run", notebook, "--out", outDir] + arguments : [command, notebook] + arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["QUIRE_CACHE_DIR"] = cache ?? ((outDir as NSString).deletingLastPathComponent + "/cell-cache-\(UUID().uuidString)")
+        process.environment = environment
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr

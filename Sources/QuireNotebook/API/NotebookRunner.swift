@@ -21,8 +21,6 @@ public struct RunOptions: Sendable {
     public var cacheDirectory: String?
     /// The store's size bound (least recently used snapshots go first); default 2 GiB.
     public var maxCacheBytes: Int?
-    /// Say more about what the cache does.
-    public var verbose = false
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -72,7 +70,7 @@ public struct NotebookRunner {
         var attempt = 0
         while true {
             attempt += 1
-            let plan = CachePlan.make(notebook: notebook, parts: cache.parts, store: store, settings: settings)
+            var plan = CachePlan.make(notebook: notebook, parts: cache.parts, store: store, settings: settings)
             var record = RunRecord(notebook: notebook, params: params, results: notebook.cells.map { _ in CellResult() })
             record.quireVersion = options.quireVersion
             record.startedAt = ISO8601DateFormatter().string(from: Date())
@@ -84,6 +82,7 @@ public struct NotebookRunner {
                 record.results[i].status = stale ? .stale : .restored
                 record.results[i].outputs = snapshot.outputs
                 record.results[i].savedSeconds = snapshot.seconds
+                record.results[i].diagnostics = snapshot.diagnostics
                 for m in snapshot.metrics {
                     if let k = restoredMetrics.firstIndex(where: { $0.run == m.run }) { restoredMetrics[k] = m } else { restoredMetrics.append(m) }
                 }
@@ -96,18 +95,33 @@ public struct NotebookRunner {
             guard plan.lastRunning != nil else {
                 // Every cell comes from the cache: nothing to compile or execute.
                 record.inProgress = false
+                Progress(console: console, cells: notebook.cells).restored(plan)
                 console.note("all \(record.results.count) cells restored from the cache")
                 finish(record, plan: plan, cache: cache, writer: writer)
                 return record
             }
-            if options.verbose || attempt > 1 || plan.cells.contains(where: { $0.action != .run }) {
-                let restored = plan.cells.filter { $0.action != .run }.count
-                if restored > 0 { console.note("cache: \(restored) of \(plan.cells.count) cells restored, first to run: \(notebook.cells[plan.cells.firstIndex { $0.action == .run }!].id)") }
-            }
 
-            let source = ProgramGenerator.generate(notebook, params: params)
             let builder = ProgramBuilder(engine: engine, optimize: optimize)
-            let build = try builder.build(source: source, notebook: notebook)
+            var build = try builder.build(source: ProgramGenerator.generate(notebook, params: params), notebook: notebook)
+            if build.executable == nil {
+                // The compiler's messages on the cells as written are the ones to show; and should the
+                // cache-aware form fail where the plain one compiles, run the plain one without the cache.
+                let plain = try builder.build(source: ProgramGenerator.generate(notebook, params: params, cacheAware: false), notebook: notebook)
+                if plain.executable != nil {
+                    let first = build.diagnostics.first { $0.severity == .error }.map { "\($0.location.map(\.description) ?? ""): \($0.message)" } ?? ""
+                    console.error("warning: cell cache off for this run: the cache-aware program did not compile (\(first)); every cell runs")
+                    plan = CachePlan(cells: plan.cells.map { c in
+                        var c = c
+                        c.action = .run
+                        c.record = false
+                        c.snapshot = nil
+                        return c
+                    })
+                    for i in record.results.indices { record.results[i] = CellResult() }
+                    record.runMetrics = []
+                }
+                build = plain
+            }
             record.buildSeconds = build.seconds
             record.cachedBinary = build.cached
             record.swiftVersion = build.swiftVersion
@@ -138,13 +152,24 @@ public struct NotebookRunner {
             let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results, runMetrics: record.runMetrics)
             var live = record
             try writer.write(live)
+            // The live report is rewritten as cells start and end, but the time spent rendering it is kept
+            // under a tenth of the run's: rendering after every cell made a many-cell notebook quadratic.
+            let runStart = Date()
+            var renderSeconds = 0.0
+            func writeLive() {
+                guard renderSeconds < 0.05 || renderSeconds < 0.1 * Date().timeIntervalSince(runStart) else { return }
+                let t0 = Date()
+                try? writer.write(live)
+                renderSeconds += Date().timeIntervalSince(t0)
+            }
             let progress = Progress(console: console, cells: cells)
+            progress.restored(plan)
             var pendingRecord: [Int: ([String: Any], String?, Double)] = [:]
             let results = try execution.run(executable: executable, environment: environment, callbacks: .init(
                 cellStarted: { i in
                     progress.started(i)
                     live.results = execution.results   // the report shows which cell is running
-                    try? writer.write(live)
+                    writeLive()
                 },
                 printed: { i, text in progress.printed(i, text) },
                 cellFinished: { i in
@@ -156,7 +181,7 @@ public struct NotebookRunner {
                                      recordSeconds: seconds, metrics: execution.cellMetrics[i] ?? [], store: store,
                                      figures: writer.figuresDirectory, notebook: notebook)
                     }
-                    try? writer.write(live)
+                    writeLive()
                 },
                 cellRecorded: { i, values, unusable, seconds in pendingRecord[i] = (values, unusable, seconds) }))
             if let failure = execution.restoreFailure, attempt < 4 {
@@ -207,7 +232,7 @@ public struct NotebookRunner {
         let c = plan.cells[i]
         store.save(CellSnapshot(key: c.key, cellID: notebook.cells[i].id, notebook: notebook.path, seconds: result.seconds ?? 0,
                                 snapshotSeconds: recordSeconds, unusable: unusable, values: values, outputs: result.outputs,
-                                figures: figures, metrics: metrics, parts: c.parts))
+                                figures: figures, metrics: metrics, parts: c.parts, diagnostics: result.diagnostics))
     }
 
     private func reportCompileFailure(_ build: ProgramBuilder.Output, record: RunRecord, writer: ReportWriter) throws(NotebookError) -> RunRecord {

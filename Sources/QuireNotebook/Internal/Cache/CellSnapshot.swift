@@ -21,6 +21,8 @@ struct CellSnapshot {
     var figures: [String: String]
     var metrics: [RunMetrics]
     var parts: KeyParts
+    /// The compiler's warnings on the cell, shown again when it is restored.
+    var diagnostics: [Diagnostic] = []
 
     /// Every tensor blob the values name.
     var blobs: [String] {
@@ -33,7 +35,8 @@ struct CellSnapshot {
     }
 
     init(key: String, cellID: String, notebook: String, seconds: Double, snapshotSeconds: Double, unusable: String?,
-         values: [String: Any], outputs: [CellOutput], figures: [String: String], metrics: [RunMetrics], parts: KeyParts) {
+         values: [String: Any], outputs: [CellOutput], figures: [String: String], metrics: [RunMetrics], parts: KeyParts, diagnostics: [Diagnostic]) {
+        self.diagnostics = diagnostics
         self.key = key
         self.cellID = cellID
         self.notebook = notebook
@@ -70,6 +73,13 @@ struct CellSnapshot {
             decoded.append(d)
         }
         self.outputs = decoded
+        diagnostics = (o["diagnostics"] as? [[String: Any]] ?? []).compactMap { d in
+            guard let severity = (d["severity"] as? String).flatMap(Diagnostic.Severity.init(rawValue:)),
+                  let message = d["message"] as? String else { return nil }
+            let location = (d["file"] as? String).flatMap { f in (d["line"] as? Int).map { SourceLocation(file: f, line: $0) } }
+            return Diagnostic(severity: severity, message: message, location: location, column: d["column"] as? Int,
+                              cellIndex: d["cell"] as? Int)
+        }
         metrics = (o["metrics"] as? [[String: Any]] ?? []).compactMap { m in
             guard let run = m["run"] as? String, let values = m["values"] as? [[Any]] else { return nil }
             return RunMetrics(run: run, values: values.compactMap { pair in
@@ -87,6 +97,13 @@ struct CellSnapshot {
             "metrics": metrics.map { ["run": $0.run, "values": $0.values.map { [$0.name, $0.value.isFinite ? $0.value as Any : NSNull()] }] },
         ]
         if let unusable { o["unusable"] = unusable }
+        o["diagnostics"] = diagnostics.map { d -> [String: Any] in
+            var out: [String: Any] = ["severity": d.severity.rawValue, "message": d.message]
+            if let l = d.location { out["file"] = l.file; out["line"] = l.line }
+            if let c = d.column { out["column"] = c }
+            if let i = d.cellIndex { out["cell"] = i }
+            return out
+        }
         if let partsData = try? JSONEncoder().encode(parts), let p = try? JSONSerialization.jsonObject(with: partsData) { o["parts"] = p }
         return (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data()
     }

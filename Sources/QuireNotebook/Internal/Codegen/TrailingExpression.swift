@@ -33,7 +33,8 @@ enum TrailingExpression {
             let token = tokens[index]
             if let previous, depth == 0, !current.isEmpty,
                startsNewStatement(after: tokens[previous], next: token, tokens: tokens,
-                                  newlineBetween: hasNewline(tokens, previous, index), nextIndex: index) {
+                                  newlineBetween: hasNewline(tokens, previous, index), nextIndex: index,
+                                  previousIsPostfix: isPostfix(tokens, previous)) {
                 result.append(current)
                 current = []
             }
@@ -82,10 +83,27 @@ enum TrailingExpression {
         tokens[(a + 1)..<b].contains { $0.kind == .newline || ($0.kind == .comment && $0.text.contains("\n")) }
     }
 
+    /// Swift's rule: an operator with no space before it and space (or a line break) after it is postfix
+    /// (`x!`, `y?`), so it ends an expression rather than continuing it on the next line.
+    private static func isPostfix(_ tokens: [SwiftToken], _ index: Int) -> Bool {
+        guard tokens[index].kind == .operator, index > 0 else { return false }
+        let before = tokens[index - 1]
+        return before.kind != .whitespace && before.kind != .newline && before.kind != .operator
+    }
+
     private static func startsNewStatement(after previous: SwiftToken, next: SwiftToken, tokens: [SwiftToken],
-                                           newlineBetween: Bool, nextIndex: Int) -> Bool {
+                                           newlineBetween: Bool, nextIndex: Int, previousIsPostfix: Bool = false) -> Bool {
         guard newlineBetween else { return false }
         if previous.kind == .attribute { return false }   // `@discardableResult` on its own line
+        if previous.kind == .operator && previousIsPostfix {
+            // `a!` then a new line: a new statement, unless the next line continues with an operator or `.`.
+            if next.kind == .punctuation && next.text == "." { return false }
+            if next.kind == .operator {
+                let after = nextIndex + 1 < tokens.count ? tokens[nextIndex + 1] : nil
+                return !(after?.kind == .whitespace || after?.kind == .newline)
+            }
+            return true
+        }
         if previous.kind == .operator || (previous.kind == .punctuation && [",", "(", "[", ".", ":"].contains(previous.text)) {
             return false
         }

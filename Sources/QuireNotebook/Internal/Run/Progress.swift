@@ -32,6 +32,15 @@ final class Progress {
 
     private func header(_ i: Int) -> String { "[\(i + 1)/\(cells.count)] \(cells[i].id)" }
 
+    /// One line for each cell the plan restores: `[2/9] model … restored (saved 4.10 s)`.
+    func restored(_ plan: CachePlan) {
+        for (i, c) in plan.cells.enumerated() {
+            guard case .restore(let stale) = c.action else { continue }
+            let saved = c.snapshot.map { String(format: " (saved %.2f s)", $0.seconds) } ?? ""
+            console.out(header(i) + " … " + (stale ? "stale, frozen" : "restored") + saved + "\n")
+        }
+    }
+
     func started(_ i: Int) {
         console.out(header(i) + " …")
         lineOpen = true
