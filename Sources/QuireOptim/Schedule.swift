@@ -20,6 +20,38 @@ public struct Schedule: Sendable, ExpressibleByFloatLiteral, ExpressibleByIntege
 
     /// The value at `step`.
     public func callAsFunction(_ step: Int) -> Double { body(step) }
+}
+
+/// A learning rate: a plain number (a constant rate) or a ``Schedule``. Every optimizer takes
+/// `learningRate: any LearningRate`, so a `Double` or `Float` variable (a notebook parameter) works as
+/// well as a literal or a schedule. The schedule factories live on this protocol (for `Self == Schedule`)
+/// so `.cosineDecay(…)` reads the same in both places.
+///
+/// ```swift
+/// let lr: Double = 3e-4
+/// adam(learningRate: lr)
+/// adam(learningRate: .cosineDecay(initialValue: lr, decaySteps: 1000))
+/// ```
+public protocol LearningRate: Sendable {
+    /// The rate as a function of the step.
+    var schedule: Schedule { get }
+}
+
+extension Schedule: LearningRate {
+    public var schedule: Schedule { self }
+}
+
+extension Double: LearningRate {
+    /// A constant schedule of this value.
+    public var schedule: Schedule { .constant(self) }
+}
+
+extension Float: LearningRate {
+    /// A constant schedule of this value.
+    public var schedule: Schedule { .constant(Double(self)) }
+}
+
+extension LearningRate where Self == Schedule {
 
     /// The same value at every step.
     public static func constant(_ value: Double) -> Schedule { Schedule { _ in value } }
