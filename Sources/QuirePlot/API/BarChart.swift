@@ -53,7 +53,7 @@ public struct BarChart: Chart {
                     let left = Double(i) - 0.4 + Double(k) * barWidth
                     let x0 = axes.px(left), x1 = axes.px(left + barWidth)
                     let y0 = axes.py(max(v, 0)), y1 = axes.py(min(v, 0))
-                    canvas.fillRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0, color: color.withAlpha(0.85))
+                    canvas.fillRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0, color: color)
                     // Points over the bar's area, so the legend goes where no bar is.
                     for y in stride(from: y0, through: y1, by: 8) { covered += [(x0, y), (x1, y), ((x0 + x1) / 2, y)] }
                 }
