@@ -1,8 +1,9 @@
 import Foundation
 
 /// A value as a function of the step count (0 for the first update), such as a learning rate.
-/// A float literal is a constant schedule, so `adam(learningRate: 1e-3)` and
-/// `adam(learningRate: .warmupCosineDecay(…))` both read naturally.
+/// Optimizers take a ``LearningRate``: a number (literal or variable) or a schedule, so
+/// `adam(learningRate: 1e-3)`, `adam(learningRate: lr)` and `adam(learningRate: .warmupCosineDecay(…))` all
+/// read naturally. A float literal is also a constant schedule where a `Schedule` is expected.
 ///
 /// ```swift
 /// let lr = Schedule.warmupCosineDecay(initialValue: 0, peakValue: 1e-3, warmupSteps: 100, decaySteps: 1000)
@@ -51,8 +52,9 @@ extension Float: LearningRate {
     public var schedule: Schedule { .constant(Double(self)) }
 }
 
+// The factories, declared here rather than on `Schedule` so `.cosineDecay(…)` also resolves where the
+// expected type is `any LearningRate` (an optimizer's argument); `Schedule.cosineDecay(…)` works as before.
 extension LearningRate where Self == Schedule {
-
     /// The same value at every step.
     public static func constant(_ value: Double) -> Schedule { Schedule { _ in value } }
 
