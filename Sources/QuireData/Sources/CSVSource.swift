@@ -215,7 +215,7 @@ private func resolveHeaders(_ fields: [CSVField], text: String, hasHeader: Bool,
 /// The classes of a categorical field and each record's class index.
 private func classIndices(_ cells: [(text: String, line: Int)], _ vocabulary: CSVVocabulary, field: String,
                           path: String) throws -> (classes: [String], indices: [Double]) {
-    var classes: [String]
+    let classes: [String]
     switch vocabulary {
     case .fixed(let given): classes = given
     case .sorted: classes = Set(cells.map(\.text)).sorted()
