@@ -65,7 +65,7 @@ public func scaleByFactoredRMS(decayRate: Double = 0.8, eps: Double = 1e-30,
 /// ```swift
 /// let tx = adafactor(learningRate: 1e-2)
 /// ```
-public func adafactor(learningRate: Schedule? = nil, minDimSizeToFactor: Int = 128, decayRate: Double = 0.8,
+public func adafactor(learningRate: (any LearningRate)? = nil, minDimSizeToFactor: Int = 128, decayRate: Double = 0.8,
                       multiplyByParameterScale: Bool = true, clippingThreshold: Double? = 1,
                       weightDecayRate: Double? = nil, weightDecayMask: WeightMask = .all,
                       eps: Double = 1e-30) -> GradientTransformation {

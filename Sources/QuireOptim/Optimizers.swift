@@ -9,7 +9,7 @@ import QuireTensor
 /// ```swift
 /// let tx = sgd(learningRate: 0.1, momentum: 0.9, nesterov: true)
 /// ```
-public func sgd(learningRate: Schedule, momentum: Double? = nil, nesterov: Bool = false) -> GradientTransformation {
+public func sgd(learningRate: any LearningRate, momentum: Double? = nil, nesterov: Bool = false) -> GradientTransformation {
     var parts: [GradientTransformation] = []
     if let momentum { parts.append(traceMomentum(decay: momentum, nesterov: nesterov)) }
     parts.append(scaleByLearningRate(learningRate))
@@ -21,7 +21,7 @@ public func sgd(learningRate: Schedule, momentum: Double? = nil, nesterov: Bool 
 /// ```swift
 /// let tx = adam(learningRate: 1e-3)
 /// ```
-public func adam(learningRate: Schedule, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
+public func adam(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
                  epsRoot: Double = 0) -> GradientTransformation {
     chain(scaleByAdam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot), scaleByLearningRate(learningRate))
 }
@@ -33,21 +33,21 @@ public func adam(learningRate: Schedule, b1: Double = 0.9, b2: Double = 0.999, e
 /// ```swift
 /// let tx = adamw(learningRate: 1e-3, weightDecay: 0.01, mask: .excludingBiasesAndNorms)
 /// ```
-public func adamw(learningRate: Schedule, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
+public func adamw(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
                   epsRoot: Double = 0, weightDecay: Double = 1e-4, mask: WeightMask = .all) -> GradientTransformation {
     chain(scaleByAdam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot), addDecayedWeights(weightDecay, mask: mask),
           scaleByLearningRate(learningRate))
 }
 
 /// Lion (Chen et al., 2023): sign of an interpolated momentum, decoupled weight decay, learning rate.
-public func lion(learningRate: Schedule, b1: Double = 0.9, b2: Double = 0.99, weightDecay: Double = 1e-3,
+public func lion(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 0.99, weightDecay: Double = 1e-3,
                  mask: WeightMask = .all) -> GradientTransformation {
     chain(scaleByLion(b1: b1, b2: b2), addDecayedWeights(weightDecay, mask: mask), scaleByLearningRate(learningRate))
 }
 
 /// RMSProp: `chain(scaleByRMS(decay:eps:initialScale:), scaleByLearningRate(learningRate))`, then
 /// momentum when `momentum` is given (applied after the learning rate, as in Optax).
-public func rmsprop(learningRate: Schedule, decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0,
+public func rmsprop(learningRate: any LearningRate, decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0,
                     momentum: Double? = nil, nesterov: Bool = false) -> GradientTransformation {
     var parts = [scaleByRMS(decay: decay, eps: eps, initialScale: initialScale), scaleByLearningRate(learningRate)]
     if let momentum { parts.append(traceMomentum(decay: momentum, nesterov: nesterov)) }
@@ -55,14 +55,14 @@ public func rmsprop(learningRate: Schedule, decay: Double = 0.9, eps: Double = 1
 }
 
 /// Adagrad: `chain(scaleByRSS(initialAccumulatorValue:eps:), scaleByLearningRate(learningRate))`.
-public func adagrad(learningRate: Schedule, initialAccumulatorValue: Double = 0.1,
+public func adagrad(learningRate: any LearningRate, initialAccumulatorValue: Double = 0.1,
                     eps: Double = 1e-7) -> GradientTransformation {
     chain(scaleByRSS(initialAccumulatorValue: initialAccumulatorValue, eps: eps), scaleByLearningRate(learningRate))
 }
 
 /// LAMB (You et al., 2019): Adam, decoupled weight decay, the layer-wise trust ratio, learning rate.
 /// Needs `params` in `update`.
-public func lamb(learningRate: Schedule, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-6,
+public func lamb(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-6,
                  epsRoot: Double = 0, weightDecay: Double = 0, mask: WeightMask = .all) -> GradientTransformation {
     chain(scaleByAdam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot), addDecayedWeights(weightDecay, mask: mask),
           scaleByTrustRatio(), scaleByLearningRate(learningRate))

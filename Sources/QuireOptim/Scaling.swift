@@ -22,7 +22,8 @@ public func scale(_ factor: Double) -> GradientTransformation {
 /// scaleByLearningRate(0.1)
 /// scaleByLearningRate(.cosineDecay(initialValue: 0.1, decaySteps: 1000))
 /// ```
-public func scaleByLearningRate(_ learningRate: Schedule, flipSign: Bool = true) -> GradientTransformation {
+public func scaleByLearningRate(_ learningRate: any LearningRate, flipSign: Bool = true) -> GradientTransformation {
+    let learningRate = learningRate.schedule
     let sign = flipSign ? -1.0 : 1.0
     return GradientTransformation(
         initialize: { _ in OptState(scalars: ["count": 0, "learningRate": learningRate(0)]) },

@@ -1,8 +1,9 @@
 import Foundation
 
 /// A value as a function of the step count (0 for the first update), such as a learning rate.
-/// A float literal is a constant schedule, so `adam(learningRate: 1e-3)` and
-/// `adam(learningRate: .warmupCosineDecay(…))` both read naturally.
+/// Optimizers take a ``LearningRate``: a number (literal or variable) or a schedule, so
+/// `adam(learningRate: 1e-3)`, `adam(learningRate: lr)` and `adam(learningRate: .warmupCosineDecay(…))` all
+/// read naturally. A float literal is also a constant schedule where a `Schedule` is expected.
 ///
 /// ```swift
 /// let lr = Schedule.warmupCosineDecay(initialValue: 0, peakValue: 1e-3, warmupSteps: 100, decaySteps: 1000)
@@ -20,7 +21,40 @@ public struct Schedule: Sendable, ExpressibleByFloatLiteral, ExpressibleByIntege
 
     /// The value at `step`.
     public func callAsFunction(_ step: Int) -> Double { body(step) }
+}
 
+/// A learning rate: a plain number (a constant rate) or a ``Schedule``. Every optimizer takes
+/// `learningRate: any LearningRate`, so a `Double` or `Float` variable (a notebook parameter) works as
+/// well as a literal or a schedule. The schedule factories live on this protocol (for `Self == Schedule`)
+/// so `.cosineDecay(…)` reads the same in both places.
+///
+/// ```swift
+/// let lr: Double = 3e-4
+/// adam(learningRate: lr)
+/// adam(learningRate: .cosineDecay(initialValue: lr, decaySteps: 1000))
+/// ```
+public protocol LearningRate: Sendable {
+    /// The rate as a function of the step.
+    var schedule: Schedule { get }
+}
+
+extension Schedule: LearningRate {
+    public var schedule: Schedule { self }
+}
+
+extension Double: LearningRate {
+    /// A constant schedule of this value.
+    public var schedule: Schedule { .constant(self) }
+}
+
+extension Float: LearningRate {
+    /// A constant schedule of this value.
+    public var schedule: Schedule { .constant(Double(self)) }
+}
+
+// The factories, declared here rather than on `Schedule` so `.cosineDecay(…)` also resolves where the
+// expected type is `any LearningRate` (an optimizer's argument); `Schedule.cosineDecay(…)` works as before.
+extension LearningRate where Self == Schedule {
     /// The same value at every step.
     public static func constant(_ value: Double) -> Schedule { Schedule { _ in value } }
 

@@ -137,3 +137,48 @@ final class SourceTests: XCTestCase {
         assertDataError(["\(dir.path)/cat/broken.png"]) { _ = try withBroken.records(at: [1]) }
     }
 }
+
+extension SourceTests {
+    func testCSVChoosesColumnsByHeaderNameAndMapsCategoriesToClassIndices() throws {
+        let dir = try temporaryFolder(self)
+        let path = dir.appendingPathComponent("iris.csv").path
+        try """
+            sepal, petal ,width,species
+            1,2,3,virginica
+            4,5,6, setosa
+            7,8,9,virginica
+            0,1,2,versicolor
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let csv = try CSVSource(path: path, fields: [
+            CSVField("x", headers: ["width", "sepal"]),                 // any order, not contiguous
+            CSVField("petal", header: "petal", dtype: .int32),
+            .categorical("sorted", header: "species"),
+            .categorical("seen", column: 3, vocabulary: .firstSeen),
+            .categorical("fixed", header: "species", vocabulary: .fixed(["virginica", "versicolor", "setosa", "other"])),
+        ], hasHeader: true)
+        let r = try csv.records(at: [0, 1, 2, 3])
+        XCTAssertEqual(r["x"]!.scalars(as: Float.self), [3, 1, 6, 4, 9, 7, 2, 0])
+        XCTAssertEqual(r["x"]!.shape, [4, 2])
+        XCTAssertEqual(r["petal"]!.scalars(as: Int32.self), [2, 5, 8, 1])
+        XCTAssertEqual(csv.vocabularies["sorted"], ["setosa", "versicolor", "virginica"])
+        XCTAssertEqual(r["sorted"]!.scalars(as: Int32.self), [2, 0, 2, 1])
+        XCTAssertEqual(r["sorted"]!.dtype, .int32)
+        XCTAssertEqual(csv.vocabularies["seen"], ["virginica", "setosa", "versicolor"])
+        XCTAssertEqual(r["seen"]!.scalars(as: Int32.self), [0, 1, 0, 2])
+        XCTAssertEqual(csv.vocabularies["fixed"], ["virginica", "versicolor", "setosa", "other"])
+        XCTAssertEqual(r["fixed"]!.scalars(as: Int32.self), [0, 2, 0, 1])
+        XCTAssertNil(csv.vocabularies["x"])
+
+        assertDataError(["\(path):1:", "field \"y\": no column named \"height\"", "\"sepal\", \"petal\""]) {
+            _ = try CSVSource(path: path, fields: [CSVField("y", headers: ["width", "height"])], hasHeader: true)
+        }
+        assertDataError(["\(path):", "\"y\"", "hasHeader is false"]) {
+            _ = try CSVSource(path: path, fields: [CSVField("y", header: "width")])
+        }
+        assertDataError(["\(path):5:", "s is \"versicolor\", not one of its 2 classes \"setosa\", \"virginica\""]) {
+            _ = try CSVSource(path: path, fields: [.categorical("s", column: 3, vocabulary: .fixed(["setosa", "virginica"]))],
+                              hasHeader: true)
+        }
+    }
+}

@@ -134,3 +134,38 @@ extension GradientTests {
         XCTAssertEqual(zoo.state(.buffer).keys, ["bn.mean", "bn.var"])
     }
 }
+
+extension GradientTests {
+    /// A convolution-to-linear model in the usual shape: gradients flow back through ``Flatten`` to the
+    /// layer before it, matching finite differences, and the forward equals an explicit reshape.
+    func testFlattenInSequentialPassesGradientsThrough() throws {
+        let rngs = Rngs(3)
+        let model = Sequential {
+            Linear(3, 2, dtype: .float64, rngs: rngs)   // [N, 4, 3] → [N, 4, 2]
+            Activation.tanh
+            Flatten()                                   // [N, 8]
+            Linear(8, 1, dtype: .float64, rngs: rngs)
+        }
+        let x = sample([5, 4, 3]).cast(to: .float64), y = sample([5, 1], seed: 9).cast(to: .float64)
+        let first = model.layers[0] as! Linear, last = model.layers[3] as! Linear
+        assertClose(model(x), last(first(x).tanh().reshaped([5, 8])), tolerance: 1e-12)
+        XCTAssertEqual(Flatten()(x).shape, [5, 12])
+        XCTAssertEqual(Flatten(startAxis: 0)(x).shape, [60])
+        XCTAssertEqual(Flatten(startAxis: 1, endAxis: 1)(x).shape, [5, 4, 3])
+        XCTAssertEqual(Flatten(startAxis: -2)(Tensor.zeros([2, 3, 4, 5])).shape, [2, 3, 20])
+        let loss = { (m: Sequential) in (m(x) - y).square().mean() }
+        let grads = try grad(of: model, loss)
+        let base = first.weight.value
+        var numeric = [Double]()
+        for i in 0..<base.scalarCount {
+            var plus = base.scalars(as: Double.self), minus = plus
+            plus[i] += 1e-6; minus[i] -= 1e-6
+            first.weight.value = Tensor(plus, shape: base.shape)
+            let fp = loss(model).item(as: Double.self)
+            first.weight.value = Tensor(minus, shape: base.shape)
+            numeric.append((fp - loss(model).item(as: Double.self)) / 2e-6)
+        }
+        first.weight.value = base
+        assertClose(grads["layers.0.weight"]!, Tensor(numeric, shape: base.shape), tolerance: 1e-6)
+    }
+}

@@ -41,3 +41,60 @@ extension SummaryTests {
             """)
     }
 }
+
+extension SummaryTests {
+    func testPrintingAModuleShowsTheLayerTree() {
+        XCTAssertEqual(String(describing: MLP([2, 3, 1], rngs: Rngs(0))), """
+            MLP (13 params)
+              layers.0: Linear (9 params)
+                weight  [2, 3]  float32
+                bias    [3]     float32
+              layers.1: Linear (4 params)
+                weight  [3, 1]  float32
+                bias    [1]     float32
+            """)
+    }
+
+    func testLayerTreeNestsSubmodulesAndMarksBuffers() {
+        final class Block: Module {
+            let norm = BatchNorm(2)
+            let mlp = MLP([2, 2], rngs: Rngs(1))
+            let gain = Param(Tensor.ones([1]))
+        }
+        final class Net: Module {
+            let blocks = [Block(), Block()]
+            let head = Sequential { Flatten(); Linear(2, 1, useBias: false, rngs: Rngs(2)) }
+        }
+        let net = Net()
+        XCTAssertEqual("\(net)", """
+            Net (24 params)
+              blocks.0: Block (11 params)
+                gain  [1]  float32
+                blocks.0.norm: BatchNorm (4 params)
+                  scale  [2]  float32
+                  bias   [2]  float32
+                  mean   [2]  float32  buffer
+                  var    [2]  float32  buffer
+                blocks.0.mlp: MLP (6 params)
+                  blocks.0.mlp.layers.0: Linear (6 params)
+                    weight  [2, 2]  float32
+                    bias    [2]     float32
+              blocks.1: Block (11 params)
+                gain  [1]  float32
+                blocks.1.norm: BatchNorm (4 params)
+                  scale  [2]  float32
+                  bias   [2]  float32
+                  mean   [2]  float32  buffer
+                  var    [2]  float32  buffer
+                blocks.1.mlp: MLP (6 params)
+                  blocks.1.mlp.layers.0: Linear (6 params)
+                    weight  [2, 2]  float32
+                    bias    [2]     float32
+              head: Sequential (2 params)
+                head.layers.0: Flatten (0 params)
+                head.layers.1: Linear (2 params)
+                  weight  [2, 1]  float32
+            """, "\n\(net)")
+        XCTAssertEqual(net.parameterCount(), 24)
+    }
+}

@@ -99,6 +99,13 @@ final class GoldenImageTests: XCTestCase {
         try check("histogram", Histogram(title: "normal samples", xLabel: "value", values: values, bins: 24))
     }
 
+    func testBarChart() throws {
+        try check("bar", BarChart(title: "accuracy by optimizer", yLabel: "%", categories: ["sgd", "adam", "adamw", "lion"],
+                                  series: [Series(name: "train", y: [91.5, 97.2, 97.8, 96.1]),
+                                           Series(name: "test", y: [90.2, 95.1, 95.9, .nan])]))
+        try check("bar-single", BarChart(title: "change", categories: ["a", "b", "c"], series: [Series(y: [3, -1.5, 2])]))
+    }
+
     func testHeatmap() throws {
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: 6), count: 6)
         for r in 0..<6 {

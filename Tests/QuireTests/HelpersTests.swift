@@ -12,6 +12,20 @@ final class HelpersTests: XCTestCase {
         XCTAssertEqual(formatDouble(.infinity, precision: 6), "inf")
     }
 
+    /// Below 1e-4 (a learning rate, a gradient norm) the precision still applies, in scientific notation.
+    func testDoubleFormattingKeepsThePrecisionForTinyAndHugeValues() {
+        XCTAssertEqual(formatDouble(3.12345678e-7, precision: 6), "3.12346e-7")
+        XCTAssertEqual(formatDouble(3.12345678e-7, precision: 2), "3.1e-7")
+        XCTAssertEqual(formatDouble(-3.12345678e-7, precision: 3), "-3.12e-7")
+        XCTAssertEqual(formatDouble(9.99996e-5, precision: 3), "1e-4")
+        XCTAssertEqual(formatDouble(1e-5, precision: 6), "1e-5")
+        XCTAssertEqual(formatDouble(2.5e-300, precision: 4), "2.5e-300")
+        XCTAssertEqual(formatDouble(5e-324, precision: 4), "4.941e-324")
+        XCTAssertEqual(formatDouble(1.23456789e20, precision: 4), "1.235e20")
+        XCTAssertEqual(formatCell(Float(3.12345678e-7), precision: 3), "3.12e-7")
+        XCTAssertEqual(formatCell(Double.nan, precision: 3), "nan")
+    }
+
     func testJSONEscaping() {
         let value = EventJSON.object([("text", .string("a\"b\\c\n\u{1}é")), ("n", .int(3)), ("ok", .bool(true)),
                                       ("xs", .array([.double(0.5)]))])

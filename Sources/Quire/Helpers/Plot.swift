@@ -30,6 +30,18 @@ public func plot(_ y: [Double], x: [Double]? = nil, title: String? = nil, xLabel
                    smoothing: smoothing), caption: caption)
 }
 
+/// A bar chart of one value per category, shown in the cell's output. For several series grouped per
+/// category, `plot(BarChart(categories:series:))`.
+///
+/// ```swift
+/// bar([0.91, 0.97, 0.96], categories: ["sgd", "adam", "lion"], title: "test accuracy")
+/// ```
+public func bar(_ values: [Double], categories: [String], title: String? = nil, xLabel: String? = nil,
+                yLabel: String? = nil, caption: String? = nil) {
+    plot(BarChart(title: title, xLabel: xLabel, yLabel: yLabel, categories: categories, series: [Series(y: values)]),
+         caption: caption)
+}
+
 /// Curves of the named metrics of a run log against their steps, one series each, shown in the cell's output.
 /// Series with at least 50 points are smoothed (EMA `smoothing`, drawn over the faint raw curve); sparser
 /// ones (an evaluation every epoch) are drawn as they are.

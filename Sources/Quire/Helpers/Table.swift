@@ -49,7 +49,8 @@ func formatCell(_ value: Any, precision: Int) -> String {
     }
 }
 
-/// `%g`-style formatting with `precision` significant digits, without Foundation.
+/// `%g`-style formatting with `precision` significant digits, without Foundation: plain from 1e-4 to
+/// 1e15, scientific outside (`3.12346e-7` at precision 6, `3.1e-7` at 2).
 func formatDouble(_ v: Double, precision: Int) -> String {
     guard v.isFinite else { return String(describing: v) }
     if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
@@ -65,7 +66,26 @@ func formatDouble(_ v: Double, precision: Int) -> String {
         }
         return text
     }
-    return String(v)
+    return scientific(v, precision: precision)
+}
+
+/// `v` as a mantissa with `precision` significant digits (trailing zeros dropped) and a power of ten.
+private func scientific(_ v: Double, precision: Int) -> String {
+    let digits = max(1, precision)
+    var e = Int(abs(v).exponentBase10)
+    var mantissa = abs(v)
+    // Scale by powers of ten in steps that stay finite (subnormals, values near the largest Double).
+    while mantissa >= 10 { mantissa /= 10 }
+    while mantissa < 1 { mantissa *= 10 }
+    let scale = pow10(digits - 1)
+    var rounded = (mantissa * scale).rounded() / scale
+    if rounded >= 10 { rounded /= 10; e += 1 }
+    var text = String(rounded)
+    if text.contains(".") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+    }
+    return (v < 0 ? "-" : "") + text + "e" + String(e)
 }
 
 private func pow10(_ n: Int) -> Double {

@@ -36,14 +36,42 @@ public struct BlockSpec {
     }
 }
 
-/// An output array: its shape, dtype and how programs write it. Outputs start zeroed (so masked-off
-/// elements read 0 and `atomicAdd` accumulates from 0).
+/// A kernel's grid or an output's shape: fixed when the kernel is built (an array literal), or computed
+/// from the shapes of each call's inputs, as Pallas computes `grid` and `out_shape` from `x.shape`. The
+/// rule runs when a call with new input shapes is traced; calls with shapes seen before reuse that trace.
+///
+/// ```swift
+/// let spec = BlockSpec([256]) { ids in [ids[0]] }
+/// let double = pallasCall(grid: .from { shapes in [(shapes[0][0] + 255) / 256] }, inputs: [spec],
+///                         outputs: [OutputSpec(shape: .from { shapes in shapes[0] }, block: spec)]) { k in
+///     k.outputs[0].storeInBounds(k.inputs[0].loadInBounds() * 2)
+/// }
+/// try double([Tensor.ones([1000])])[0].shape   // [1000]
+/// try double([Tensor.ones([300])])[0].shape    // [300]
+/// ```
+public struct KernelShape: ExpressibleByArrayLiteral {
+    let rule: (_ inputShapes: [[Int]]) -> [Int]
+
+    /// A fixed shape.
+    public init(_ shape: [Int]) { rule = { _ in shape } }
+    public init(arrayLiteral elements: Int...) { self.init(elements) }
+
+    /// A shape computed from the input shapes of each call (`inputShapes[i]` is input `i`'s shape).
+    public static func from(_ rule: @escaping (_ inputShapes: [[Int]]) -> [Int]) -> KernelShape {
+        KernelShape(rule: rule)
+    }
+
+    private init(rule: @escaping ([[Int]]) -> [Int]) { self.rule = rule }
+}
+
+/// An output array: its shape (fixed, or computed per call with ``KernelShape/from(_:)``), dtype and how
+/// programs write it. Outputs start zeroed (so masked-off elements read 0 and `atomicAdd` accumulates from 0).
 public struct OutputSpec {
-    public var shape: [Int]
+    public var shape: KernelShape
     public var dtype: DType
     public var block: BlockSpec
 
-    public init(shape: [Int], dtype: DType = .float32, block: BlockSpec) {
+    public init(shape: KernelShape, dtype: DType = .float32, block: BlockSpec) {
         self.shape = shape
         self.dtype = dtype
         self.block = block

@@ -29,6 +29,7 @@ public struct KernelValue {
         switch op {
         case .logicalAnd, .logicalOr: allowed = t.dtype == .bool
         case .remainder: allowed = t.dtype == .int32
+        case .pow: allowed = t.dtype == .float32
         default: allowed = t.dtype == .float32 || t.dtype == .int32
         }
         if !allowed { tracer.fail("\(op.rawValue) is not defined on \(t.dtype) values (cast to float32 or int32 first)") }
@@ -61,7 +62,25 @@ public struct KernelValue {
     public func log() -> KernelValue { unary(.log) }
     public func sqrt() -> KernelValue { unary(.sqrt) }
     public func rsqrt() -> KernelValue { unary(.rsqrt) }
+    /// Hyperbolic tangent; the compiled backend evaluates it through its vectorized exp (not libm's
+    /// scalar `tanhf`), so a tanh-form GELU runs as fast as an exp-form one.
     public func tanh() -> KernelValue { unary(.tanh) }
+    /// The error function (float32), as `erf(x / √2)` in the exact GELU.
+    ///
+    /// ```swift
+    /// let gelu = x * 0.5 * ((x * 0.7071067811865476).erf() + 1)
+    /// ```
+    public func erf() -> KernelValue { unary(.erf) }
+    /// `1 / (1 + exp(−x))` (float32).
+    public func sigmoid() -> KernelValue { unary(.sigmoid) }
+    /// `self` raised to `exponent` elementwise (float32), as C's `powf`.
+    public func pow(_ exponent: KernelValue) -> KernelValue { binary(.pow, exponent) }
+    /// `self` raised to a constant `exponent` elementwise (float32).
+    ///
+    /// ```swift
+    /// let cube = x.pow(3)
+    /// ```
+    public func pow(_ exponent: Double) -> KernelValue { binary(.pow, scalar(exponent)) }
     public func abs() -> KernelValue { unary(.abs) }
     public func maximum(_ other: KernelValue) -> KernelValue { binary(.maximum, other) }
     public func minimum(_ other: KernelValue) -> KernelValue { binary(.minimum, other) }

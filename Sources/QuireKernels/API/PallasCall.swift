@@ -9,7 +9,10 @@ public enum KernelBackend: String, Sendable, CaseIterable {
 
 /// Builds a kernel, as `pl.pallas_call`: `body` runs once per program of `grid` on blocks of the
 /// inputs and outputs chosen by their `BlockSpec`s. The body is traced into the kernel IR on the first
-/// call with given input shapes and dtypes; later calls reuse the trace (and the compiled code).
+/// call with given input shapes and dtypes; later calls reuse the trace (and the compiled code). The
+/// grid and output shapes may be computed from each call's input shapes (``KernelShape/from(_:)``).
+/// Without a `name`, the kernel is named after a hash of its traced IR (`kernel-3f9a0c12d4e5`), the
+/// same in every run; a name only labels errors and IR listings.
 ///
 /// ```swift
 /// let n = 1000
@@ -20,15 +23,17 @@ public enum KernelBackend: String, Sendable, CaseIterable {
 /// }
 /// let z = try add([x, y])[0]
 /// ```
-public func pallasCall(name: String, grid: [Int], inputs: [BlockSpec], outputs: [OutputSpec],
+public func pallasCall(name: String? = nil, grid: KernelShape, inputs: [BlockSpec], outputs: [OutputSpec],
                        scratch: [ScratchSpec] = [], body: @escaping (KernelRefs) -> Void) -> KernelFunction {
     KernelFunction(name: name, grid: grid, inputs: inputs, outputs: outputs, scratch: scratch, body: body)
 }
 
 /// A kernel ready to call on tensors (see ``pallasCall(name:grid:inputs:outputs:scratch:body:)``).
 public final class KernelFunction: @unchecked Sendable {
-    public let name: String
-    let grid: [Int]
+    /// The name given to ``pallasCall(name:grid:inputs:outputs:scratch:body:)``; nil when each trace is
+    /// named after its IR.
+    public let name: String?
+    let grid: KernelShape
     let inputSpecs: [BlockSpec]
     let outputSpecs: [OutputSpec]
     let scratchSpecs: [ScratchSpec]
@@ -36,7 +41,7 @@ public final class KernelFunction: @unchecked Sendable {
     private let traces = Mutex<[[BlockType]: KernelIR]>([:])
     let natives = Mutex<[[BlockType]: CompiledKernel]>([:])
 
-    init(name: String, grid: [Int], inputs: [BlockSpec], outputs: [OutputSpec], scratch: [ScratchSpec],
+    init(name: String?, grid: KernelShape, inputs: [BlockSpec], outputs: [OutputSpec], scratch: [ScratchSpec],
          body: @escaping (KernelRefs) -> Void) {
         self.name = name
         self.grid = grid
@@ -75,14 +80,17 @@ public final class KernelFunction: @unchecked Sendable {
         return k
     }
 
+    /// The name in messages before a trace exists.
+    var label: String { name ?? "unnamed kernel" }
+
     func trace(_ inputTypes: [BlockType]) throws -> KernelIR {
         if let ir = traces.withLock({ $0[inputTypes] }) { return ir }
         guard inputTypes.count == inputSpecs.count else {
-            throw KernelError.badInput(kernel: name, message: "\(inputTypes.count) tensors for \(inputSpecs.count) inputs")
+            throw KernelError.badInput(kernel: label, message: "\(inputTypes.count) tensors for \(inputSpecs.count) inputs")
         }
         let supported: Set<DType> = [.float32, .float16, .bfloat16, .int32, .int8, .bool]
         for (i, t) in inputTypes.enumerated() where !supported.contains(t.dtype) {
-            throw KernelError.badInput(kernel: name, message: "input \(i) \(t): kernels take float32, float16, bfloat16, int32, int8 or bool")
+            throw KernelError.badInput(kernel: label, message: "input \(i) \(t): kernels take float32, float16, bfloat16, int32, int8 or bool")
         }
         let ir = try Tracer.trace(self, inputTypes)
         traces.withLock { $0[inputTypes] = ir }
@@ -92,15 +100,21 @@ public final class KernelFunction: @unchecked Sendable {
 
 extension Tracer {
     static func trace(_ f: KernelFunction, _ inputTypes: [BlockType]) throws -> KernelIR {
-        let t = Tracer(kernel: f.name, grid: f.grid)
-        if f.grid.contains(where: { $0 <= 0 }) { t.fail("grid \(f.grid) has an empty axis") }
-        let ids = f.grid.indices.map { t.emit(.programID(axis: $0), BlockType(dtype: .int32, shape: [])) }
+        let shapes = inputTypes.map(\.shape)
+        let grid = f.grid.rule(shapes)
+        let t = Tracer(kernel: f.label, grid: grid)
+        if grid.contains(where: { $0 <= 0 }) {
+            t.fail("grid \(grid) has an empty axis" + (shapes.isEmpty ? "" : " (for inputs \(shapes))"))
+        }
+        let ids = grid.indices.map { t.emit(.programID(axis: $0), BlockType(dtype: .int32, shape: [])) }
         var inputs: [Ref] = [], outputs: [Ref] = []
         for (i, (spec, type)) in zip(f.inputSpecs, inputTypes).enumerated() {
             inputs.append(t.addRef(spec, name: spec.name ?? "input\(i)", role: .input, dtype: type.dtype, shape: type.shape, ids: ids))
         }
         for (i, spec) in f.outputSpecs.enumerated() {
-            outputs.append(t.addRef(spec.block, name: spec.block.name ?? "output\(i)", role: .output, dtype: spec.dtype, shape: spec.shape, ids: ids))
+            let shape = spec.shape.rule(shapes)
+            if shape.contains(where: { $0 < 0 }) { t.fail("output \(i) has a negative extent: \(shape) (for inputs \(shapes))") }
+            outputs.append(t.addRef(spec.block, name: spec.block.name ?? "output\(i)", role: .output, dtype: spec.dtype, shape: shape, ids: ids))
         }
         let scratch = f.scratchSpecs.enumerated().map { i, s in
             t.refs.append(RefInfo(name: s.name ?? "scratch\(i)", role: .scratch, dtype: s.dtype, arrayShape: s.shape,
@@ -109,7 +123,9 @@ extension Tracer {
         }
         f.body(KernelRefs(tracer: t, inputs: inputs, outputs: outputs, scratch: scratch))
         if let error = t.error { throw error }
-        return KernelIR(name: f.name, grid: f.grid, refs: t.refs, types: t.types, body: t.instructions)
+        var ir = KernelIR(name: f.name ?? "kernel", grid: grid, refs: t.refs, types: t.types, body: t.instructions)
+        if f.name == nil { ir.name = "kernel-" + KernelCompiler.digest(describe(ir)).prefix(12) }
+        return ir
     }
 
     /// Traces a ref's index map into origin values: block index × block extent per axis.

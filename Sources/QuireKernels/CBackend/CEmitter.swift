@@ -197,7 +197,9 @@ struct CEmitter {
         case .log: return "logf(\(x))"
         case .sqrt: return "sqrtf(\(x))"
         case .rsqrt: return "(1.0f / sqrtf(\(x)))"
-        case .tanh: return "tanhf(\(x))"
+        case .tanh: return "q_tanhf(\(x))"
+        case .erf: return "q_erff(\(x))"
+        case .sigmoid: return "q_sigmoidf(\(x))"
         case .abs: return isInt ? "abs(\(x))" : "fabsf(\(x))"
         case .logicalNot: return "(!\(x))"
         }
@@ -212,6 +214,7 @@ struct CEmitter {
         case .divide: return isInt ? "(\(b) ? \(a) / \(b) : 0)" : "(\(a) / \(b))"
         case .maximum: return isInt ? "q_maxi(\(a), \(b))" : "q_maxf(\(a), \(b))"
         case .minimum: return isInt ? "q_mini(\(a), \(b))" : "q_minf(\(a), \(b))"
+        case .pow: return "powf(\(a), \(b))"
         case .remainder: return "(\(b) ? \(a) % \(b) : 0)"
         case .logicalAnd: return "(\(a) && \(b))"
         case .logicalOr: return "(\(a) || \(b))"

@@ -1,5 +1,6 @@
-// The fixed part of every emitted C file: types, helpers the IR's operations map to, and an exp that
-// vectorizes (a libm call in a loop would keep it scalar).
+// The fixed part of every emitted C file: types, helpers the IR's operations map to, and exp, tanh,
+// erf and sigmoid that vectorize (a libm call in a loop would keep it scalar: a tanh-form GELU ran 13×
+// slower than its exp form). Each is branch-free (both sides computed, then selected) for the same reason.
 
 let cPrelude = #"""
 #include <stdint.h>
@@ -30,6 +31,27 @@ static inline float q_expf(float x) {
     y = x < -87.3f ? 0.0f : y;
     return x != x ? x : y;
 }
+static inline float q_tanhf(float x) {
+    /* |x| < 0.625: odd polynomial (Cephes tanhf); else 1 − 2/(e^{2|x|} + 1) with the sign of x. */
+    float a = __builtin_fabsf(x), z = x * x;
+    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
+                   + 1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
+    float big = 1.0f - 2.0f / (q_expf(2.0f * a) + 1.0f);
+    big = x < 0.0f ? -big : big;
+    return a < 0.625f ? small : big;
+}
+static inline float q_erff(float x) {
+    /* |x| < 0.5: Taylor series; else 1 − (A&S 7.1.26 polynomial in t = 1/(1 + p|x|))·e^{−x²}, signed. */
+    float a = __builtin_fabsf(x), z = x * x;
+    float small = x * (1.1283791671f + z * (-0.3761263890f + z * (0.1128379167f + z * (-0.0268661706f
+                  + z * (0.0052239776f + z * -0.0008548327f)))));
+    float t = 1.0f / (1.0f + 0.3275911f * a);
+    float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+    float big = 1.0f - poly * q_expf(-z);
+    big = x < 0.0f ? -big : big;
+    return a < 0.5f ? small : big;
+}
+static inline float q_sigmoidf(float x) { return 1.0f / (1.0f + q_expf(-x)); }
 static inline float q_maxf(float a, float b) { return (a != a || b != b) ? a + b : (a > b ? a : b); }
 static inline float q_minf(float a, float b) { return (a != a || b != b) ? a + b : (a < b ? a : b); }
 static inline int32_t q_maxi(int32_t a, int32_t b) { return a > b ? a : b; }

@@ -34,8 +34,8 @@ struct Access: Hashable, Sendable {
     var mask: Int?
 }
 
-enum UnaryOp: String, Sendable { case negate, exp, log, sqrt, rsqrt, tanh, abs, logicalNot }
-enum BinaryOp: String, Sendable { case add, subtract, multiply, divide, maximum, minimum, remainder, logicalAnd, logicalOr }
+enum UnaryOp: String, Sendable { case negate, exp, log, sqrt, rsqrt, tanh, erf, sigmoid, abs, logicalNot }
+enum BinaryOp: String, Sendable { case add, subtract, multiply, divide, maximum, minimum, pow, remainder, logicalAnd, logicalOr }
 enum CompareOp: String, Sendable { case less, lessEqual, greater, greaterEqual, equal, notEqual }
 enum ReduceOp: String, Sendable { case sum, max, min }
 

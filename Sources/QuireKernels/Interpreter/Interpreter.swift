@@ -100,6 +100,8 @@ struct Interpreter {
         case .sqrt: return Double(f.squareRoot())
         case .rsqrt: return Double(1 / f.squareRoot())
         case .tanh: return Double(Foundation.tanh(f))
+        case .erf: return Double(Foundation.erf(f))
+        case .sigmoid: return Double(1 / (1 + Foundation.exp(-f)))
         case .abs: return Swift.abs(x)
         case .logicalNot: return x != 0 ? 0 : 1
         }
@@ -116,6 +118,7 @@ struct Interpreter {
             return Double(Float(a) / Float(b))
         case .maximum: return a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
         case .minimum: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
+        case .pow: return Double(Foundation.pow(Float(a), Float(b)))
         case .remainder: return b == 0 ? 0 : Double(Int64(a) % Int64(b))
         case .logicalAnd: return a != 0 && b != 0 ? 1 : 0
         case .logicalOr: return a != 0 || b != 0 ? 1 : 0

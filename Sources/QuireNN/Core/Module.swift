@@ -29,7 +29,7 @@ import QuireTensor
 /// to `param.value`, never to the `Param` property) stops the program with the offending path.
 /// Create sublayers in `init`: a `lazy var` sublayer would appear only once touched, which changes the
 /// table after it was cached.
-open class Module {
+open class Module: CustomStringConvertible {
     /// Whether the module is in training mode (dropout active, batch norm uses batch statistics).
     /// Set it for the whole tree with ``train()`` and ``eval()``.
     public internal(set) var isTraining = true
@@ -73,6 +73,10 @@ open class Module {
     private func setTraining(_ on: Bool) {
         for (_, m) in namedModules() { m.isTraining = on }
     }
+
+    /// The layer tree: each module with its path, type and trainable parameter count, each tensor with
+    /// its name, shape and dtype (see ``layerTree()``), so `print(model)` shows the model.
+    open var description: String { layerTree() }
 
     /// Forgets the cached table; the next access reflects again. Call it after restructuring a module
     /// on purpose (replacing a sublayer).

@@ -1,6 +1,59 @@
 import QuireTensor
 
 extension Module {
+    /// The modules as an indented tree, read from the cached reflection table: each submodule with its
+    /// path, type and trainable parameter count (its subtree's), under it the tensors it holds directly
+    /// with their names, shapes and dtypes, and the kind for buffers and frozen tensors. What
+    /// `print(model)` shows (``description``).
+    ///
+    /// ```swift
+    /// print(MLP([2, 3, 1], rngs: Rngs(0)))
+    /// // MLP (13 params)
+    /// //   layers.0: Linear (9 params)
+    /// //     weight  [2, 3]  float32
+    /// //     bias    [3]     float32
+    /// //   layers.1: Linear (4 params)
+    /// //     weight  [3, 1]  float32
+    /// //     bias    [1]     float32
+    /// ```
+    public func layerTree() -> String {
+        let t = table()
+        let modulePaths = t.modules.map(\.path)
+        // The deepest module holding each tensor, and each module's depth (its ancestors in the table).
+        func owner(of path: String) -> String {
+            modulePaths.filter { $0.isEmpty || path.hasPrefix($0 + ".") }.max { $0.count < $1.count } ?? ""
+        }
+        func depth(_ path: String) -> Int {
+            modulePaths.filter { !$0.isEmpty && $0 != path && (path.hasPrefix($0 + ".")) }.count + (path.isEmpty ? 0 : 1)
+        }
+        var held: [String: [(name: String, param: Param)]] = [:]
+        var counts: [String: Int] = [:]
+        for (path, p) in t.params {
+            let o = owner(of: path)
+            held[o, default: []].append((o.isEmpty ? path : String(path.dropFirst(o.count + 1)), p))
+            guard p.kind == .parameter else { continue }
+            for m in modulePaths where m.isEmpty || path.hasPrefix(m + ".") { counts[m, default: 0] += p.value.scalarCount }
+        }
+        var lines: [String] = []
+        for (path, module) in t.modules {
+            let indent = String(repeating: "  ", count: depth(path))
+            let n = counts[path] ?? 0
+            let head = path.isEmpty ? "\(type(of: module))" : "\(path): \(type(of: module))"
+            lines.append(indent + head + " (\(n) param\(n == 1 ? "" : "s"))")
+            let rows = (held[path] ?? []).map { e in
+                [e.name, shapeText(e.param.shape), e.param.dtype.description] + (e.param.kind == .parameter ? [] : [e.param.kind.rawValue])
+            }
+            let nameWidth = rows.map { $0[0].count }.max() ?? 0, shapeWidth = rows.map { $0[1].count }.max() ?? 0
+            for r in rows {
+                var line = indent + "  " + r[0].padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                    + r[1].padding(toLength: shapeWidth, withPad: " ", startingAt: 0) + "  " + r[2]
+                if r.count > 3 { line += "  " + r[3] }
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// A table of every tensor: path, kind, shape, dtype, element count and bytes, then totals overall
     /// and per kind.
     ///

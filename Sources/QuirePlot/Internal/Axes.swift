@@ -51,7 +51,7 @@ struct Axes {
         self.logY = logY
         let yTickValues = yTicks ?? {
             let values = logY ? Ticks.logarithmic(y.lo, y.hi) : Ticks.linear(y.lo, y.hi)
-            return Array(zip(values, Ticks.labels(values)))
+            return Array(zip(values, logY ? Ticks.logLabels(values) : Ticks.labels(values)))
         }()
         let xTickValues = xTicks ?? {
             let values = Ticks.linear(x.lo, x.hi, target: max(4, Int(canvas.width / 75)))

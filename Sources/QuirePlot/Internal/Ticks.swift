@@ -5,7 +5,9 @@ import Darwin
 #endif
 
 /// Tick positions at readable values (1, 2 or 5 × 10ᵏ apart, or powers of ten on a log axis) and their
-/// labels with SI suffixes (`2.5k`, `300µ`).
+/// labels: SI suffixes for large values (`2.5k`, `3M`), scientific notation for small ones (`3e-4`,
+/// `1.5e-7`, never `300µ` or `312.1n`, which read badly for learning rates), and on a log axis plain
+/// numbers from 0.01 to 9999 and scientific notation outside (`1e-4`, `2e-4`, `0.01`, `1e5`).
 enum Ticks {
     /// Ticks inside `lo...hi`, about `target` of them and at least three when the span allows.
     static func linear(_ lo: Double, _ hi: Double, target: Int = 6) -> [Double] {
@@ -64,25 +66,50 @@ enum Ticks {
         return ticks
     }
 
-    private static let prefixes: [(Int, String)] = [(-12, "p"), (-9, "n"), (-6, "µ"), (-3, "m"), (0, ""),
-                                                     (3, "k"), (6, "M"), (9, "G"), (12, "T")]
+    private static let prefixes: [(Int, String)] = [(0, ""), (3, "k"), (6, "M"), (9, "G"), (12, "T")]
 
-    /// Labels for `ticks`, sharing one SI prefix and just enough decimals to tell neighbours apart.
-    /// Values between 0.01 and 1000 get no prefix.
+    /// Labels for `ticks` on a linear axis, with just enough decimals to tell neighbours apart. Values
+    /// between 0.01 and 1000 are plain; larger ones share one SI prefix (`50k`); when every value is below
+    /// 0.01 each is in scientific notation (`2e-4`, `2.5e-4`).
     static func labels(_ ticks: [Double]) -> [String] {
         let finite = ticks.filter(\.isFinite)
         let largest = finite.map(abs).max() ?? 0
-        var exponent = 0
-        if largest >= 1000 || (largest > 0 && largest < 0.01) {
-            exponent = Int(floor(log10(largest) / 3)) * 3
-            exponent = max(-12, min(12, exponent))
-        }
-        let unit = pow(10, Double(exponent))
-        let suffix = prefixes.first { $0.0 == exponent }?.1 ?? ""
         // Decimals from the smallest gap between neighbours (or the value itself when there is one tick).
         let gaps = zip(finite.dropFirst(), finite).map { abs($0 - $1) }.filter { $0 > 0 }
-        let resolution = (gaps.min() ?? max(largest, 1e-300)) / unit
-        return ticks.map { v in format(v / unit, resolution: resolution) + (v == 0 ? "" : suffix) }
+        let spacing = gaps.min() ?? max(largest, 1e-300)
+        if largest > 0 && largest < 0.01 {
+            return ticks.map { scientific($0, resolution: spacing) }
+        }
+        var exponent = 0
+        if largest >= 1000 { exponent = min(12, Int(floor(log10(largest) / 3)) * 3) }
+        let unit = pow(10, Double(exponent))
+        let suffix = prefixes.first { $0.0 == exponent }?.1 ?? ""
+        return ticks.map { v in format(v / unit, resolution: spacing / unit) + (v == 0 ? "" : suffix) }
+    }
+
+    /// Labels for ticks on a log axis: plain from 0.01 to 9999, scientific notation outside
+    /// (`1e-4`, `2e-4`, `1e5`), each value on its own (neighbours are far apart).
+    static func logLabels(_ ticks: [Double]) -> [String] {
+        ticks.map { v in
+            guard v.isFinite, v != 0 else { return "\(v == 0 ? "0" : "\(v)")" }
+            let resolution = pow(10, floor(log10(abs(v))) - 2)   // three significant digits at most
+            return abs(v) >= 0.01 && abs(v) < 10_000 ? format(v, resolution: resolution) : scientific(v, resolution: resolution)
+        }
+    }
+
+    /// `v` as a mantissa from 1 to 9.99… and a power of ten, `3e-4`, `-1.25e-7`, `2e5`, the mantissa with
+    /// the decimals `resolution` (in units of `v`) needs and trailing zeros dropped; 0 is `0`.
+    static func scientific(_ v: Double, resolution: Double) -> String {
+        guard v.isFinite else { return "\(v)" }
+        guard v != 0 else { return "0" }
+        var e = Int(floor(log10(abs(v))))
+        var unit = pow(10, Double(e))
+        var mantissa = format(v / unit, resolution: resolution / unit)
+        if mantissa == "10" || mantissa == "-10" {   // 9.996e-5 rounded up to the next power
+            e += 1; unit *= 10
+            mantissa = format(v / unit, resolution: resolution / unit)
+        }
+        return mantissa + "e" + String(e)
     }
 
     /// One value with the decimals its neighbours' spacing needs, trailing zeros dropped.
@@ -112,13 +139,15 @@ enum Ticks {
         return (v < 0 && scaled != 0 ? "-" : "") + digits
     }
 
-    /// A short label for one value (legend and marker annotations): four significant digits with an SI prefix.
+    /// A short label for one value (legend and marker annotations): four significant digits, with an SI
+    /// prefix from 1000 up and in scientific notation below 0.01 (`3.121e-7`).
     static func short(_ v: Double) -> String {
         guard v.isFinite else { return "\(v)" }
         guard v != 0 else { return "0" }
         let magnitude = floor(log10(abs(v)))
+        if abs(v) < 0.01 { return scientific(v, resolution: pow(10, magnitude - 3)) }
         var exponent = 0
-        if abs(v) >= 1000 || abs(v) < 0.01 { exponent = max(-12, min(12, Int(floor(magnitude / 3)) * 3)) }
+        if abs(v) >= 1000 { exponent = min(12, Int(floor(magnitude / 3)) * 3) }
         let unit = pow(10, Double(exponent))
         let suffix = prefixes.first { $0.0 == exponent }?.1 ?? ""
         return format(v / unit, resolution: pow(10, magnitude - 3) / unit) + suffix
