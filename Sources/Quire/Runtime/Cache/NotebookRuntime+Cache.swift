@@ -43,6 +43,33 @@ extension _NotebookRuntime {
         return v
     }
 
+    /// A list of tensors: each one a blob.
+    public static func value(_ cell: Int, _ name: String, _ make: () throws -> [Tensor]) rethrows -> [Tensor] {
+        try stateValue(cell, name, make, state: TensorContainers.state(of:)) { s in Result { try TensorContainers.array(from: s) } }
+    }
+
+    /// Path-keyed tensors: each one a blob.
+    public static func value(_ cell: Int, _ name: String, _ make: () throws -> TensorDict) rethrows -> TensorDict {
+        try stateValue(cell, name, make, state: TensorContainers.state(of:)) { s in Result { try TensorContainers.dict(from: s) } }
+    }
+
+    private static func stateValue<T>(_ cell: Int, _ name: String, _ make: () throws -> T,
+                                      state: @escaping (T) -> CheckpointState,
+                                      from: @escaping (CheckpointState) -> Result<T, any Error>) rethrows -> T {
+        if CellCache.mode(cell) == .restore {
+            guard let entry = CellCache.restoredEntry(cell, name) else { CellCache.fail(cell, "the snapshot has no value '\(name)'") }
+            do {
+                let v = try from(SnapshotReader.state(entry, store: CellCache.store, name: name)).get()
+                CellCache.lastHash[name] = SnapshotReader.hash(entry)
+                return v
+            } catch { CellCache.fail(cell, "\(error)") }
+        }
+        CellCache.flushPendingLoads()
+        let v = try make()
+        if CellCache.isRecording(cell) { record(cell, name) { try SnapshotEntry.state(state(v), store: CellCache.store) } }
+        return v
+    }
+
     /// An engine object (model, optimizer, iterator, run log, key): its declaration runs again on restore
     /// (a fresh object, cheap to make), and its recorded state is then loaded into it in place.
     public static func value<T: Checkpointable>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
@@ -60,6 +87,13 @@ extension _NotebookRuntime {
     public static func value<T>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
         CellCache.flushPendingLoads()
         return try make()
+    }
+
+    /// After binding `name`: the earlier values its initializer read. When the binding is restored by
+    /// value (its initializer then does not run), those are checked like the names the cell's statements use.
+    public static func bound(_ cell: Int, _ name: String, _ reads: [String]) {
+        guard CellCache.isRecording(cell), CellCache.delta[name] != nil else { return }
+        CellCache.extraUses.formUnion(reads)
     }
 
     private static func record(_ cell: Int, _ name: String, _ make: () throws -> SnapshotEntry) {
@@ -88,6 +122,18 @@ extension _NotebookRuntime {
         CellCache.register(name, .init(isObject: false, snapshot: { try .tensor(get(), store: CellCache.store) }, restore: { entry in
             set(try SnapshotReader.tensor(entry, store: CellCache.store, name: name))
         }, typeName: "Tensor"))
+    }
+
+    public static func track(_ name: String, _ get: @escaping () -> [Tensor], _ set: @escaping ([Tensor]) -> Void) {
+        CellCache.register(name, .init(isObject: false, snapshot: { try .state(TensorContainers.state(of: get()), store: CellCache.store) },
+                                       restore: { set(try TensorContainers.array(from: SnapshotReader.state($0, store: CellCache.store, name: name))) },
+                                       typeName: "[Tensor]"))
+    }
+
+    public static func track(_ name: String, _ get: @escaping () -> TensorDict, _ set: @escaping (TensorDict) -> Void) {
+        CellCache.register(name, .init(isObject: false, snapshot: { try .state(TensorContainers.state(of: get()), store: CellCache.store) },
+                                       restore: { set(try TensorContainers.dict(from: SnapshotReader.state($0, store: CellCache.store, name: name))) },
+                                       typeName: "TensorDict"))
     }
 
     public static func track<T: Checkpointable>(_ name: String, _ get: @escaping () -> T, _ set: @escaping (T) -> Void) {
@@ -123,5 +169,36 @@ extension _NotebookRuntime {
     public static func track<T>(_ name: String, _ get: @escaping () -> T) {
         guard T.self is AnyClass else { return }
         CellCache.register(name, .init(isObject: true, snapshot: nil, restore: nil, typeName: "\(T.self)"))
+    }
+}
+
+/// Tensor lists and dictionaries as checkpoint state: one tensor per element.
+enum TensorContainers {
+    static func state(of list: [Tensor]) -> CheckpointState {
+        var state = CheckpointState(tensors: TensorDict(list.enumerated().map { (String($0.offset), $0.element) }))
+        state.metadata["count"] = .number(Double(list.count))
+        return state
+    }
+
+    static func array(from state: CheckpointState) throws -> [Tensor] {
+        let count: Int = try state.metadata("count")
+        return try (0..<count).map { i in
+            guard let t = state.tensors[String(i)] else { throw SnapshotReader.Failure("element \(i) of \(count) is missing") }
+            return t
+        }
+    }
+
+    static func state(of dict: TensorDict) -> CheckpointState {
+        var state = CheckpointState(tensors: dict)
+        state.metadata["order"] = .array(dict.keys.map { .string($0) })
+        return state
+    }
+
+    static func dict(from state: CheckpointState) throws -> TensorDict {
+        let order: [String] = try state.metadata("order")
+        return try TensorDict(order.map { key in
+            guard let t = state.tensors[key] else { throw SnapshotReader.Failure("tensor '\(key)' is missing") }
+            return (key, t)
+        })
     }
 }
