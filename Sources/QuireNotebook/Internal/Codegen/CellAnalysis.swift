@@ -119,6 +119,14 @@ struct CellAnalysis {
         }
     }
 
+    /// The line (counting from 0 within the code) where the binding of `name` starts.
+    func bindingLine(_ name: String, in code: String) -> Int? {
+        for case .binding(let b) in pieces where b.names.contains(name) {
+            return code.unicodeScalars.prefix(b.head.lowerBound).filter { $0 == "\n" }.count
+        }
+        return nil
+    }
+
     /// A single `let`/`var` binding with an initializer: `.some(binding)`; `let _ = …`: `.some(nil)`;
     /// anything else: nil.
     private static func binding(_ statement: [Int], tokens: [SwiftToken], isVar: Bool) -> Binding?? {
