@@ -41,6 +41,8 @@ enum CellCache {
     nonisolated(unsafe) static var delta: [String: SnapshotEntry] = [:]
     /// Names read by initializers of by-value bindings in the running cell (see `_NotebookRuntime.bound`).
     nonisolated(unsafe) static var extraUses: Set<String> = []
+    /// Seconds the running cell spent recording bindings so far (reported with the cell's end).
+    nonisolated(unsafe) static var recordSeconds = 0.0
     /// Object states restored but not yet loaded: loading waits until code runs that could read them.
     nonisolated(unsafe) static var pendingLoads: [(name: String, entry: [String: Any])] = []
 

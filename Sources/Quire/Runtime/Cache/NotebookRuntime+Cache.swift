@@ -28,6 +28,8 @@ extension _NotebookRuntime {
         let v = try make()
         if CellCache.isRecording(cell) {
             if kind.isByValue {
+                let start = EventChannel.now()
+                defer { CellCache.recordSeconds += EventChannel.now() - start }
                 do {
                     let entry = try SnapshotKind.encode(v, name: name)
                     CellCache.delta[name] = entry
