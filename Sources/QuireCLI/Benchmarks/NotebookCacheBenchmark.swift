@@ -1,6 +1,6 @@
 import Foundation
 
-/// The cell cache, timed as a user meets it (each a separate `quire run`, the engine prebuilt):
+/// The cell cache's cases of `quire bench notebook`, timed as a user meets them (each a separate `quire run`, the engine prebuilt):
 ///
 /// - `unchanged`, `prose-edit`, `last-cell-edit`: re-runs of a notebook whose training cell takes about
 ///   `QUIRE_BENCH_TRAIN_SECONDS` (default 10) seconds;
@@ -8,7 +8,7 @@ import Foundation
 /// - `snapshot-write`: GB/s recording a 256 MiB tensor;
 /// - `cells-200-*`: a 200-cell notebook of trivial cells: a full run beyond its cells' own time (binary
 ///   cached, nothing restored), an all-cached re-run, and a last-cell edit.
-let notebookCacheBenchmark = Benchmark(name: "notebook-cache", summary: "quire run with the cell cache: re-runs after edits, snapshot cost, 200 cells") { r in
+func notebookCacheCases(_ r: BenchReporter) throws {
     let quire = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-bench-cache-\(getpid())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -54,7 +54,7 @@ let notebookCacheBenchmark = Benchmark(name: "notebook-cache", summary: "quire r
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
     func emit(_ name: String, _ times: [Double], _ extra: [String: Any] = [:]) {
         guard r.wants(name) else { return }
-        var fields: [String: Any] = ["benchmark": "notebook-cache", "case": name, "median_s": round(median(times), 3),
+        var fields: [String: Any] = ["benchmark": "notebook", "case": name, "median_s": round(median(times), 3),
                                      "best_s": round(times.min()!, 3), "runs": times.map { round($0, 3) }]
         fields.merge(extra) { a, _ in a }
         r.emit(fields)
@@ -130,7 +130,7 @@ let notebookCacheBenchmark = Benchmark(name: "notebook-cache", summary: "quire r
         emit("prose-edit", prose, context)
         emit("last-cell-edit", last, context)
         if r.wants("snapshot-overhead") {
-            r.emit(["benchmark": "notebook-cache", "case": "snapshot-overhead", "train_cell_s": round(train.seconds, 3),
+            r.emit(["benchmark": "notebook", "case": "snapshot-overhead", "train_cell_s": round(train.seconds, 3),
                     "record_s": round(train.record, 4), "overhead_pct": round(100 * train.record / max(train.seconds, 1e-9), 3)])
         }
     }
@@ -150,7 +150,7 @@ let notebookCacheBenchmark = Benchmark(name: "notebook-cache", summary: "quire r
             if let s = snapshot("big"), s.record > 0 { rates.append(Double(256 << 20) / s.record / 1e9) }
         }
         if !rates.isEmpty {
-            r.emit(["benchmark": "notebook-cache", "case": "snapshot-write", "bytes": 256 << 20,
+            r.emit(["benchmark": "notebook", "case": "snapshot-write", "bytes": 256 << 20,
                     "median_gb_s": round(median(rates), 3), "runs_gb_s": rates.map { round($0, 3) }])
         }
     }
