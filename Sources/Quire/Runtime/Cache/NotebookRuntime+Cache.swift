@@ -12,8 +12,8 @@ extension _NotebookRuntime {
 
     /// A top-level binding. Codable values, tensors and tensor collections are computed when the cell runs
     /// and decoded from its snapshot when it is restored; engine objects (`Checkpointable`) are made again
-    /// (cheap) and their recorded state is loaded into them in place; anything else is made again, and the
-    /// runner is told once that the cache cannot snapshot it.
+    /// and their recorded state is loaded into them in place; anything else is made again. When making a
+    /// value again costs 0.1 s or more, the runner is told, and shows a warning at the binding's line.
     public static func value<T>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
         let kind = SnapshotKind.of(T.self)
         if CellCache.mode(cell) == .restore && kind.isByValue {
@@ -25,7 +25,9 @@ extension _NotebookRuntime {
             } catch { CellCache.fail(cell, "\(error)") }
         }
         CellCache.flushPendingLoads()
+        let started = EventChannel.now()
         let v = try make()
+        let made = EventChannel.now() - started
         if CellCache.isRecording(cell) {
             if kind.isByValue {
                 let start = EventChannel.now()
@@ -37,9 +39,13 @@ extension _NotebookRuntime {
                 } catch {
                     EventChannel.send("cache-warning", [("name", .string(name)), ("message", .string("'\(name)' could not be recorded: \(error)"))])
                 }
-            } else if kind == .opaque {
+            } else if made >= SnapshotKind.replayWarningSeconds {
+                // Made again on every restore: worth saying only when that costs something.
+                let why = kind == .opaque ? "the cell cache cannot snapshot '\(name)' (\(T.self) is neither Codable, a Tensor nor Checkpointable)"
+                                          : "'\(name)' is an engine object: the cell cache loads its state into a new one"
                 EventChannel.send("cache-warning", [("name", .string(name)), ("message", .string(
-                    "the cell cache cannot snapshot '\(name)' (\(T.self) is neither Codable, a Tensor nor Checkpointable): restoring this cell makes it again"))])
+                    why + String(format: ", so restoring this cell makes it again, which took %.2f s; ", made)
+                        + "move the expensive part into a cell of its own, with a Codable or Tensor result"))])
             }
         }
         return v
@@ -92,6 +98,9 @@ enum SnapshotKind: Equatable {
     /// Checkpointable and not Codable: made again, then its state loaded.
     case object
     case opaque
+
+    /// A binding made again on restore that takes longer than this gets a warning.
+    static let replayWarningSeconds = 0.1
 
     /// Restored by value (the initializer does not run).
     var isByValue: Bool { self != .object && self != .opaque }
