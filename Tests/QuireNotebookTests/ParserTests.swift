@@ -51,6 +51,29 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(nb.frontMatter.params[1].line, 6)
     }
 
+    func testSwiftFenceInAListIsShownNotRunAndSaidSo() throws {
+        let nb = try NotebookParser.parse("""
+            Steps:
+
+            1. Load the data:
+
+               ```swift
+               let hidden = 1
+               ```
+
+            > ```swift
+            > let quoted = 2
+            > ```
+
+            ```swift
+            let top = 3
+            ```
+            """, path: "n.md")
+        XCTAssertEqual(nb.cells.map(\.code), ["let top = 3"])
+        XCTAssertEqual(nb.warnings.map { $0.location?.line }, [5, 9])
+        XCTAssertTrue(nb.warnings[0].message.contains("not run"))
+    }
+
     func testCellsOptionsAndLines() throws {
         let nb = try NotebookParser.parse(sample, path: "demo.md")
         let cells = nb.cells

@@ -12,6 +12,8 @@ public struct Notebook: Sendable {
     public var frontMatter: FrontMatter
     /// Prose and cells, in file order.
     public var blocks: [Block]
+    /// Things the parser noticed that are not errors (a ```` ```swift ```` fence nested in a list is not run).
+    public var warnings: [Diagnostic] = []
 
     public init(path: String, name: String, frontMatter: FrontMatter, blocks: [Block]) {
         self.path = path

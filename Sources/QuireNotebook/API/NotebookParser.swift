@@ -32,7 +32,8 @@ public enum NotebookParser {
     public static func parse(_ text: String, path: String) throws(NotebookError) -> Notebook {
         let split = FrontMatterSplitter.split(text)
         let frontMatter = try FrontMatterParser.parse(split.yaml, firstLine: split.yamlFirstLine, path: path)
-        let blocks = try MarkdownDocument(markdown: split.body).blocks(path: path)
+        let document = MarkdownDocument(markdown: split.body)
+        let blocks = try document.blocks(path: path)
         var seen: [String: Int] = [:]
         for case .cell(let cell) in blocks {
             if let first = seen[cell.id] {
@@ -43,6 +44,8 @@ public enum NotebookParser {
         }
         let fileName = (path as NSString).lastPathComponent
         let name = fileName.hasSuffix(".md") ? String(fileName.dropLast(3)) : fileName
-        return Notebook(path: path, name: name, frontMatter: frontMatter, blocks: blocks)
+        var notebook = Notebook(path: path, name: name, frontMatter: frontMatter, blocks: blocks)
+        notebook.warnings = document.nestedSwiftFences(path: path)
+        return notebook
     }
 }

@@ -51,6 +51,7 @@ public struct NotebookRunner {
     public func run() throws(NotebookError) -> RunRecord {
         let notebook = try NotebookParser.parse(contentsOf: options.notebookPath)
         let params = try ParameterOverrides.apply(options.overrides, to: notebook.frontMatter.params, path: notebook.path)
+        for w in notebook.warnings { console.error("\(w.location.map(\.description) ?? notebook.path): warning: \(w.message)") }
         try engine.ensureBuilt { console.note($0) }
         let optimize = options.release || notebook.frontMatter.optimize
         let store = SnapshotStore(root: options.cacheDirectory ?? SnapshotStore.location(for: notebook.path))

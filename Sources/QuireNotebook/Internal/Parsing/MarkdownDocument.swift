@@ -8,6 +8,25 @@ struct MarkdownDocument {
 
     init(markdown: String) { self.markdown = markdown }
 
+    /// ```` ```swift ```` fences nested in a list item or a block quote: shown as prose, not run. Cells
+    /// are top-level blocks; each of these gets a warning at its line.
+    func nestedSwiftFences(path: String) -> [Diagnostic] {
+        guard let document = cmark_parse_document(markdown, markdown.utf8.count, CMARK_OPT_DEFAULT) else { return [] }
+        defer { cmark_node_free(document) }
+        var found: [Diagnostic] = []
+        guard let iterator = cmark_iter_new(document) else { return [] }
+        defer { cmark_iter_free(iterator) }
+        while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
+            guard let node = cmark_iter_get_node(iterator), cmark_node_parent(node) != document,
+                  cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK, fenceLanguage(node) == "swift" else { continue }
+            let line = Int(cmark_node_get_start_line(node))
+            found.append(Diagnostic(severity: .warning,
+                                    message: "this ```swift fence is inside a list item or quote, so it is shown but not run; cells must start at the left margin",
+                                    location: SourceLocation(file: path, line: line), column: nil, cellIndex: nil))
+        }
+        return found
+    }
+
     func blocks(path: String) throws(NotebookError) -> [Block] {
         guard let document = cmark_parse_document(markdown, markdown.utf8.count, CMARK_OPT_DEFAULT) else {
             throw NotebookError(.input, "cmark could not parse \(path)")

@@ -71,6 +71,9 @@ struct ReportModel {
         }
         // Mustache sections test presence: absent values must be absent keys, not nil.
         if let d = notebook.frontMatter.description { context["description"] = d }
+        if !notebook.warnings.isEmpty {
+            context["notebookWarnings"] = notebook.warnings.map { ["location": $0.location.map(\.description) ?? "", "message": $0.message] }
+        }
         if let log = record.buildLog { context["buildLog"] = log }
         return context
     }
