@@ -51,14 +51,12 @@ public struct CSVSource: RandomAccessSource {
     public var count: Int { table.count }
 
     public init(path: String, fields: [CSVField], hasHeader: Bool = false, separator: Character = ",") throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw DataError("\(path): cannot read the file as UTF-8 text")
-        }
+        let text = try textLines(readDataFile(path), path: path)
         let width = (fields.map(\.columns.upperBound).max() ?? 0)
         var values = fields.map { _ in [Double]() }
         var lines: [Int] = []
         var expectedColumns: Int? = nil
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in text.enumerated() {
             if hasHeader && i == 0 { continue }
             let row = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if row.isEmpty { continue }
@@ -86,6 +84,10 @@ public struct CSVSource: RandomAccessSource {
                             throw DataError("\(at): \(what) (value \(c + 1)) is not a number: \"\(cell)\"")
                         }
                         v = d
+                    }
+                    // No saturating casts and no 1e400 read as infinity (a spelled-out "inf" is kept).
+                    if !(v.isInfinite && cell.lowercased().contains("inf")), let why = unrepresentable(v, in: field.dtype) {
+                        throw DataError("\(at): \(what) (value \(c + 1)) is \(cell): \(why)")
                     }
                     if let r = field.valid, !r.contains(v) {
                         throw DataError("\(at): \(what) is \(cell), outside \(format(r.lowerBound))…\(format(r.upperBound)) (value \(c + 1))")
