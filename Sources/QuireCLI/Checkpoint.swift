@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuireCheckpoint
+import QuireTensor
 
 /// `quire ckpt ls DIR` and `quire ckpt show DIR/step_…`: what a checkpoint directory holds, from the
 /// `checkpoint.json` files and safetensors headers only (no tensor is read).
@@ -70,8 +71,9 @@ private func listSteps(of manager: CheckpointManager, directory: String) throws 
     for step in steps {
         let info = try manager.info(step: step)
         // Sizes come from the file; a sum past Int.max is shown as such, not trapped on.
-        let total = info.items.values.reduce(Optional(0)) { sum, item in
-            sum.flatMap { s in let (r, o) = s.addingReportingOverflow(item.bytes); return o || item.bytes < 0 ? nil : r }
+        let total = try? info.items.values.reduce(0) { sum, item in
+            guard item.bytes >= 0 else { throw TensorError("size", "negative item size") }
+            return try CheckedSize.add(sum, item.bytes, "size")
         }
         let size = total.map(byteText) ?? "(invalid)"
         let items = terminalSafe(info.items.keys.sorted().joined(separator: ","))
