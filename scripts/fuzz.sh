@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGETS=(safetensors checkpoint-json idx csv jsonl png notebook)
-OUT=.build/fuzz
+OUT=${FUZZ_OUT:-.build/fuzz}
 SWIFTC=${SWIFTC:-swiftc}
 JOBS=${FUZZ_JOBS:-2}
 

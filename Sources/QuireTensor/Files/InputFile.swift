@@ -36,7 +36,7 @@ public enum InputFile {
     /// Opens `path` read-only and returns the descriptor (the caller closes it).
     public static func open(_ path: String, within directory: String? = nil) throws -> Int32 {
         if let directory { try checkInside(path, directory) }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = openReadOnlyNonBlocking(path)
         guard fd >= 0 else { throw InputFileError(path: path, reason: reason(errno)) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -128,4 +128,9 @@ public enum InputFile {
         default: return "is a special file"
         }
     }
+}
+
+/// `open(2)` outside ``InputFile``, whose own `open` would shadow it.
+private func openReadOnlyNonBlocking(_ path: String) -> Int32 {
+    open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
 }
