@@ -127,9 +127,16 @@ run_target() {
     local dirs=("$scratch" "Tests/Fuzz/$t/corpus")
     [[ -d Tests/Fuzz/$t/crashes ]] && dirs+=("Tests/Fuzz/$t/crashes")
     echo "fuzz: running $t for $seconds s" >&2
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1} \
+    # Inputs are written to a scratch file per execution (the readers take paths): in memory, and removed after.
+    local shm=/dev/shm; [[ -w $shm ]] || shm=${TMPDIR:-/tmp}
+    local tmp=$shm/quire-fuzz-$$-$t
+    mkdir -p "$tmp"
+    local rc=0
+    QUIRE_FUZZ_SCRATCH=$tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1} \
         "$exe" -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=2048 -timeout=10 \
-        -max_len="${FUZZ_MAX_LEN:-65536}" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -artifact_prefix="$artifacts/" -print_final_stats=1 "${dirs[@]}"
+        -max_len="${FUZZ_MAX_LEN:-65536}" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -artifact_prefix="$artifacts/" -print_final_stats=1 "${dirs[@]}" || rc=$?
+    rm -rf "$tmp"
+    return $rc
 }
 
 case ${1:-} in

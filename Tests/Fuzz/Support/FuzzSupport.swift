@@ -2,11 +2,16 @@
 import Glibc
 #endif
 
-/// Writes one fuzz input to a per-process scratch file (under /dev/shm when it exists, so each
-/// execution costs no disk I/O) and returns its path. The file is overwritten by the next input.
+/// Writes one fuzz input to a scratch file and returns its path; the file is overwritten by the next
+/// input. The folder is `$QUIRE_FUZZ_SCRATCH` (scripts/fuzz.sh sets it, under /dev/shm, and removes it
+/// afterwards), else a per-process folder under /dev/shm or /tmp.
 func scratchFile(_ data: UnsafePointer<UInt8>?, _ size: Int, name: String) -> String {
-    let dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-    let folder = "\(dir)/quire-fuzz-\(getpid())"
+    let folder: String
+    if let env = getenv("QUIRE_FUZZ_SCRATCH") {
+        folder = String(cString: env)
+    } else {
+        folder = "\(access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp")/quire-fuzz-\(getpid())"
+    }
     mkdir(folder, 0o700)
     let path = "\(folder)/\(name)"
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
