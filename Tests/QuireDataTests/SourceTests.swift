@@ -39,7 +39,7 @@ final class SourceTests: XCTestCase {
             try "1,2,3,0\n\(bad)\n".write(toFile: path, atomically: true, encoding: .utf8)
             assertDataError(["\(path):2:", expected]) { _ = try CSVSource(path: path, fields: fields) }
         }
-        assertDataError(["/no/such.csv", "cannot read"]) { _ = try CSVSource(path: "/no/such.csv", fields: fields) }
+        assertDataError(["/no/such.csv", "not found"]) { _ = try CSVSource(path: "/no/such.csv", fields: fields) }
     }
 
     func testJSONLinesReadsNestedArraysAndNamesTheLineOfABadRecord() throws {

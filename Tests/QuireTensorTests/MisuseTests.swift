@@ -58,3 +58,19 @@ final class MisuseTests: XCTestCase {
         }
     }
 }
+
+/// The checked size arithmetic every file reader uses (issue 15).
+final class CheckedSizeTests: XCTestCase {
+    func testByteCountChecksTheNonZeroDimensionsAndNegativeOnes() throws {
+        XCTAssertEqual(try CheckedSize.byteCount(shape: [2, 3], elementBytes: 4), 24)
+        XCTAssertEqual(try CheckedSize.byteCount(shape: [0, 3], elementBytes: 4), 0)
+        XCTAssertEqual(try CheckedSize.byteCount(shape: [], elementBytes: 8), 8)
+        XCTAssertThrowsError(try CheckedSize.byteCount(shape: [0, 1 << 32, 1 << 32], elementBytes: 1))
+        XCTAssertThrowsError(try CheckedSize.byteCount(shape: [1 << 31, 1 << 31], elementBytes: 4))
+        XCTAssertThrowsError(try CheckedSize.byteCount(shape: [2, -1], elementBytes: 4))
+        XCTAssertEqual(try CheckedSize.product([28, 28]), 784)
+        XCTAssertThrowsError(try CheckedSize.product([Int.max, 2]))
+        XCTAssertThrowsError(try CheckedSize.add(Int.max, 1, "sum"))
+        XCTAssertEqual(try CheckedSize.multiply(3, 5, "x"), 15)
+    }
+}

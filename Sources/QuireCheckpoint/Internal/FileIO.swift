@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import QuireTensor
 
 /// An open file descriptor with the loops the checkpoint code needs: full `pread`/`pwrite` of large
 /// ranges in chunks, `fsync`, size. Errors name the file and the system's reason.
@@ -17,10 +18,14 @@ final class RawFile {
         self.path = path
     }
 
-    static func openForReading(_ path: String) throws -> RawFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CheckpointIOError(path: path, operation: "open", errno: errno) }
-        return RawFile(fd: fd, path: path)
+    /// Opens through ``InputFile/open(_:within:)``: regular files only (a FIFO fails at once instead of
+    /// hanging), and with `within`, only inside that directory.
+    static func openForReading(_ path: String, within directory: String? = nil) throws -> RawFile {
+        do {
+            return RawFile(fd: try InputFile.open(path, within: directory), path: path)
+        } catch let e as InputFileError {
+            throw CheckpointIOError(path: path, operation: "open", reason: e.reason)
+        }
     }
 
     static func create(_ path: String) throws -> RawFile {

@@ -53,8 +53,8 @@ public struct CheckpointInfo: Codable, Sendable, Equatable {
 
     static func read(_ url: URL) throws -> CheckpointInfo {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError.unreadable(url.path, "\(error.localizedDescription)")
+        do { data = Data(try InputFile.readAll(url.path, limit: maximumBytes)) } catch let e as InputFileError {
+            throw CheckpointError.unreadable(url.path, e.reason)
         }
         let info: CheckpointInfo
         do { info = try JSONValue.decoder.decode(CheckpointInfo.self, from: data) } catch {
@@ -63,7 +63,40 @@ public struct CheckpointInfo: Codable, Sendable, Equatable {
         guard info.format == currentFormat else {
             throw CheckpointError.unreadable(url.path, "format \"\(info.format)\", expected \"\(currentFormat)\"")
         }
+        for name in info.items.keys.sorted() {
+            let file = info.items[name]!.file
+            guard isPlainFileName(file) else {
+                throw CheckpointError.unreadable(url.path, "item \"\(name)\": field \"file\" is \(JSONValue.quoted(file)), "
+                                                 + "expected the name of a file inside the step directory")
+            }
+        }
         return info
+    }
+
+    /// The largest `checkpoint.json` read (metadata only; a larger one is not a checkpoint Quire wrote).
+    static let maximumBytes = 256 << 20
+
+    /// A name that stays in its directory: not empty, not `.` or `..`, no `/` and no NUL.
+    static func isPlainFileName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.utf8.contains(UInt8(ascii: "/")) && !name.utf8.contains(0)
+    }
+
+    /// The safetensors file of item `name` in `stepDirectory`, opened so that it cannot resolve (through
+    /// a symlink) outside the step directory.
+    ///
+    /// ```swift
+    /// let file = try info.openItem("model", in: stepURL)
+    /// ```
+    public func openItem(_ name: String, in stepDirectory: URL) throws -> SafetensorsFile {
+        guard let item = items[name] else {
+            throw CheckpointError.notFound("\(stepDirectory.path): no item \"\(name)\" (items: \(items.keys.sorted().joined(separator: ", ")))")
+        }
+        guard Self.isPlainFileName(item.file) else {
+            throw CheckpointError.unreadable(stepDirectory.path, "item \"\(name)\": field \"file\" is \(JSONValue.quoted(item.file)), "
+                                             + "expected the name of a file inside the step directory")
+        }
+        let path = stepDirectory.appendingPathComponent(item.file).path
+        return try SafetensorsFile(path: path, within: stepDirectory.path)
     }
 
     func encoded() throws -> Data {

@@ -95,7 +95,7 @@ extension CheckpointManager {
         var states: [String: CheckpointState] = [:]
         for (name, item) in info.items where items?.contains(name) ?? true {
             let fileURL = stepURL.appendingPathComponent(item.file)
-            let file = try SafetensorsFile(url: fileURL)
+            let file = try info.openItem(name, in: stepURL)
             let include: (String) -> Bool = { path in paths.map { $0.contains(where: { path.hasPrefix($0) }) } ?? true }
             var (tensors, sha) = try file.tensorsAndChecksum(where: include)
             guard sha == item.sha256 else {

@@ -28,9 +28,14 @@ public final class SafetensorsFile {
 
     public convenience init(url: URL) throws { try self.init(path: url.path) }
 
-    public init(path: String) throws {
+    /// Opens and validates `path`. With `within`, a path resolving (symlinks followed) outside that
+    /// directory is refused (a checkpoint's step directory, whose metadata names the file).
+    public init(path: String, within directory: String? = nil) throws {
         self.path = path
-        let file = try RawFile.openForReading(path)
+        let file: RawFile
+        do { file = try RawFile.openForReading(path, within: directory) } catch let e as CheckpointIOError {
+            throw SafetensorsError(path: path, reason: e.reason)
+        }
         let fileSize = try file.size
         guard fileSize >= 8 else {
             throw SafetensorsError(path: path, reason: "file has \(fileSize) bytes, expected at least 8 (the header length)")

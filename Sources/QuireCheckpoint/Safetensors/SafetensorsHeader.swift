@@ -39,6 +39,13 @@ struct SafetensorsHeader {
         } catch {
             throw fail(nil, "header is not a JSON object of tensors: \(error)")
         }
+        // A JSON object may repeat a key and the decoder keeps one of them silently; Python's
+        // safetensors rejects such a header, and so does Quire.
+        var seen = Set<String>()
+        for key in Self.topLevelKeys(json) where !seen.insert(key).inserted {
+            throw fail(key == Self.metadataKey ? nil : key,
+                       key == Self.metadataKey ? "header has two __metadata__ entries" : "header lists this tensor twice")
+        }
         metadata = [:]
         if let meta = object[Self.metadataKey] {
             guard case .object(let fields) = meta else { throw fail(nil, "__metadata__ is not an object of strings") }
@@ -83,24 +90,56 @@ struct SafetensorsHeader {
         guard case .array(let dims)? = fields["shape"] else { throw fail(name, "missing array field \"shape\"") }
         guard dims.count <= 64 else { throw fail(name, "shape has \(dims.count) dimensions (at most 64)") }
         var shape: [Int] = []
-        var count = 1
         for d in dims {
             guard let n = integer(d) else { throw fail(name, "shape \(render(dims)) holds \(render([d])), expected non-negative integers") }
             shape.append(n)
-            let (p, overflow) = count.multipliedReportingOverflow(by: n)
-            guard !overflow else { throw fail(name, "shape \(shape) has more elements than fit in memory") }
-            count = p
         }
         guard case .array(let offs)? = fields["data_offsets"], offs.count == 2,
               let begin = integer(offs[0]), let end = integer(offs[1]) else {
             throw fail(name, "data_offsets is not a pair of non-negative integers")
         }
         guard begin <= end else { throw fail(name, "data_offsets [\(begin), \(end)] end before they begin") }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
-        guard !overflow, bytes == end - begin else {
-            throw fail(name, "data_offsets [\(begin), \(end)] hold \(end - begin) bytes, shape \(shape) \(dtypeName) needs \(overflow ? "more than fit in memory" : String(bytes))")
+        // Checked over the non-zero dimensions too: [0, 2^32, 2^32] holds no element but has no strides.
+        let bytes: Int
+        do { bytes = try CheckedSize.byteCount(shape: shape, elementBytes: dtype.byteSize) } catch let e as TensorError {
+            throw fail(name, "\(e.message) (\(dtypeName))")
+        }
+        guard bytes == end - begin else {
+            throw fail(name, "data_offsets [\(begin), \(end)] hold \(end - begin) bytes, shape \(shape) \(dtypeName) needs \(bytes)")
         }
         return SafetensorsEntry(name: name, dtype: dtype, shape: shape, byteRange: begin..<end)
+    }
+
+    /// The keys of the top-level object of `json` (already known to be valid JSON), decoded, in order
+    /// and with repeats.
+    static func topLevelKeys(_ json: UnsafeRawBufferPointer) -> [String] {
+        var keys: [String] = []
+        var depth = 0, expectKey = false, i = 0
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        while i < json.count {
+            let c = json[i]
+            if c == quote {
+                let start = i
+                i += 1
+                while i < json.count, json[i] != quote { i += json[i] == backslash ? 2 : 1 }
+                if depth == 1 && expectKey {
+                    let literal = Data(UnsafeRawBufferPointer(rebasing: json[start...min(i, json.count - 1)]))
+                    if let key = try? JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed) as? String {
+                        keys.append(key)
+                    }
+                    expectKey = false
+                }
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                depth += 1
+                expectKey = depth == 1
+            } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                depth -= 1
+            } else if c == UInt8(ascii: ","), depth == 1 {
+                expectKey = true
+            }
+            i += 1
+        }
+        return keys
     }
 
     /// A JSON number that is a non-negative integer below 2^53 (exact in a Double).

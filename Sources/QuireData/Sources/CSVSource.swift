@@ -110,16 +110,14 @@ public struct CSVSource: RandomAccessSource {
     public var count: Int { table.count }
 
     public init(path: String, fields: [CSVField], hasHeader: Bool = false, separator: Character = ",") throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw DataError("\(path): cannot read the file as UTF-8 text")
-        }
-        let fields = try resolveHeaders(fields, text: text, hasHeader: hasHeader, separator: separator, path: path)
+        let text = try textLines(readDataFile(path), path: path)
+        let fields = try resolveHeaders(fields, headerLine: text.first ?? "", hasHeader: hasHeader, separator: separator, path: path)
         let width = (fields.map { ($0.columns.max() ?? -1) + 1 }.max() ?? 0)
         var values = fields.map { _ in [Double]() }
         var texts = fields.map { _ in [(text: String, line: Int)]() }
         var lines: [Int] = []
         var expectedColumns: Int? = nil
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in text.enumerated() {
             if hasHeader && i == 0 { continue }
             let row = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if row.isEmpty { continue }
@@ -148,6 +146,10 @@ public struct CSVSource: RandomAccessSource {
                             throw DataError("\(at): \(what) (value \(c + 1)) is not a number: \"\(cell)\"")
                         }
                         v = d
+                    }
+                    // No saturating casts and no 1e400 read as infinity (a spelled-out "inf" is kept).
+                    if !(v.isInfinite && cell.lowercased().contains("inf")), let why = unrepresentable(v, in: field.dtype) {
+                        throw DataError("\(at): \(what) (value \(c + 1)) is \(cell): \(why)")
                     }
                     if let r = field.valid, !r.contains(v) {
                         throw DataError("\(at): \(what) is \(cell), outside \(format(r.lowerBound))…\(format(r.upperBound)) (value \(c + 1))")
@@ -182,14 +184,14 @@ public struct CSVSource: RandomAccessSource {
 }
 
 /// `fields` with the columns of those chosen by header name filled in from the first line of `text`.
-private func resolveHeaders(_ fields: [CSVField], text: String, hasHeader: Bool, separator: Character,
+private func resolveHeaders(_ fields: [CSVField], headerLine: String, hasHeader: Bool, separator: Character,
                             path: String) throws -> [CSVField] {
     guard fields.contains(where: { !$0.headers.isEmpty }) else { return fields }
     let named = fields.filter { !$0.headers.isEmpty }.map { "\"\($0.name)\"" }.joined(separator: ", ")
     guard hasHeader else {
         throw DataError("\(path): fields \(named) choose columns by header name, but hasHeader is false")
     }
-    let first = text.prefix { $0 != "\n" }.trimmingCharacters(in: .whitespacesAndNewlines)
+    let first = headerLine.trimmingCharacters(in: .whitespacesAndNewlines)
     let header = first.split(separator: separator, omittingEmptySubsequences: false)
         .map { $0.trimmingCharacters(in: .whitespaces) }
     var index: [String: Int] = [:]

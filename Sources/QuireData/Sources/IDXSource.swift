@@ -35,10 +35,7 @@ public struct IDXSource: RandomAccessSource {
     public init(files paths: KeyValuePairs<String, String>) throws {
         var files: [File] = [], count: Int? = nil
         for (name, path) in paths {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-                throw DataError("\(path): cannot read (\((error as NSError).localizedDescription))")
-            }
+            let data = try mapDataFile(path)
             guard data.count >= 4, data[data.startIndex] == 0, data[data.startIndex + 1] == 0 else {
                 throw DataError("\(path): not an IDX file: the magic number must start with two zero bytes")
             }
@@ -54,7 +51,11 @@ public struct IDXSource: RandomAccessSource {
                 (0..<4).reduce(0) { $0 << 8 | Int(data[data.startIndex + 4 + 4 * d + $1]) }
             }
             let header = 4 + 4 * rank
-            let expected = dims.reduce(1, *) * size
+            // Checked over the non-zero dimensions too, so the strides of the records exist.
+            let expected: Int
+            do { expected = try CheckedSize.byteCount(shape: dims, elementBytes: size) } catch let e as TensorError {
+                throw DataError("\(path): IDX header says \(dims.map(String.init).joined(separator: "×")) values of \(size) bytes: \(e.message)")
+            }
             guard data.count - header == expected else {
                 throw DataError("\(path): IDX header says \(dims.map(String.init).joined(separator: "×")) values of \(size) bytes "
                                 + "(\(expected) bytes), but \(data.count - header) bytes follow the header")

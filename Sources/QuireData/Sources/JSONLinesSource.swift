@@ -20,25 +20,29 @@ public struct JSONLinesSource: RandomAccessSource {
     public var count: Int { items.count }
 
     public init(path: String, fields: KeyValuePairs<String, DType>) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataError("\(path): cannot read the file") }
+        let data = try readDataFile(path)
         var items: [TensorDict] = [], lines: [Int] = []
         var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        let decoder = JSONDecoder()
+        for line in try textLines(data, path: path) {
             lineNumber += 1
-            if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            if line.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             let at = "\(path):\(lineNumber)"
-            let object: Any
-            do { object = try JSONSerialization.jsonObject(with: Data(line)) } catch {
-                throw DataError("\(at): not valid JSON (\((error as NSError).localizedDescription))")
+            // Decoded as JSONValue, which keeps `true` apart from 1 and fails on numbers no Double holds.
+            let object: JSONValue
+            do { object = try decoder.decode(JSONValue.self, from: Data(line.utf8)) } catch {
+                throw DataError("\(at): \(jsonFailure(error))")
             }
-            guard let dict = object as? [String: Any] else { throw DataError("\(at): expected a JSON object, got \(type(of: object))") }
+            guard case .object(let dict) = object else { throw DataError("\(at): expected a JSON object") }
             var record: [(String, Tensor)] = []
             for (name, dtype) in fields {
                 guard let value = dict[name] else { throw DataError("\(at): field \"\(name)\" is missing") }
                 var shape: [Int] = [], flat: [Double] = []
                 try flatten(value, depth: 0, shape: &shape, into: &flat, at: "\(at): field \"\(name)\"")
-                if dtype.isInteger, let bad = flat.first(where: { $0 != $0.rounded() }) {
-                    throw DataError("\(at): field \"\(name)\" is \(dtype) but holds \(bad)")
+                for v in flat {
+                    if let why = unrepresentable(v, in: dtype) {
+                        throw DataError("\(at): field \"\(name)\" is \(dtype) but holds \(v): \(why)")
+                    }
                 }
                 record.append((name, Tensor(flat, shape: shape).cast(to: dtype)))
             }
@@ -57,19 +61,49 @@ public struct JSONLinesSource: RandomAccessSource {
 }
 
 /// Appends the numbers of a (nested) JSON array, checking it is rectangular; `shape` is set from the
-/// first element at each depth.
-private func flatten(_ value: Any, depth: Int, shape: inout [Int], into flat: inout [Double], at: String) throws {
-    if let n = value as? NSNumber {
+/// first element at each depth. `true`, `false`, strings and null are errors, never numbers.
+private func flatten(_ value: JSONValue, depth: Int, shape: inout [Int], into flat: inout [Double], at: String) throws {
+    switch value {
+    case .number(let n):
         guard depth == shape.count else { throw DataError("\(at): a number where an array of \(shape[depth]) was expected") }
-        flat.append(n.doubleValue)
-        return
+        flat.append(n)
+    case .array(let array):
+        if depth == shape.count {
+            guard flat.isEmpty else { throw DataError("\(at): an array where a number was expected (ragged nesting)") }
+            shape.append(array.count)
+        } else if depth > shape.count || shape[depth] != array.count {
+            throw DataError("\(at): ragged array: \(array.count) elements at depth \(depth), expected \(depth < shape.count ? shape[depth] : 0)")
+        }
+        for v in array { try flatten(v, depth: depth + 1, shape: &shape, into: &flat, at: at) }
+    default:
+        throw DataError("\(at): expected a number or an array of numbers, got \(describe(value))")
     }
-    guard let array = value as? [Any] else { throw DataError("\(at): expected a number or an array of numbers, got \(value)") }
-    if depth == shape.count {
-        guard flat.isEmpty else { throw DataError("\(at): an array where a number was expected (ragged nesting)") }
-        shape.append(array.count)
-    } else if depth > shape.count || shape[depth] != array.count {
-        throw DataError("\(at): ragged array: \(array.count) elements at depth \(depth), expected \(depth < shape.count ? shape[depth] : 0)")
+}
+
+private func describe(_ value: JSONValue) -> String {
+    switch value {
+    case .bool(let b): return String(b)
+    case .null: return "null"
+    case .string(let s): return JSONValue.quoted(s)
+    case .object: return "an object"
+    default: return "\(value)"
     }
-    for v in array { try flatten(v, depth: depth + 1, shape: &shape, into: &flat, at: at) }
+}
+
+/// A decoding failure in a line of words (the decoder's own reason, not its whole context dump). A
+/// syntax error fails at the top; a failure inside the object can only be a number that no Double
+/// holds (`1e400`), since ``JSONValue`` takes every other JSON value.
+private func jsonFailure(_ error: Error) -> String {
+    let context: DecodingError.Context?
+    switch error as? DecodingError {
+    case .typeMismatch(_, let c)?, .dataCorrupted(let c)?, .valueNotFound(_, let c)?, .keyNotFound(_, let c)?: context = c
+    default: context = nil
+    }
+    guard let context else { return "not valid JSON (\(error))" }
+    if !context.codingPath.isEmpty {
+        let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        return "field \"\(path)\": a number out of range (no 64-bit float holds it)"
+    }
+    if let underlying = context.underlyingError { return "not valid JSON (\(context.debugDescription) \(underlying))" }
+    return "not valid JSON (\(context.debugDescription))"
 }

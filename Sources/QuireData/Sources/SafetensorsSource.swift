@@ -33,16 +33,17 @@ public struct SafetensorsSource: RandomAccessSource {
         }
         guard let first = entries.first else { throw DataError("\(path): no tensors") }
         for e in entries {
-            guard e.shape.count >= 1, e.shape[0] == first.shape[0] else {
-                throw DataError("\(path): tensor \"\(e.name)\" has shape \(e.shape), expected \(first.shape[0]) records along "
+            guard let records = first.shape.first else {
+                throw DataError("\(path): tensor \"\(first.name)\" is a scalar (shape []), expected records along axis 0")
+            }
+            guard e.shape.count >= 1, e.shape[0] == records else {
+                throw DataError("\(path): tensor \"\(e.name)\" has shape \(e.shape), expected \(records) records along "
                                 + "axis 0 (as \"\(first.name)\")")
             }
         }
         // The tensors cover the data section exactly, which ends the file.
         let dataStart = file.fileSize - (file.entries.map(\.byteRange.upperBound).max() ?? 0)
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw DataError("\(path): cannot map the file (\((error as NSError).localizedDescription))")
-        }
+        data = try mapDataFile(path)
         guard data.count == file.fileSize else { throw DataError("\(path): the file changed while it was opened") }
         self.path = path
         columns = entries.map { ($0, dataStart + $0.byteRange.lowerBound) }

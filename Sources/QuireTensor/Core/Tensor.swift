@@ -35,9 +35,9 @@ public struct Tensor: Sendable {
 
     /// A new contiguous tensor with uninitialized contents (every element must be written).
     init(uninitializedShape shape: [Int], dtype: DType) {
-        for d in shape { tensorCheck(d >= 0, "Tensor", "negative dimension in shape \(shapeString(shape))") }
-        let count = shape.reduce(1, *)
-        self.init(storage: TensorStorage(byteCount: count * dtype.byteSize), shape: shape,
+        // Checked, so a shape whose strides would overflow stops with a message rather than a trap.
+        let bytes = checked { try CheckedSize.byteCount(shape: shape, elementBytes: dtype.byteSize) }
+        self.init(storage: TensorStorage(byteCount: bytes), shape: shape,
                   strides: Tensor.contiguousStrides(shape), offset: 0, dtype: dtype)
     }
 
