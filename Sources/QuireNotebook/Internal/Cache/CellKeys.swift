@@ -1,5 +1,4 @@
 import Foundation
-internal import Crypto
 
 /// What a cell's cache key is made of. Two runs restore a cell only when every part is equal; `quire
 /// status` names the parts that differ. Presentation options (`echo`, `output`, `caption`, `id`,
@@ -132,13 +131,7 @@ final class FileHashes {
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw NotebookError(.input, "deps: '\(path)' is not a regular file", at: here) }
         let stamp = "\(st.st_size)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)-\(st.st_ino)"
         if let known = memo[path], known["stamp"] == stamp, let h = known["sha256"] { return h }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw NotebookError(.input, "deps: cannot open '\(path)'", at: here)
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        let h = hasher.finalize().hexString
+        guard let h = SHA256Text.file(path) else { throw NotebookError(.input, "deps: cannot open '\(path)'", at: here) }
         memo[path] = ["stamp": stamp, "sha256": h]
         dirty = true
         return h
@@ -147,18 +140,6 @@ final class FileHashes {
     func save() {
         guard dirty, let memoPath, let data = try? JSONEncoder().encode(memo) else { return }
         AtomicFile.write(data, to: memoPath)
-    }
-}
-
-enum SHA256Text {
-    static func hex(_ data: Data) -> String { SHA256.hash(data: data).hexString }
-
-    static func file(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().hexString
     }
 }
 
@@ -175,12 +156,3 @@ enum AtomicFile {
     }
 }
 
-extension Sequence where Element == UInt8 {
-    /// Lower-case hex, two digits a byte (`String(format:)` per byte cost more than the hashing).
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for b in self { bytes.append(digits[Int(b >> 4)]); bytes.append(digits[Int(b & 15)]) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
