@@ -151,6 +151,8 @@ public struct NotebookRunner {
             let cells = notebook.cells
             let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results, runMetrics: record.runMetrics)
             var live = record
+            Interrupts.install()   // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted
+            defer { Interrupts.uninstall() }
             try writer.write(live)
             // The live report is rewritten as cells start and end, but the time spent rendering it is kept
             // under a tenth of the run's: rendering after every cell made a many-cell notebook quadratic.
@@ -192,6 +194,7 @@ public struct NotebookRunner {
             }
             record.results = results
             record.runMetrics = execution.runMetrics
+            record.interruption = execution.interruption
             record.inProgress = false
             progress.close(results)
             finish(record, plan: plan, cache: cache, writer: writer)

@@ -27,13 +27,16 @@ struct ReportModel {
         let results = record.results
         let succeeded = results.filter { $0.status == .succeeded }.count
         let restored = record.restoredCount
-        let failedCells = notebook.cells.filter { [.failed, .timedOut, .compileError].contains(results[$0.index].status) }
+        let failedCells = notebook.cells.filter { [.failed, .timedOut, .compileError, .interrupted].contains(results[$0.index].status) }
         var summary = "\(succeeded) of \(results.count) cells ran"
         if restored > 0 { summary += ", \(restored) restored from the cache" }
         let stale = results.filter { $0.status == .stale }.count
         if stale > 0 { summary += " (\(stale) stale)" }
         if record.inProgress { summary = "running: " + summary }
-        if let first = failedCells.first { summary += "; cell \(first.id) \(statusLabel(results[first.index].status))" }
+        if let first = failedCells.first {
+            summary += results[first.index].status == .interrupted
+                ? "; interrupted at cell \(first.id)" : "; cell \(first.id) \(statusLabel(results[first.index].status))"
+        }
         let total = results.compactMap(\.seconds).reduce(0, +)
         // A notebook titled by its first heading shows that heading once, in the prose.
         let firstHeading = notebook.blocks.lazy.compactMap { block -> Heading? in
@@ -175,6 +178,7 @@ struct ReportModel {
         case .succeeded: "ok"
         case .failed: "failed"
         case .timedOut: "timed out"
+        case .interrupted: "interrupted"
         case .compileError: "compile error"
         case .notRun: "not run"
         case .restored: "restored"

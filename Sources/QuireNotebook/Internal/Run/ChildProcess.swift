@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -99,17 +100,43 @@ final class ChildProcess {
 
     var isOpen: Bool { stdoutFD >= 0 || stderrFD >= 0 || eventFD >= 0 }
 
-    /// Waits up to `milliseconds` for any pipe to have data or close.
-    func poll(milliseconds: Int32) {
-        var fds = [stdoutFD, stderrFD, eventFD].filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    /// Waits up to `milliseconds` for any pipe (or `also`, e.g. the interrupt pipe) to have data or close.
+    func poll(milliseconds: Int32, also: Int32 = -1) {
+        var fds = [stdoutFD, stderrFD, eventFD, also].filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         guard !fds.isEmpty else { return }
         _ = Glibc.poll(&fds, nfds_t(fds.count), milliseconds)
     }
 
-    /// Kills the whole process group (the program and anything it started).
-    func kill() {
+    /// Sends `signal` to the whole process group (the program and anything it started).
+    func signal(_ signal: Int32) {
+        _ = Glibc.kill(-pid, signal)
+    }
+
+    /// Kills the whole process group (the program and anything it started), and `others`.
+    func kill(others: [pid_t] = []) {
         _ = Glibc.kill(-pid, SIGKILL)
         _ = Glibc.kill(pid, SIGKILL)
+        for p in others { _ = Glibc.kill(p, SIGKILL) }
+    }
+
+    /// The program's descendants, found through `/proc`: those in a process group of their own (Foundation's
+    /// `Process` puts its children in one) are out of reach of a signal to the program's group.
+    func descendants() -> [pid_t] {
+        var parents: [pid_t: pid_t] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let p = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { parents[p] = parent }
+        }
+        var found: [pid_t] = []
+        var frontier: Set<pid_t> = [pid]
+        while !frontier.isEmpty {
+            let next = parents.filter { frontier.contains($0.value) }.map(\.key)
+            found += next
+            frontier = Set(next)
+        }
+        return found
     }
 
     func wait() -> Termination {

@@ -26,6 +26,10 @@ final class Execution {
     private(set) var cellMetrics: [Int: [RunMetrics]] = [:]
     /// A snapshot the program could not restore: the cell and why. The runner then runs that cell.
     private(set) var restoreFailure: (cell: Int, message: String)?
+    /// The signal (SIGINT, SIGTERM, SIGHUP) that interrupted the run, forwarded to the program (``Interrupts``).
+    private(set) var interruption: Int32?
+    /// The program's descendants when the signal came: killed with its group.
+    private var interruptedProcesses: [pid_t] = []
 
     init(cells: [Cell], notebookPath: String, results: [CellResult], runMetrics: [RunMetrics] = []) {
         self.cells = cells
@@ -37,8 +41,25 @@ final class Execution {
     func run(executable: String, environment: [String: String], callbacks: Callbacks) throws(NotebookError) -> [CellResult] {
         let child = try ChildProcess.spawn(executable, environment: environment)
         var timedOut: Double?
+        var killAt: Date?
         while child.isOpen {
             var wait: Int32 = 1000
+            if interruption == nil, Interrupts.received != 0 {
+                // Ctrl-C and friends reach quire only (the program has its own group): pass them on.
+                interruption = Interrupts.received
+                interruptedProcesses = child.descendants()
+                child.signal(Interrupts.received)
+                for p in interruptedProcesses { kill(p, Interrupts.received) }
+                killAt = Date().addingTimeInterval(Interrupts.grace)
+            }
+            if let deadline = killAt {
+                let left = deadline.timeIntervalSinceNow
+                if left <= 0 || Interrupts.count > 1 {
+                    child.kill(others: interruptedProcesses + child.descendants())
+                    break
+                }
+                wait = Int32(min(1000, max(1, left * 1000)))
+            }
             if current >= 0, let limit = cells[current].options.timeout {
                 let left = limit - Date().timeIntervalSince(currentStart)
                 if left <= 0 {
@@ -48,7 +69,8 @@ final class Execution {
                 }
                 wait = Int32(min(1000, max(1, left * 1000)))
             }
-            child.poll(milliseconds: wait)
+            child.poll(milliseconds: wait, also: Interrupts.readFD)
+            Interrupts.drain()
             drainOutput(child, callbacks)
             if let bytes = child.readEvents() {
                 for event in events.feed(bytes) {
@@ -61,8 +83,12 @@ final class Execution {
             }
         }
         drainOutput(child, callbacks)
+        // Whatever the interrupted program started and left behind goes too (group and descendants).
+        if interruption != nil { child.kill(others: interruptedProcesses) }
         let termination = child.wait()
-        if let limit = timedOut, current >= 0 {
+        if let signal = interruption, !finished {
+            markInterrupted(by: signal)
+        } else if let limit = timedOut, current >= 0 {
             fail(current, CellFailure(kind: .timeout, message: "still running after \(Self.seconds(limit)), so it was stopped (//| timeout)", details: []),
                  status: .timedOut)
         } else if restoreFailure != nil {
@@ -77,6 +103,15 @@ final class Execution {
         }
         for i in results.indices where results[i].status == .pending { results[i].status = .notRun }
         return results
+    }
+
+    /// The running cell, else the first one that had not started, is marked interrupted.
+    private func markInterrupted(by signal: Int32) {
+        guard let index = results.firstIndex(where: { $0.status == .running }) ?? results.firstIndex(where: { $0.status == .pending }) else {
+            return
+        }
+        fail(index, CellFailure(kind: .interrupted, message: "interrupted by \(Interrupts.name(signal))", details: []), status: .interrupted)
+        if index != current { results[index].seconds = nil }   // it never started
     }
 
     private func fail(_ index: Int, _ failure: CellFailure, status: CellStatus) {

@@ -71,7 +71,7 @@ final class Progress {
         if lineOpen || !atLineStart { console.out("\n") }
         for (i, result) in results.enumerated() {
             guard let failure = result.failure else { continue }
-            let what = result.status == .timedOut ? "timed out" : "failed"
+            let what = result.status == .timedOut ? "timed out" : result.status == .interrupted ? "was stopped" : "failed"
             console.error("error: cell \(cells[i].id) (\(cells[i].lines.lowerBound)–\(cells[i].lines.upperBound)) \(what): \(failure.message)")
             for line in failure.details { console.error("    \(line)") }
         }
