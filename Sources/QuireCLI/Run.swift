@@ -59,12 +59,20 @@ struct Run: ParsableCommand {
     }
 }
 
-/// `quire clean`: removes generated reports and cached notebook programs.
+/// `quire clean`: removes generated reports and cached notebook programs — only what Quire wrote.
 struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove generated reports (output/*) and cached notebook programs.")
+        abstract: "Remove generated reports (output/*) and cached notebook programs.",
+        discussion: """
+            Only report folders Quire marked (.quire-report.json) are cleaned, and in them only the entries \
+            Quire wrote; anything else is left alone. --out names a report folder or a folder of report \
+            folders; a folder that is neither is an error (exit 2). The compiled programs are removed when \
+            --out is not given, or with --programs.
+            """)
 
-    @Option(help: ArgumentHelp("The reports folder to empty.", valueName: "dir")) var out = "output"
+    @Option(help: ArgumentHelp("A report folder, or a folder of report folders, to clean (default: output).", valueName: "dir"))
+    var out: String?
+    @Flag(help: "Also remove the compiled notebook programs (the default without --out).") var programs = false
     @Flag(help: "Remove only the cell caches of the given notebooks or folders (default: the current folder's and notebooks/').")
     var cache = false
     @Argument(help: "With --cache: notebooks or folders whose .quire/cache to remove.") var paths: [String] = []
@@ -74,19 +82,47 @@ struct Clean: ParsableCommand {
             try removeCaches()
             return
         }
-        let fm = FileManager.default
-        var removed = 0
-        if let entries = try? fm.contentsOfDirectory(atPath: out) {
-            for entry in entries where entry != ".gitkeep" {
-                try fm.removeItem(atPath: out + "/" + entry)
-                removed += 1
-            }
+        do throws(NotebookError) {
+            try removeReports(in: out ?? "output")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
         }
-        if let engine = try? Engine.locate(), fm.fileExists(atPath: engine.cacheDirectory) {
+        let fm = FileManager.default
+        if out == nil || programs, let engine = try? Engine.locate(), fm.fileExists(atPath: engine.cacheDirectory) {
             try fm.removeItem(atPath: engine.cacheDirectory)
             print("removed \(engine.cacheDirectory)")
         }
-        print("removed \(removed) report\(removed == 1 ? "" : "s") from \(out)/")
+    }
+
+    /// Cleans `folder` when it is a report folder, else the report folders directly inside it.
+    func removeReports(in folder: String) throws(NotebookError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            print("no reports in \(folder)/")
+            return
+        }
+        if ReportFolder.isReportFolder(folder) {
+            let removed = try ReportFolder.clean(folder)
+            print("removed the report in \(folder)/ (\(removed.joined(separator: ", ")))")
+            return
+        }
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != ".gitkeep" }.sorted()
+        var removed = 0
+        var leftAlone: [String] = []
+        for entry in entries {
+            let path = folder + "/" + entry
+            guard ReportFolder.isReportFolder(path) else { leftAlone.append(entry); continue }
+            try ReportFolder.clean(path)
+            removed += 1
+        }
+        if removed == 0 && !leftAlone.isEmpty {
+            throw NotebookError(.usage, "\(folder) is not a Quire report folder and holds none (no \(ReportFolder.manifestName)); nothing removed")
+        }
+        print("removed \(removed) report\(removed == 1 ? "" : "s") from \(folder)/")
+        if !leftAlone.isEmpty {
+            print("left alone (not written by Quire): \(leftAlone.joined(separator: ", "))")
+        }
     }
 }
 

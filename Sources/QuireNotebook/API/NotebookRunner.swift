@@ -61,9 +61,9 @@ public struct NotebookRunner {
             throw NotebookError(.usage, "--refresh \(refresh): the notebook has no cell with that id (cells: \(notebook.cells.map(\.id).joined(separator: ", ")))")
         }
 
-        let directory = options.outputDirectory ?? "output/\(notebook.name)"
+        let folder = try openReportFolder(notebook)   // checked, locked for the run, marked as Quire's
         let scratch = engine.cacheDirectory + "/embed-\(getpid())"
-        let writer = try ReportWriter(templatesDirectory: engine.templatesDirectory, directory: directory,
+        let writer = try ReportWriter(templatesDirectory: engine.templatesDirectory, folder: folder,
                                       embed: options.embed, scratch: scratch)
         defer { if options.embed { try? FileManager.default.removeItem(atPath: scratch) } }
 
