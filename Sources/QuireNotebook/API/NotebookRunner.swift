@@ -144,6 +144,7 @@ public struct NotebookRunner {
             environment["QUIRE_EVENT_FD"] = String(ChildProcess.childEventFD)
             environment["QUIRE_ACK_FD"] = String(ChildProcess.childAckFD)
             environment["QUIRE_FIGURES_DIR"] = writer.figuresDirectory
+            environment["QUIRE_REPORT_DIR"] = writer.directory   // run logs beside the report, also with --embed
             environment["QUIRE_CACHE_PLAN"] = options.noCache ? "" : planFile
             // The crashed thread's frames only, plain text, no prompts: what the crash summary reads.
             environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,sanitize=no"
