@@ -82,6 +82,7 @@ final class EndToEndTests: XCTestCase {
         let html = try XCTUnwrap(r.html)
         XCTAssertTrue(html.contains("first output") && html.contains("second output") && html.contains("before the trap"))
         XCTAssertTrue(html.contains("class=\"cell status-failed\" id=\"cell-crash\""))
+        XCTAssertTrue(html.contains("<span class=\"err\">18</span>"), "the crashing line is marked in the gutter")
         XCTAssertTrue(html.contains("Index out of range"))
         XCTAssertTrue(html.contains("class=\"cell status-not-run\" id=\"cell-never\""))
         XCTAssertFalse(html.contains("never printed</pre>"))

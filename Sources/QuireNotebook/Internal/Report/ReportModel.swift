@@ -103,7 +103,8 @@ struct ReportModel {
             "statusLabel": statusLabel(result.status),
             "echo": cell.options.echo,
             "code": SyntaxHighlighter.html(cell.code),
-            "gutter": gutter(cell, errorLines: Set(result.diagnostics.filter { $0.severity == .error }.compactMap { $0.location?.line })),
+            "gutter": gutter(cell, errorLines: Set(result.diagnostics.filter { $0.severity == .error }.compactMap { $0.location?.line })
+                .union(CrashLines.lines(of: result.failure, notebookPath: record.notebook.path))),
             "outputs": outputs,
             "hasOutputs": !outputs.isEmpty,
         ]
@@ -147,7 +148,8 @@ struct ReportModel {
         }
     }
 
-    /// The notebook line numbers beside a cell's code; lines with a compile error are marked.
+    /// The notebook line numbers beside a cell's code; lines with a compile error, or where the cell
+    /// crashed, are marked.
     private func gutter(_ cell: Cell, errorLines: Set<Int>) -> String {
         let count = max(1, cell.code.split(separator: "\n", omittingEmptySubsequences: false).count)
         return (cell.codeLine..<(cell.codeLine + count)).map { line in
