@@ -101,6 +101,18 @@ final class ParserTests: XCTestCase {
         }
     }
 
+    func testUnclosedFrontMatterIsAnErrorAtItsOpeningLine() {
+        XCTAssertThrowsError(try NotebookParser.parse("---\ntitle: never closed\n\n# Hello\n", path: "u.md")) { error in
+            let e = error as! NotebookError
+            XCTAssertEqual(e.kind, .input)
+            XCTAssertEqual(e.description, "u.md:1: error: front matter: the `---` here opens front matter that no `---` line closes; "
+                           + "add the closing line, or start the notebook with something else")
+        }
+        // A closed block, and a `---` that is not on the first line, are fine.
+        XCTAssertNoThrow(try NotebookParser.parse("---\ntitle: ok\n---\n# Hi\n", path: "u.md"))
+        XCTAssertNoThrow(try NotebookParser.parse("# Hi\n\n---\n\ntext\n", path: "u.md"))
+    }
+
     func testBadCellOptions() {
         func message(_ options: String) -> String {
             do {

@@ -8,6 +8,9 @@ enum FrontMatterSplitter {
         /// File line of the first YAML line (the one after the opening `---`).
         var yamlFirstLine: Int
         var body: String
+        /// The first line is `---` but no line closes it: an error, not a thematic break (the YAML would
+        /// otherwise be rendered as prose, silently).
+        var unclosed = false
     }
 
     static func split(_ text: String) -> Split {
@@ -16,7 +19,7 @@ enum FrontMatterSplitter {
             return Split(yaml: nil, yamlFirstLine: 1, body: text)
         }
         guard let close = lines.indices.dropFirst().first(where: { ["---", "..."].contains(lines[$0].trimmingTrailingSpace) }) else {
-            return Split(yaml: nil, yamlFirstLine: 1, body: text)   // no closing fence: a thematic break, not front matter
+            return Split(yaml: nil, yamlFirstLine: 1, body: text, unclosed: true)
         }
         let yaml = lines[1..<close].joined(separator: "\n")
         for i in 0...close { lines[i] = "" }
