@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// What a failing cell shows: the crash message and line.
+/// What a failing or printing cell shows: the crash message and line, output decoded whole.
 final class CrashAndOutputTests: XCTestCase {
     typealias Q = QuireCLIHarness
 
@@ -21,6 +21,19 @@ final class CrashAndOutputTests: XCTestCase {
         XCTAssertFalse(html.contains("Notebook/"), "stray #fileID prefix")
         XCTAssertFalse(html.contains("Illegal instruction"))
         XCTAssertTrue(html.contains("<span class=\"err\">4</span>"), "the crash line is marked in the gutter")
+    }
+
+    func testMultibyteOutputSurvivesPipeReads() throws {
+        let dir = try Q.scratch()
+        let notebook = try write(dir + "/utf8.md", """
+            ```swift
+            for _ in 0..<50 { print("x" + String(repeating: "é€😀", count: 3000)) }
+            ```
+            """)
+        let r = try Q.run(notebook)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(try XCTUnwrap(r.html).contains("\u{FFFD}"), "a character was cut between two reads")
+        XCTAssertFalse(r.stdout.contains("\u{FFFD}"))
     }
 
     private func write(_ path: String, _ text: String) throws -> String {

@@ -1,8 +1,23 @@
 import XCTest
 @testable import QuireNotebook
 
-/// Runner pieces without a program: crash summaries, report folders.
+/// Runner pieces without a program: pipe text decoding, crash summaries, report folders.
 final class RunnerUnitTests: XCTestCase {
+    func testUTF8SplitAcrossReadsIsKeptWhole() {
+        let bytes = Array("aé€😀b".utf8)   // 1 + 2 + 3 + 4 + 1 bytes
+        for cut in 0...bytes.count {
+            var chunks = UTF8Chunks()
+            let text = chunks.decode(Array(bytes[..<cut])) + chunks.decode(Array(bytes[cut...])) + chunks.flush()
+            XCTAssertEqual(text, "aé€😀b", "cut at \(cut)")
+        }
+        var oneByOne = UTF8Chunks()
+        XCTAssertEqual(bytes.map { oneByOne.decode([$0]) }.joined(), "aé€😀b")
+        // A sequence the stream never completes becomes one replacement character at the end.
+        var truncated = UTF8Chunks()
+        XCTAssertEqual(truncated.decode([0x61, 0xE2, 0x82]), "a")
+        XCTAssertEqual(truncated.flush(), "\u{FFFD}")
+    }
+
     func testPreconditionMessageIsTheCrash() {
         let stderr = """
             Notebook/nb.md:14: Precondition failed: learning rate must be positive

@@ -99,6 +99,8 @@ final class ChildProcess {
     }
 
     var isOpen: Bool { stdoutFD >= 0 || stderrFD >= 0 || eventFD >= 0 }
+    var isStdoutOpen: Bool { stdoutFD >= 0 }
+    var isStderrOpen: Bool { stderrFD >= 0 }
 
     /// Waits up to `milliseconds` for any pipe (or `also`, e.g. the interrupt pipe) to have data or close.
     func poll(milliseconds: Int32, also: Int32 = -1) {

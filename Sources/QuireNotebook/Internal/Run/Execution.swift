@@ -20,6 +20,9 @@ final class Execution {
     private var current = -1
     private var currentStart = Date()
     private var stderrSinceCellStart = ""
+    /// UTF-8 sequences split between two pipe reads are completed before they are decoded.
+    private var stdoutText = UTF8Chunks()
+    private var stderrText = UTF8Chunks()
     private var events = EventStream()
     private var finished = false
     /// Metrics events received while each cell ran (stored with its snapshot).
@@ -82,7 +85,7 @@ final class Execution {
                 }
             }
         }
-        drainOutput(child, callbacks)
+        drainOutput(child, callbacks, atEnd: true)
         // Whatever the interrupted program started and left behind goes too (group and descendants).
         if interruption != nil { child.kill(others: interruptedProcesses) }
         let termination = child.wait()
@@ -120,14 +123,19 @@ final class Execution {
         results[index].seconds = Date().timeIntervalSince(currentStart)
     }
 
-    private func drainOutput(_ child: ChildProcess, _ callbacks: Callbacks) {
-        if let bytes = child.readStdout(), !bytes.isEmpty {
-            let text = String(decoding: bytes, as: UTF8.self)
+    private func drainOutput(_ child: ChildProcess, _ callbacks: Callbacks, atEnd: Bool = false) {
+        let out = child.readStdout()
+        var text = stdoutText.decode(out ?? [])
+        if atEnd || (out == nil && !child.isStdoutOpen) { text += stdoutText.flush() }
+        if !text.isEmpty {
             if current >= 0 { results[current].appendStdout(text) }
             callbacks.printed(current, text)
         }
-        if let bytes = child.readStderr(), !bytes.isEmpty {
-            let text = String(decoding: bytes, as: UTF8.self)
+        let err = child.readStderr()
+        var errText = stderrText.decode(err ?? [])
+        if atEnd || (err == nil && !child.isStderrOpen) { errText += stderrText.flush() }
+        if !errText.isEmpty {
+            let text = errText
             stderrSinceCellStart += text
             // A crash's report is summarized as the failure, not kept as output or echoed.
             guard !CrashReport.looksLikeCrash(stderrSinceCellStart) else { return }
