@@ -151,6 +151,7 @@ public struct NotebookRunner {
 
             let cells = notebook.cells
             let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results, runMetrics: record.runMetrics)
+            execution.reportDirectory = writer.directory   // long outputs spill to outputs/<cell>.txt
             var live = record
             Interrupts.install()   // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted
             defer { Interrupts.uninstall() }

@@ -129,7 +129,9 @@ struct ReportModel {
 
     private func outputContext(_ output: CellOutput, cell: Cell) -> [String: Any] {
         switch output {
-        case .stdout(let text): return ["isText": true, "text": text]
+        case .stdout(let text):
+            if let cut = OutputSpill.noteFile(text) { return ["isCut": true, "lines": cut.lines, "path": cut.path] }
+            return ["isText": true, "text": text]
         case .stderr(let text): return ["isText": true, "isStderr": true, "text": text]
         case .display(let text, let label):
             var context: [String: Any] = ["isDisplay": true, "text": text]

@@ -20,6 +20,9 @@ final class Execution {
     private var current = -1
     private var currentStart = Date()
     private var stderrSinceCellStart = ""
+    /// The report folder: a cell's output past ``OutputSpill/limit`` goes to a file in it (nil: kept whole).
+    var reportDirectory: String?
+    private var spills: [Int: OutputSpill] = [:]
     /// UTF-8 sequences split between two pipe reads are completed before they are decoded.
     private var stdoutText = UTF8Chunks()
     private var stderrText = UTF8Chunks()
@@ -86,6 +89,7 @@ final class Execution {
             }
         }
         drainOutput(child, callbacks, atEnd: true)
+        for i in spills.keys.sorted() { finishSpill(i) }
         // Whatever the interrupted program started and left behind goes too (group and descendants).
         if interruption != nil { child.kill(others: interruptedProcesses) }
         let termination = child.wait()
@@ -128,7 +132,7 @@ final class Execution {
         var text = stdoutText.decode(out ?? [])
         if atEnd || (out == nil && !child.isStdoutOpen) { text += stdoutText.flush() }
         if !text.isEmpty {
-            if current >= 0 { results[current].appendStdout(text) }
+            keep(text, stderr: false)
             callbacks.printed(current, text)
         }
         let err = child.readStderr()
@@ -139,9 +143,35 @@ final class Execution {
             stderrSinceCellStart += text
             // A crash's report is summarized as the failure, not kept as output or echoed.
             guard !CrashReport.looksLikeCrash(stderrSinceCellStart) else { return }
-            if current >= 0 { results[current].appendStderr(text) }
+            keep(text, stderr: true)
             callbacks.printed(current, text)
         }
+    }
+
+    /// Adds printed text to the current cell's outputs, or to its spill file once it printed too much.
+    private func keep(_ text: String, stderr: Bool) {
+        guard current >= 0 else { return }
+        if let folder = reportDirectory {
+            let spill = spills[current] ?? OutputSpill(cellID: cells[current].id, folder: folder)
+            spills[current] = spill
+            let cell = current
+            let printed = spill.take(text) {
+                self.results[cell].outputs.map { output -> String in
+                    switch output {
+                    case .stdout(let t), .stderr(let t): t
+                    default: ""
+                    }
+                }.joined()
+            }
+            guard printed else { return }
+        }
+        if stderr { results[current].appendStderr(text) } else { results[current].appendStdout(text) }
+    }
+
+    /// Closes cell `i`'s spill file, if it has one, and shows the note and the kept tail.
+    private func finishSpill(_ i: Int) {
+        guard let spill = spills.removeValue(forKey: i), let shown = spill.finish() else { return }
+        results[i].outputs += shown
     }
 
     private func handle(_ event: EventStream.Event, _ callbacks: Callbacks) {
@@ -157,6 +187,7 @@ final class Execution {
         case "cell-restored" where results.indices.contains(i):
             results[i].seconds = event.double("seconds")
         case "cell-end" where results.indices.contains(i):
+            finishSpill(i)
             results[i].status = .succeeded
             results[i].seconds = event.double("seconds") ?? Date().timeIntervalSince(currentStart)
             if let values = event.fields["values"] as? [String: Any] {
