@@ -67,6 +67,8 @@ final class EndToEndTests: XCTestCase {
         let r = try Q.run(path)
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("compile-error.md:10:14: error: cannot convert value of type 'String'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("quire: program: compilation failed after "), r.stderr)
+        XCTAssertFalse(r.stderr.contains("compiled in"), "a failed compilation reported as compiled")
         let html = try XCTUnwrap(r.html)
         XCTAssertTrue(html.contains("class=\"cell status-compile-error\" id=\"cell-broken\""), "the cell is marked")
         XCTAssertTrue(html.contains("compile-error.md:10:14</span> error:"))
