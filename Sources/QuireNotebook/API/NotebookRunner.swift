@@ -101,6 +101,9 @@ public struct NotebookRunner {
                 return record
             }
 
+            if let redeclared = redeclarations(in: notebook) {   // one clear error instead of swiftc's "ambiguous use"
+                return try reportCompileFailure(redeclared, record: record, writer: writer)
+            }
             let builder = ProgramBuilder(engine: engine, optimize: optimize)
             var build = try builder.build(source: ProgramGenerator.generate(notebook, params: params), notebook: notebook)
             if build.executable == nil {
