@@ -11,7 +11,7 @@ struct Run: ParsableCommand {
             2 for usage or input errors (the previous report is then left untouched).
             """)
 
-    @Argument(help: "The notebook (a Markdown file with ```swift cells).") var notebook: String
+    @Argument(help: "The notebooks (Markdown files with ```swift cells), run in turn.") var notebooks: [String]
     @Option(name: [.customShort("P"), .customLong("param")], help: ArgumentHelp("Override a front-matter parameter.", valueName: "name=value"))
     var params: [String] = []
     @Option(help: ArgumentHelp("The report folder (default: output/<notebook name>).", valueName: "dir")) var out: String?
@@ -22,10 +22,20 @@ struct Run: ParsableCommand {
     var refresh: String?
     @Option(help: ArgumentHelp("The cell cache folder (default: $QUIRE_CACHE_DIR, else .quire/cache beside the notebook).", valueName: "dir"))
     var cacheDir: String?
+    @Option(help: ArgumentHelp("Replace the front matter's seed.", valueName: "n")) var seed: Int?
+    @Option(help: ArgumentHelp("Stop any cell that runs longer (a cell's own //| timeout: wins).", valueName: "seconds"))
+    var timeout: Double?
     @Option(help: ArgumentHelp("Bound the cell cache's size (e.g. 500MB, 2GB; default 2GB or the front matter's cache-size).", valueName: "size"))
     var maxCache: String?
 
     func validate() throws {
+        if notebooks.isEmpty { throw ValidationError("Missing expected argument '<notebooks> ...'") }
+        if notebooks.count > 1 && out != nil {
+            throw ValidationError("--out names one report folder: give it one notebook (each notebook gets output/<name> otherwise)")
+        }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout expects a positive number of seconds, got \(timeout)")
+        }
         for p in params where !p.contains("=") {
             throw ValidationError("-P expects name=value, got '\(p)'")
         }
@@ -34,7 +44,19 @@ struct Run: ParsableCommand {
         }
     }
 
+    /// Runs each notebook in turn; the exit status is the worst of theirs (an interrupted run stops the rest).
     func run() throws {
+        var worst: Int32 = 0
+        for notebook in notebooks {
+            if notebooks.count > 1 { FileHandle.standardError.write(Data("quire: \(notebook)\n".utf8)) }
+            let status = run(notebook)
+            worst = max(worst, status)
+            if status > 128 { break }
+        }
+        if worst != 0 { throw ExitCode(worst) }
+    }
+
+    private func run(_ notebook: String) -> Int32 {
         var options = RunOptions(notebookPath: notebook)
         options.overrides = params.map { p in
             let eq = p.firstIndex(of: "=")!
@@ -48,13 +70,14 @@ struct Run: ParsableCommand {
         options.refresh = refresh
         options.cacheDirectory = cacheDir
         options.maxCacheBytes = maxCache.flatMap(NotebookCache.parseSize)
-        do {
+        options.seed = seed
+        options.defaultTimeout = timeout
+        do throws(NotebookError) {
             let engine = try Engine.locate()
-            let record = try NotebookRunner(engine: engine, options: options).run()
-            if record.exitCode != 0 { throw ExitCode(record.exitCode) }
-        } catch let error as NotebookError {
+            return try NotebookRunner(engine: engine, options: options).run().exitCode
+        } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
+            return 2
         }
     }
 }

@@ -21,6 +21,10 @@ public struct RunOptions: Sendable {
     public var cacheDirectory: String?
     /// The store's size bound (least recently used snapshots go first); default 2 GiB.
     public var maxCacheBytes: Int?
+    /// `--seed N`: replaces the front matter's `seed`.
+    public var seed: Int?
+    /// `--timeout SECONDS`: the timeout of every cell that sets none (`//| timeout:` wins).
+    public var defaultTimeout: Double?
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -49,7 +53,7 @@ public struct NotebookRunner {
     }
 
     public func run() throws(NotebookError) -> RunRecord {
-        let notebook = try NotebookParser.parse(contentsOf: options.notebookPath)
+        let notebook = try loadNotebook()   // --seed and --timeout applied
         let params = try ParameterOverrides.apply(options.overrides, to: notebook.frontMatter.params, path: notebook.path)
         try engine.ensureBuilt { console.note($0) }
         let optimize = options.release || notebook.frontMatter.optimize
