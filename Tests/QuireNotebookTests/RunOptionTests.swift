@@ -25,6 +25,27 @@ final class RunOptionTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--timeout expects a positive number of seconds"), bad.stderr)
     }
 
+    func testListAndDictionaryParametersReachTheCells() throws {
+        let dir = try Q.scratch()
+        let notebook = dir + "/params.md"
+        try """
+            ---
+            params:
+              layers: [64, 32]
+              sizes: {small: 32, large: 128}
+            ---
+            ```swift
+            print("layers \\(layers) \\(type(of: layers)) large \\(sizes["large"]!)")
+            ```
+            """.write(toFile: notebook, atomically: true, encoding: .utf8)
+        let r = try Q.run(notebook, arguments: ["-P", "layers=[8,4,2]"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("layers [8, 4, 2] Array<Int> large 128"), r.stdout)
+        let bad = try Q.run(notebook, arguments: ["-P", "layers=[8,wide]"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("'layers' is [Int]"), bad.stderr)
+    }
+
     /// Each notebook gets its own report; the exit status is the worst of theirs.
     func testSeveralNotebooksRunInTurn() throws {
         let dir = try Q.scratch()

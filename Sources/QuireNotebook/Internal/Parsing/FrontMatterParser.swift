@@ -92,11 +92,16 @@ enum FrontMatterParser {
                     if SwiftNames.reserved.contains(name) {
                         throw fail("parameter name '\(name)' is reserved", nameNode.mark)
                     }
-                    guard case .scalar(let s) = paramValue else {
-                        throw fail("parameter '\(name)' must be a number, true/false or text, found \(kindName(paramValue))", paramValue.mark)
-                    }
                     let line = location(nameNode.mark).line
-                    result.params.append(Parameter(name: name, value: Self.typedValue(s), line: line))
+                    if case .scalar(let s) = paramValue {
+                        result.params.append(Parameter(name: name, value: Self.typedValue(s), line: line))
+                        continue
+                    }
+                    do throws(ParameterCollections.Problem) {
+                        result.params.append(Parameter(name: name, value: try ParameterCollections.value(paramValue), line: line))
+                    } catch {
+                        throw fail("parameter '\(name)': \(error.message)", paramValue.mark)
+                    }
                 }
             default:
                 throw fail("unknown key '\(key)' (known: \(keys.joined(separator: ", ")))", keyNode.mark)
