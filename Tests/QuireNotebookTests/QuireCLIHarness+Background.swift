@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 
 extension QuireCLIHarness {
-    /// `quire ARGS…` from `directory`, with a fresh cell cache.
-    static func quire(_ arguments: [String], directory: String? = nil) throws -> Result {
-        let started = try Started(arguments, directory: directory)
+    /// `quire ARGS…` from `directory`, with a fresh cell cache and `environment` added.
+    static func quire(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let started = try Started(arguments, directory: directory, environment: environment)
         return started.finish()
     }
 
@@ -15,12 +15,13 @@ extension QuireCLIHarness {
         private var out = Data(), err = Data()
         private let group = DispatchGroup()
 
-        init(_ arguments: [String], directory: String? = nil) throws {
+        init(_ arguments: [String], directory: String? = nil, environment extra: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: try QuireCLIHarness.executable())
             process.arguments = arguments
             if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
             var environment = ProcessInfo.processInfo.environment
             environment["QUIRE_CACHE_DIR"] = try QuireCLIHarness.scratch() + "/cell-cache"
+            environment.merge(extra) { $1 }
             process.environment = environment
             let stdout = Pipe(), stderr = Pipe()
             process.standardOutput = stdout
