@@ -17,7 +17,7 @@ extension CheckpointManager {
     }
 
     /// Opens (creating when needed) the checkpoint folder at `path`; a relative path is resolved against
-    /// the current folder (in a notebook: the folder `quire run` was started in).
+    /// the current folder (in a notebook: the notebook's own folder, where `quire run` runs its program).
     public convenience init(directory path: String, options: CheckpointOptions = CheckpointOptions()) throws {
         try self.init(directory: URL(fileURLWithPath: path), options: options)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension NotebookRunner {
     /// Reads the notebook and applies the command line's notebook-wide settings: `--seed` replaces the front
     /// matter's seed, `--timeout` is the timeout of every cell without its own `//| timeout:`.
@@ -12,5 +14,13 @@ extension NotebookRunner {
             }
         }
         return notebook
+    }
+}
+
+extension Notebook {
+    /// The folder holding the notebook file (`.` for a bare file name): where its program runs.
+    var folder: String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 }

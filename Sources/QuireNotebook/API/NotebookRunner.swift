@@ -57,7 +57,8 @@ public struct NotebookRunner {
         let params = try ParameterOverrides.apply(options.overrides, to: notebook.frontMatter.params, path: notebook.path)
         try engine.ensureBuilt { console.note($0) }
         let optimize = options.release || notebook.frontMatter.optimize
-        let store = SnapshotStore(root: options.cacheDirectory ?? SnapshotStore.location(for: notebook.path))
+        // Absolute: the program runs in the notebook's folder and reads the store's path from the plan.
+        let store = SnapshotStore(root: Execution.absolute(options.cacheDirectory ?? SnapshotStore.location(for: notebook.path)))
         let cache = try CacheContext(notebook: notebook, params: params, engine: engine, optimize: optimize,
                                      store: store, enabled: !options.noCache)
         var settings = CachePlan.Settings(noCache: options.noCache, refresh: options.refresh)
@@ -159,6 +160,7 @@ public struct NotebookRunner {
             let cells = notebook.cells
             let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results, runMetrics: record.runMetrics)
             execution.reportDirectory = writer.directory   // long outputs spill to outputs/<cell>.txt
+            execution.workingDirectory = notebook.folder      // relative paths in cells are the notebook's
             var live = record
             Interrupts.install()   // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted
             defer { Interrupts.uninstall() }

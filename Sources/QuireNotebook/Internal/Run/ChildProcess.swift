@@ -35,7 +35,9 @@ final class ChildProcess {
     /// The child's fd for acknowledgements.
     static let childAckFD: Int32 = 4
 
-    static func spawn(_ executable: String, arguments: [String] = [], environment: [String: String]) throws(NotebookError) -> ChildProcess {
+    /// Starts `executable`; `directory` is its working folder (default: the runner's).
+    static func spawn(_ executable: String, arguments: [String] = [], environment: [String: String],
+                      directory: String? = nil) throws(NotebookError) -> ChildProcess {
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
             var fds: [Int32] = [0, 0]
@@ -50,6 +52,12 @@ final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 2)
         posix_spawn_file_actions_adddup2(&actions, pipes[2][1], childEventFD)
         posix_spawn_file_actions_adddup2(&actions, pipes[3][0], childAckFD)
+        if let directory {
+            guard let addChdir = addChdir else {
+                throw NotebookError(.environment, "cannot start the program in \(directory): posix_spawn_file_actions_addchdir_np is missing (glibc 2.29 or later)")
+            }
+            guard addChdir(&actions, directory) == 0 else { throw NotebookError(.io, "cannot start the program in \(directory)") }
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -72,6 +80,10 @@ final class ChildProcess {
         for p in pipes[0..<3] { _ = fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK) }
         return ChildProcess(pid: pid, stdoutFD: pipes[0][0], stderrFD: pipes[1][0], eventFD: pipes[2][0], ackFD: pipes[3][1])
     }
+
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which its headers hide from Swift.
+    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
 
     /// Reads what is available on `fd` without blocking; nil at end of file (the fd is then closed).
     static func readAvailable(_ fd: inout Int32) -> [UInt8]? {

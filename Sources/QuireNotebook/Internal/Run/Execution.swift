@@ -44,8 +44,18 @@ final class Execution {
         self.runMetrics = runMetrics
     }
 
+    /// The folder the program runs in: the notebook's, so a cell's relative paths are the notebook's.
+    /// The folders the runner hands the program are made absolute for it.
+    var workingDirectory: String?
+
+    static let pathVariables = ["QUIRE_FIGURES_DIR", "QUIRE_REPORT_DIR", "QUIRE_CACHE_PLAN"]
+
     func run(executable: String, environment: [String: String], callbacks: Callbacks) throws(NotebookError) -> [CellResult] {
-        let child = try ChildProcess.spawn(executable, environment: environment)
+        var environment = environment
+        if workingDirectory != nil {
+            for key in Self.pathVariables { if let path = environment[key], !path.isEmpty { environment[key] = Self.absolute(path) } }
+        }
+        let child = try ChildProcess.spawn(executable, environment: environment, directory: workingDirectory.map(Self.absolute))
         var timedOut: Double?
         var killAt: Date?
         while child.isOpen {
@@ -231,6 +241,11 @@ final class Execution {
         default:
             break
         }
+    }
+
+    /// `path` against the runner's working folder.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     static func seconds(_ s: Double) -> String {
