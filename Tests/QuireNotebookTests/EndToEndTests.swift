@@ -192,6 +192,7 @@ final class EndToEndTests: XCTestCase {
             let r = try Q.run(folder + "/" + name)
             XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
             XCTAssertNotNil(r.html, name)
+            XCTAssertFalse(r.stderr.contains("cell cache off"), "\(name) needs the plain program: \(r.stderr)")
         }
     }
 

@@ -43,14 +43,15 @@ public enum _NotebookRuntime {
             EventChannel.send("cell-restored", [("seconds", .double(EventChannel.now() - cellStart))])
         } else {
             NotebookRuns.reportChanges()
-            let seconds = EventChannel.now() - cellStart
+            let seconds = EventChannel.now() - cellStart - CellCache.recordSeconds   // the cell's own time
             var fields: [(String, EventJSON)] = [("seconds", .double(seconds))]
             if CellCache.isRecording(index) {
                 let recordStart = EventChannel.now()
                 let (entries, unusable) = CellCache.recordAfter(index, mentions: mentions)
                 fields.append(("values", .object(entries)))
                 if let unusable { fields.append(("unusable", .string(unusable))) }
-                fields.append(("snapshotSeconds", .double(EventChannel.now() - recordStart)))
+                fields.append(("snapshotSeconds", .double(EventChannel.now() - recordStart + CellCache.recordSeconds)))
+                CellCache.recordSeconds = 0
             }
             EventChannel.send("cell-end", fields)
         }

@@ -35,6 +35,20 @@ public final class ProgressBar {
     /// The step of the last plain line, so `finish` does not repeat it.
     private var lastPlainStep: Int?
 
+    /// The last step passed to `update`.
+    public var currentStep: Int { step }
+    /// `finish()` was called.
+    public var isFinished: Bool { finished }
+    /// The metrics passed with the last update.
+    public var latestMetrics: [(String, Double)] { metrics }
+
+    /// Puts the bar back where a checkpoint left it (see `load(_:)`).
+    func restore(step: Int, finished: Bool, metrics: [(String, Double)]) {
+        self.step = step
+        self.finished = finished
+        self.metrics = metrics
+    }
+
     public init(total: Int?, label: String = "", fileDescriptor: Int32 = STDOUT_FILENO, isTerminal: Bool? = nil,
                 width: Int = 100, plainEvery: Int? = nil, plainSeconds: Double? = 30) {
         precondition(total.map { $0 > 0 } ?? true, "ProgressBar: total must be positive")

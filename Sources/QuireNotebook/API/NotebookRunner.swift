@@ -100,7 +100,9 @@ public struct NotebookRunner {
             guard plan.lastRunning != nil else {
                 // Every cell comes from the cache: nothing to compile or execute.
                 record.inProgress = false
-                Progress(console: console, cells: notebook.cells).restored(plan)
+                let progress = Progress(console: console, cells: notebook.cells)
+                progress.restored(plan)
+                progress.close(record.results)
                 console.note("all \(record.results.count) cells restored from the cache")
                 finish(record, plan: plan, cache: cache, writer: writer)
                 return record
@@ -116,7 +118,8 @@ public struct NotebookRunner {
                 // cache-aware form fail where the plain one compiles, run the plain one without the cache.
                 let plain = try builder.build(source: ProgramGenerator.generate(notebook, params: params, cacheAware: false), notebook: notebook)
                 if plain.executable != nil {
-                    let first = build.diagnostics.first { $0.severity == .error }.map { "\($0.location.map(\.description) ?? ""): \($0.message)" } ?? ""
+                    let first = build.diagnostics.first { $0.severity == .error }.map { "\($0.location.map(\.description) ?? "program"): \($0.message)" }
+                        ?? build.log.split(separator: "\n").first { $0.contains("error") }.map(String.init) ?? "no message"
                     console.error("warning: cell cache off for this run: the cache-aware program did not compile (\(first)); every cell runs")
                     plan = CachePlan(cells: plan.cells.map { c in
                         var c = c

@@ -19,7 +19,7 @@ struct BlobStore {
         var hasher = SHA256()
         hasher.update(data: Data("\(tensor.dtype) \(tensor.shape)\n".utf8))
         tensor.withUnsafeRawBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     /// Stores `tensor` (when its address is new) and returns its address.
@@ -54,6 +54,16 @@ struct BlobStore {
 
 enum SHA256Hex {
     static func of(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: data).hexString
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hex, two digits a byte (`String(format:)` per byte cost more than the hashing).
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for b in self { bytes.append(digits[Int(b >> 4)]); bytes.append(digits[Int(b & 15)]) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

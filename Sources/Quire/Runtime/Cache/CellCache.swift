@@ -39,6 +39,10 @@ enum CellCache {
     nonisolated(unsafe) static var lastHash: [String: String] = [:]
     /// What the running cell recorded so far (bindings), by name.
     nonisolated(unsafe) static var delta: [String: SnapshotEntry] = [:]
+    /// Names read by initializers of by-value bindings in the running cell (see `_NotebookRuntime.bound`).
+    nonisolated(unsafe) static var extraUses: Set<String> = []
+    /// Seconds the running cell spent recording bindings so far (reported with the cell's end).
+    nonisolated(unsafe) static var recordSeconds = 0.0
     /// Object states restored but not yet loaded: loading waits until code runs that could read them.
     nonisolated(unsafe) static var pendingLoads: [(name: String, entry: [String: Any])] = []
 
@@ -107,7 +111,8 @@ enum CellCache {
         var entries = delta
         delta = [:]
         var unusable: String?
-        let named = Set(mentions)
+        let named = Set(mentions).union(extraUses)
+        extraUses = []
         for name in trackOrder {
             guard let item = tracked[name], item.isObject || named.contains(name) else { continue }
             guard let snapshot = item.snapshot else {

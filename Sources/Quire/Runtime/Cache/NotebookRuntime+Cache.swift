@@ -1,127 +1,179 @@
 import QuireTensor
 
 /// The cell cache's hooks in the generated program (see `CellCache`). Not meant for notebook code.
+///
+/// One generic `value` and two generic `track`s, dispatching on the value's type at run time, keep the
+/// generated program quick to type-check (overloads per binding doubled a 200-cell notebook's compile).
 extension _NotebookRuntime {
     /// Whether cell `index`'s statements run (false while it is restored from its snapshot).
     public static func executing(_ index: Int) -> Bool {
         CellCache.mode(index) == .run
     }
 
-    /// A Codable binding: computed when the cell runs, decoded from the snapshot when it is restored.
-    public static func value<T: Codable>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
-        try codableValue(cell, name, make)
-    }
-
-    private static func codableValue<T: Codable>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
-        if CellCache.mode(cell) == .restore {
-            guard let entry = CellCache.restoredEntry(cell, name) else { CellCache.fail(cell, "the snapshot has no value '\(name)'") }
-            do {
-                let v = try SnapshotReader.decode(entry, as: T.self, name: name)
-                CellCache.lastHash[name] = SnapshotReader.hash(entry)
-                return v
-            } catch { CellCache.fail(cell, "\(error)") }
-        }
-        CellCache.flushPendingLoads()
-        let v = try make()
-        if CellCache.isRecording(cell) { record(cell, name) { try SnapshotEntry.codable(v) } }
-        return v
-    }
-
-    /// A tensor binding: its bytes go to the blob store.
-    public static func value(_ cell: Int, _ name: String, _ make: () throws -> Tensor) rethrows -> Tensor {
-        if CellCache.mode(cell) == .restore {
-            guard let entry = CellCache.restoredEntry(cell, name) else { CellCache.fail(cell, "the snapshot has no value '\(name)'") }
-            do {
-                let v = try SnapshotReader.tensor(entry, store: CellCache.store, name: name)
-                CellCache.lastHash[name] = SnapshotReader.hash(entry)
-                return v
-            } catch { CellCache.fail(cell, "\(error)") }
-        }
-        CellCache.flushPendingLoads()
-        let v = try make()
-        if CellCache.isRecording(cell) { record(cell, name) { try SnapshotEntry.tensor(v, store: CellCache.store) } }
-        return v
-    }
-
-    /// An engine object (model, optimizer, iterator, run log, key): its declaration runs again on restore
-    /// (a fresh object, cheap to make), and its recorded state is then loaded into it in place.
-    public static func value<T: Checkpointable>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
-        CellCache.flushPendingLoads()
-        return try make()
-    }
-
-    /// Both Codable and Checkpointable (a PRNG key): restored by value.
-    public static func value<T: Checkpointable & Codable>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
-        try codableValue(cell, name, make)
-    }
-
-    /// A value the cache cannot snapshot: its declaration runs again whenever the cell is restored.
-    @available(*, deprecated, message: "quire-cache: this value is neither Codable, a Tensor nor Checkpointable, so the cell cache re-runs its declaration on restore")
+    /// A top-level binding. Codable values, tensors and tensor collections are computed when the cell runs
+    /// and decoded from its snapshot when it is restored; engine objects (`Checkpointable`) are made again
+    /// (cheap) and their recorded state is loaded into them in place; anything else is made again, and the
+    /// runner is told once that the cache cannot snapshot it.
     public static func value<T>(_ cell: Int, _ name: String, _ make: () throws -> T) rethrows -> T {
+        let kind = SnapshotKind.of(T.self)
+        if CellCache.mode(cell) == .restore && kind.isByValue {
+            guard let entry = CellCache.restoredEntry(cell, name) else { CellCache.fail(cell, "the snapshot has no value '\(name)'") }
+            do {
+                let v: T = try SnapshotKind.decode(entry, as: T.self, name: name)
+                CellCache.lastHash[name] = SnapshotReader.hash(entry)
+                return v
+            } catch { CellCache.fail(cell, "\(error)") }
+        }
         CellCache.flushPendingLoads()
-        return try make()
+        let v = try make()
+        if CellCache.isRecording(cell) {
+            if kind.isByValue {
+                let start = EventChannel.now()
+                defer { CellCache.recordSeconds += EventChannel.now() - start }
+                do {
+                    let entry = try SnapshotKind.encode(v, name: name)
+                    CellCache.delta[name] = entry
+                    CellCache.lastHash[name] = entry.hash
+                } catch {
+                    EventChannel.send("cache-warning", [("name", .string(name)), ("message", .string("'\(name)' could not be recorded: \(error)"))])
+                }
+            } else if kind == .opaque {
+                EventChannel.send("cache-warning", [("name", .string(name)), ("message", .string(
+                    "the cell cache cannot snapshot '\(name)' (\(T.self) is neither Codable, a Tensor nor Checkpointable): restoring this cell makes it again"))])
+            }
+        }
+        return v
     }
 
-    private static func record(_ cell: Int, _ name: String, _ make: () throws -> SnapshotEntry) {
-        do {
-            let entry = try make()
-            CellCache.delta[name] = entry
-            CellCache.lastHash[name] = entry.hash
-        } catch {
-            EventChannel.send("cache-warning", [("message", .string("'\(name)' could not be recorded: \(error)"))])
+    /// After binding `name`: the earlier values its initializer read. When the binding is restored by
+    /// value (its initializer then does not run), those are checked like the names the cell's statements use.
+    public static func bound(_ cell: Int, _ name: String, _ reads: [String]) {
+        guard CellCache.isRecording(cell), CellCache.delta[name] != nil else { return }
+        CellCache.extraUses.formUnion(reads)
+    }
+
+    /// A top-level `var`: recorded after the cells that use it (when it changed), reassigned on restore.
+    public static func track<T>(_ name: String, _ get: @escaping () -> T, _ set: @escaping (T) -> Void) {
+        let kind = SnapshotKind.of(T.self)
+        let isObject = T.self is AnyClass
+        switch kind {
+        case .opaque:
+            CellCache.register(name, .init(isObject: isObject, snapshot: nil, restore: nil, typeName: "\(T.self)"))
+        case .object:
+            CellCache.register(name, .init(isObject: isObject, snapshot: { try SnapshotKind.encode(get(), name: name) }, restore: { entry in
+                set(try SnapshotKind.loadState(entry, into: get(), name: name))
+            }, typeName: "\(T.self)"))
+        default:
+            CellCache.register(name, .init(isObject: false, snapshot: { try SnapshotKind.encode(get(), name: name) }, restore: { entry in
+                set(try SnapshotKind.decode(entry, as: T.self, name: name))
+            }, typeName: "\(T.self)"))
         }
     }
 
-    // MARK: tracking `var`s (get and set) and `let`s (get)
-
-    public static func track<T: Codable>(_ name: String, _ get: @escaping () -> T, _ set: @escaping (T) -> Void) {
-        trackCodable(name, get, set)
-    }
-
-    private static func trackCodable<T: Codable>(_ name: String, _ get: @escaping () -> T, _ set: @escaping (T) -> Void) {
-        CellCache.register(name, .init(isObject: false, snapshot: { try .codable(get()) }, restore: { entry in
-            set(try SnapshotReader.decode(entry, as: T.self, name: name))
-        }, typeName: "\(T.self)"))
-    }
-
-    public static func track(_ name: String, _ get: @escaping () -> Tensor, _ set: @escaping (Tensor) -> Void) {
-        CellCache.register(name, .init(isObject: false, snapshot: { try .tensor(get(), store: CellCache.store) }, restore: { entry in
-            set(try SnapshotReader.tensor(entry, store: CellCache.store, name: name))
-        }, typeName: "Tensor"))
-    }
-
-    public static func track<T: Checkpointable>(_ name: String, _ get: @escaping () -> T, _ set: @escaping (T) -> Void) {
-        CellCache.register(name, .init(isObject: T.self is AnyClass, snapshot: { try .state(get().checkpointState(), store: CellCache.store) },
-                                       restore: { entry in
-            var v = get()
-            try v.load(SnapshotReader.state(entry, store: CellCache.store, name: name))
-            set(v)
-        }, typeName: "\(T.self)"))
-    }
-
-    public static func track<T: Checkpointable & Codable>(_ name: String, _ get: @escaping () -> T, _ set: @escaping (T) -> Void) {
-        trackCodable(name, get, set)
-    }
-
-    public static func track<T>(_ name: String, _ get: @escaping () -> T, _ set: @escaping (T) -> Void) {
-        CellCache.register(name, .init(isObject: T.self is AnyClass, snapshot: nil, restore: nil, typeName: "\(T.self)"))
-    }
-
-    /// A `let` holding an engine object: recorded after every cell, since it can change in place.
-    public static func track<T: Checkpointable>(_ name: String, _ get: @escaping () -> T) {
-        guard T.self is AnyClass else { return }   // a struct `let` never changes
-        CellCache.register(name, .init(isObject: true, snapshot: { try .state(get().checkpointState(), store: CellCache.store) },
-                                       restore: { entry in
-            var v = get()
-            try v.load(SnapshotReader.state(entry, store: CellCache.store, name: name))
-        }, typeName: "\(T.self)"))
-    }
-
-    public static func track<T: Checkpointable & Codable>(_ name: String, _ get: @escaping () -> T) {}
-
-    /// A `let` of any other type: a class instance the cell names makes its snapshot unusable.
+    /// A top-level `let`: only an object can change (in place, through any reference), so only objects are
+    /// recorded after every cell; another class instance the cell uses makes its snapshot unusable.
     public static func track<T>(_ name: String, _ get: @escaping () -> T) {
-        guard T.self is AnyClass else { return }
-        CellCache.register(name, .init(isObject: true, snapshot: nil, restore: nil, typeName: "\(T.self)"))
+        guard T.self is AnyClass else { return }   // a value `let` never changes
+        if SnapshotKind.of(T.self) == .object {
+            CellCache.register(name, .init(isObject: true, snapshot: { try SnapshotKind.encode(get(), name: name) }, restore: { entry in
+                _ = try SnapshotKind.loadState(entry, into: get(), name: name)
+            }, typeName: "\(T.self)"))
+        } else {
+            CellCache.register(name, .init(isObject: true, snapshot: nil, restore: nil, typeName: "\(T.self)"))
+        }
+    }
+}
+
+/// How the cache records a value of a given type, decided at run time.
+enum SnapshotKind: Equatable {
+    case tensor, tensorList, tensorDict
+    /// Codable (also when Checkpointable too, as a PRNG key): JSON.
+    case codable
+    /// Checkpointable and not Codable: made again, then its state loaded.
+    case object
+    case opaque
+
+    /// Restored by value (the initializer does not run).
+    var isByValue: Bool { self != .object && self != .opaque }
+
+    static func of<T>(_ type: T.Type) -> SnapshotKind {
+        if type == Tensor.self { return .tensor }
+        if type == [Tensor].self { return .tensorList }
+        if type == TensorDict.self { return .tensorDict }
+        if type is any Codable.Type { return .codable }
+        if type is any Checkpointable.Type { return .object }
+        return .opaque
+    }
+
+    static func encode<T>(_ value: T, name: String) throws -> SnapshotEntry {
+        // By the static type: a dynamic cast would take an empty `[Float]` for a `[Tensor]`.
+        switch of(T.self) {
+        case .tensor: return try .tensor(value as! Tensor, store: CellCache.store)
+        case .tensorList: return try .state(TensorContainers.state(of: value as! [Tensor]), store: CellCache.store)
+        case .tensorDict: return try .state(TensorContainers.state(of: value as! TensorDict), store: CellCache.store)
+        case .codable:
+            let encodable: any Encodable = value as! any Encodable
+            return try SnapshotEntry.codable(encodable)
+        case .object: return try .state((value as! any Checkpointable).checkpointState(), store: CellCache.store)
+        case .opaque: throw SnapshotReader.Failure("\(T.self) cannot be snapshotted")
+        }
+    }
+
+    static func decode<T>(_ entry: [String: Any], as type: T.Type, name: String) throws -> T {
+        let store = CellCache.store
+        let value: Any
+        switch of(type) {
+        case .tensor: value = try SnapshotReader.tensor(entry, store: store, name: name)
+        case .tensorList: value = try TensorContainers.array(from: SnapshotReader.state(entry, store: store, name: name))
+        case .tensorDict: value = try TensorContainers.dict(from: SnapshotReader.state(entry, store: store, name: name))
+        case .codable:
+            let decodable: any Decodable.Type = type as! any Decodable.Type
+            value = try decodeOpened(decodable, entry, name: name)
+        case .object, .opaque: throw SnapshotReader.Failure("'\(name)' (\(T.self)) is not restored by value")
+        }
+        guard let typed = value as? T else { throw SnapshotReader.Failure("'\(name)' decoded as \(Swift.type(of: value)), not \(T.self)") }
+        return typed
+    }
+
+    private static func decodeOpened<U: Decodable>(_ type: U.Type, _ entry: [String: Any], name: String) throws -> Any {
+        try SnapshotReader.decode(entry, as: type, name: name)
+    }
+
+    /// Loads recorded state into `value` (in place for a class) and returns it.
+    static func loadState<T>(_ entry: [String: Any], into value: T, name: String) throws -> T {
+        guard var object = value as? any Checkpointable else { throw SnapshotReader.Failure("'\(name)' is not Checkpointable") }
+        try object.load(SnapshotReader.state(entry, store: CellCache.store, name: name))
+        return object as! T
+    }
+}
+
+/// Tensor lists and dictionaries as checkpoint state: one tensor per element.
+enum TensorContainers {
+    static func state(of list: [Tensor]) -> CheckpointState {
+        var state = CheckpointState(tensors: TensorDict(list.enumerated().map { (String($0.offset), $0.element) }))
+        state.metadata["count"] = .number(Double(list.count))
+        return state
+    }
+
+    static func array(from state: CheckpointState) throws -> [Tensor] {
+        let count: Int = try state.metadata("count")
+        return try (0..<count).map { i in
+            guard let t = state.tensors[String(i)] else { throw SnapshotReader.Failure("element \(i) of \(count) is missing") }
+            return t
+        }
+    }
+
+    static func state(of dict: TensorDict) -> CheckpointState {
+        var state = CheckpointState(tensors: dict)
+        state.metadata["order"] = .array(dict.keys.map { .string($0) })
+        return state
+    }
+
+    static func dict(from state: CheckpointState) throws -> TensorDict {
+        let order: [String] = try state.metadata("order")
+        return try TensorDict(order.map { key in
+            guard let t = state.tensors[key] else { throw SnapshotReader.Failure("tensor '\(key)' is missing") }
+            return (key, t)
+        })
     }
 }

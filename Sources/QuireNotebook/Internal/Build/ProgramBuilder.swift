@@ -86,11 +86,7 @@ struct ProgramBuilder {
                 guard position.count >= 3, let lineNumber = Int(position[position.count - 2]),
                       let column = Int(position[position.count - 1]) else { continue }
                 let file = position.dropLast(2).joined(separator: ":")
-                var message = String(line[marker.upperBound...])
-                // The cache's own warning reads as advice, not as a deprecated call.
-                if let cache = message.range(of: "is deprecated: quire-cache: ") {
-                    message = String(message[cache.upperBound...]).replacingOccurrences(of: " [#DeprecatedDeclaration]", with: "")
-                }
+                let message = String(line[marker.upperBound...])
                 var diagnostic = Diagnostic(severity: severity, message: message, location: nil, column: column, cellIndex: nil)
                 if file == notebook.path {
                     diagnostic.location = SourceLocation(file: file, line: lineNumber)

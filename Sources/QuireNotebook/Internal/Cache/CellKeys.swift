@@ -138,7 +138,7 @@ final class FileHashes {
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        let h = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let h = hasher.finalize().hexString
         memo[path] = ["stamp": stamp, "sha256": h]
         dirty = true
         return h
@@ -151,14 +151,14 @@ final class FileHashes {
 }
 
 enum SHA256Text {
-    static func hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ data: Data) -> String { SHA256.hash(data: data).hexString }
 
     static func file(_ path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 }
 
@@ -172,5 +172,15 @@ enum AtomicFile {
         guard FileManager.default.createFile(atPath: temporary, contents: data) else { return false }
         guard rename(temporary, path) == 0 else { unlink(temporary); return false }
         return true
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hex, two digits a byte (`String(format:)` per byte cost more than the hashing).
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for b in self { bytes.append(digits[Int(b >> 4)]); bytes.append(digits[Int(b & 15)]) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

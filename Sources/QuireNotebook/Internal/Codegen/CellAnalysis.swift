@@ -17,6 +17,8 @@ struct CellAnalysis {
         var initializer: Range<Int>
         /// The initializer has a `try` that can throw (not `try?`/`try!`, not inside a closure).
         var throwing: Bool
+        /// The identifiers the initializer uses.
+        var uses: Set<String> = []
     }
 
     enum Piece: Equatable {
@@ -34,6 +36,9 @@ struct CellAnalysis {
     /// Every identifier the code uses (string interpolations included): which params, seed and
     /// earlier values the cell can read or change.
     var mentions: Set<String> = []
+    /// The identifiers the cell's statements and trailing expression use: earlier values it may change.
+    /// (A binding's initializer lists its own in `Binding.uses`.)
+    var uses: Set<String> = []
     /// Why the cell cannot be split into cacheable pieces (it is then emitted whole and always runs).
     var verbatimReason: String?
 
@@ -50,6 +55,20 @@ struct CellAnalysis {
             verbatimReason = "it uses `await` at the top level"
         }
         let statements = TrailingExpression.statements(tokens)
+        defer {
+            var ranges: [Range<Int>] = []
+            for (k, piece) in pieces.enumerated() {
+                switch piece {
+                case .statement(let r), .display(let r): ranges.append(r)
+                case .binding(let b):
+                    pieces[k] = .binding(Binding(isVar: b.isVar, names: b.names, head: b.head, initializer: b.initializer,
+                                                 throwing: b.throwing,
+                                                 uses: Self.identifiers(in: tokens.filter { b.initializer.contains($0.range.lowerBound) })))
+                case .declaration: break
+                }
+            }
+            uses = Self.identifiers(in: tokens.filter { t in ranges.contains { $0.contains(t.range.lowerBound) } })
+        }
         for (n, whole) in statements.enumerated() {
             var statement = whole
             if let last = statement.last, tokens[last].text == ";" { statement.removeLast() }
@@ -98,6 +117,14 @@ struct CellAnalysis {
                 pieces.append(.statement(range))
             }
         }
+    }
+
+    /// The line (counting from 0 within the code) where the binding of `name` starts.
+    func bindingLine(_ name: String, in code: String) -> Int? {
+        for case .binding(let b) in pieces where b.names.contains(name) {
+            return code.unicodeScalars.prefix(b.head.lowerBound).filter { $0 == "\n" }.count
+        }
+        return nil
     }
 
     /// A single `let`/`var` binding with an initializer: `.some(binding)`; `let _ = …`: `.some(nil)`;
@@ -176,9 +203,16 @@ struct CellAnalysis {
     /// Identifiers in the tokens and in the interpolations of their string literals.
     static func identifiers(in tokens: [SwiftToken]) -> Set<String> {
         var names: Set<String> = []
-        for t in tokens {
+        var previous: SwiftToken?
+        for (k, t) in tokens.enumerated() {
+            defer { if !t.isTrivia { previous = t } }
             switch t.kind {
-            case .identifier: names.insert(t.text.trimmingBackticks)
+            case .identifier:
+                // `x.seed` is a member and `f(seed: 1)` a label, not the global `seed`.
+                if previous?.text == "." && previous?.kind == .punctuation { continue }
+                let next = k + 1 < tokens.count ? tokens[k + 1] : nil
+                if next?.text == ":" && (previous?.text == "(" || previous?.text == ",") { continue }
+                names.insert(t.text.trimmingBackticks)
             case .keyword where t.text == "self" || t.text == "await": names.insert(t.text)
             case .string where t.text.contains("\\"):
                 // Tokenize the literal's inside: interpolated code shows up as identifiers.

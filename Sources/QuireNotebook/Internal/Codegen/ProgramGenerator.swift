@@ -41,11 +41,13 @@ enum ProgramGenerator {
             } else if analysis.verbatimReason != nil || !cacheAware {
                 emitter.emitWhole(analysis)
             } else {
-                emitter.emit(analysis)
-                tracked.formUnion(analysis.declared.map(\.name))
+                emitter.emit(analysis, tracked: tracked)
             }
+            tracked.formUnion(analysis.declared.map(\.name))
             out += emitter.out
-            let mentioned = tracked.intersection(analysis.mentions).sorted().map(stringLiteral)
+            // Verbatim and `error: true` cells run whole: every name they use may change.
+            let used = analysis.verbatimReason != nil || cell.options.error || !cacheAware ? analysis.mentions : analysis.uses
+            let mentioned = tracked.intersection(used).sorted().map(stringLiteral)
             out += "_NotebookRuntime.endCell(\(cell.index), [\(mentioned.joined(separator: ", "))])\n"
         }
         out += "\n_NotebookRuntime.finish()\n"
@@ -103,7 +105,8 @@ struct CellEmitter {
     var index: Int { cell.index }
 
     /// The cacheable form: bindings through `value`, statements under `executing`.
-    mutating func emit(_ analysis: CellAnalysis) {
+    mutating func emit(_ analysis: CellAnalysis, tracked: Set<String>) {
+        var tracked = tracked
         var inStatements = false
         func closeStatements() { if inStatements { out += "}\n"; inStatements = false } }
         for piece in analysis.pieces {
@@ -127,6 +130,13 @@ struct CellEmitter {
                 out += " = \(b.throwing ? "try " : "")_NotebookRuntime.value(\(index), \(names)) {\n"
                 located(b.initializer)
                 out += "}\n"
+                // A value restored by value skips its initializer: the runtime learns which earlier values
+                // that initializer reads, in case one of them cannot be snapshotted.
+                let reads = tracked.intersection(b.uses).sorted()
+                if !reads.isEmpty {
+                    out += "_NotebookRuntime.bound(\(index), \(names), [\(reads.map(ProgramGenerator.stringLiteral).joined(separator: ", "))])\n"
+                }
+                tracked.formUnion(b.names)
                 for name in b.names {
                     out += b.isVar ? "_NotebookRuntime.track(\"\(name)\", { \(name) }, { \(name) = $0 })\n"
                                    : "_NotebookRuntime.track(\"\(name)\", { \(name) })\n"

@@ -1,6 +1,18 @@
-/// HTML escaping for text placed in the report. Mustache's `{{ }}` escapes too; this is for HTML the
-/// renderer assembles itself (highlighted code, tables).
+import Mustache
+
+/// HTML escaping for all text placed in the report: what the renderer assembles itself (highlighted code,
+/// tables) and, as the template's content type, every `{{ }}`. It works on Unicode scalars: escaping by
+/// `Character` (as Mustache's own HTML type does) lets a `"` followed by a combining mark through as one
+/// grapheme, which turns a caption into an attribute injection. C0 controls other than tab and line
+/// breaks, which HTML does not allow, become U+FFFD.
 enum HTML {
+    /// The template's `{{% CONTENT_TYPE: QUIRE_HTML}}`.
+    struct ContentType: MustacheContentType {
+        func escapeText(_ text: String) -> String { HTML.escape(text) }
+    }
+
+    static let registered: Void = MustacheContentTypes.register(ContentType(), named: "QUIRE_HTML")
+
     static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -11,7 +23,9 @@ enum HTML {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
+            case "\t", "\n", "\r": out.unicodeScalars.append(ch)
+            default:
+                if ch.value < 0x20 || ch.value == 0x7F { out += "\u{FFFD}" } else { out.unicodeScalars.append(ch) }
             }
         }
         return out

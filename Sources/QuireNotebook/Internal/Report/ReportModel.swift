@@ -121,7 +121,7 @@ struct ReportModel {
         if !errors.isEmpty {
             context["diagnostics"] = errors.map { d in
                 ["severity": d.severity.rawValue, "message": d.message,
-                 "location": d.location.map { "\($0):\(d.column ?? 0)" } ?? ""]
+                 "location": d.location.map { l in d.column.map { "\(l):\($0)" } ?? "\(l)" } ?? ""]
             }
         }
         return context

@@ -26,6 +26,10 @@ struct ReportWriter {
         let path = templatesDirectory + "/report.mustache"
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)
+            HTML.registered
+            guard text.hasPrefix("{{% CONTENT_TYPE: QUIRE_HTML}}") else {
+                throw NotebookError(.environment, "the report template \(path) must start with {{% CONTENT_TYPE: QUIRE_HTML}} (Quire's escaping)")
+            }
             template = try MustacheTemplate(string: text)
             css = try String(contentsOfFile: templatesDirectory + "/report.css", encoding: .utf8)
         } catch {

@@ -207,8 +207,13 @@ final class Execution {
         case "restore-failed":
             restoreFailure = (max(current, 0), event.string("message") ?? "unknown")
             finished = true
-        case "cache-warning":
-            callbacks.printed(i, "warning: cell cache: \(event.string("message") ?? "")\n")
+        case "cache-warning" where results.indices.contains(i):
+            // Shown on the cell, at the binding's line, like a compiler warning.
+            let cell = cells[i]
+            let offset = event.string("name").flatMap { CellAnalysis(code: cell.code).bindingLine($0, in: cell.code) }
+            let location = SourceLocation(file: notebookPath, line: cell.codeLine + (offset ?? 0))
+            results[i].diagnostics.append(Diagnostic(severity: .warning, message: event.string("message") ?? "", location: location,
+                                                     column: nil, cellIndex: i))
         case "display" where results.indices.contains(i):
             let text = event.string("text") ?? ""
             results[i].outputs.append(.display(text: text, label: event.string("label")))

@@ -32,12 +32,23 @@ final class Progress {
 
     private func header(_ i: Int) -> String { "[\(i + 1)/\(cells.count)] \(cells[i].id)" }
 
-    /// One line for each cell the plan restores: `[2/9] model … restored (saved 4.10 s)`.
+    /// Restored cells not yet announced: each gets its line when the run passes it.
+    private var restoredLines: [Int: String] = [:]
+
+    /// Announces the cells the plan restores (`[2/9] model … restored (saved 4.10 s)`), each in its place:
+    /// before the next running cell, or at the end.
     func restored(_ plan: CachePlan) {
         for (i, c) in plan.cells.enumerated() {
             guard case .restore(let stale) = c.action else { continue }
             let saved = c.snapshot.map { String(format: " (saved %.2f s)", $0.seconds) } ?? ""
-            console.out(header(i) + " … " + (stale ? "stale, frozen" : "restored") + saved + "\n")
+            restoredLines[i] = header(i) + " … " + (stale ? "stale (frozen)" : "restored") + saved + "\n"
+        }
+    }
+
+    private func announceRestored(before limit: Int) {
+        for i in restoredLines.keys.sorted() where i < limit {
+            if !atLineStart { console.out("\n"); atLineStart = true }
+            console.out(restoredLines.removeValue(forKey: i)!)
         }
     }
 
@@ -46,6 +57,7 @@ final class Progress {
     static let echoLimit = OutputSpill.limit
 
     func started(_ i: Int) {
+        announceRestored(before: i)
         console.out(header(i) + " …")
         lineOpen = true
         echoed = 0
@@ -80,7 +92,8 @@ final class Progress {
     }
 
     func close(_ results: [CellResult]) {
-        if lineOpen || !atLineStart { console.out("\n") }
+        if lineOpen || !atLineStart { console.out("\n"); lineOpen = false; atLineStart = true }
+        announceRestored(before: Int.max)
         for (i, result) in results.enumerated() {
             guard let failure = result.failure else { continue }
             let what = result.status == .timedOut ? "timed out" : result.status == .interrupted ? "was stopped" : "failed"
