@@ -74,6 +74,27 @@ final class InterruptTests: XCTestCase {
         XCTAssertTrue(html.contains("interrupted at cell stubborn"))
     }
 
+    /// A closed terminal (SIGHUP) stops the run the same way; quire exits 129.
+    func testSIGHUPStopsTheRun() throws {
+        let dir = try Q.scratch()
+        let notebook = try write(dir + "/hangup.md", """
+            ```swift
+            //| id: waiting
+            import Foundation
+            print("pid=\\(getpid())")
+            Thread.sleep(forTimeInterval: 120)
+            ```
+            """)
+        let run = try Q.Started(["run", notebook, "--out", dir + "/report"])
+        let pid = try run.childPID()
+        kill(run.process.processIdentifier, SIGHUP)
+        let r = run.finish()
+        XCTAssertEqual(r.status, 129, r.stderr)
+        XCTAssertFalse(Q.groupIsAlive(pid))
+        let html = try XCTUnwrap(try? String(contentsOfFile: dir + "/report/index.html", encoding: .utf8))
+        XCTAssertTrue(html.contains("interrupted by SIGHUP") && html.contains("interrupted at cell waiting"))
+    }
+
     private func write(_ path: String, _ text: String) throws -> String {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
