@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import QuireTensor
 
-/// The quick-start until the notebook runner lands: a tour of the engine that ends in a small
-/// least-squares fit by gradient descent, with the gradient written out by hand (autodiff is next).
+/// A tour of the tensor engine without a notebook: it ends in a small least-squares fit by gradient
+/// descent, with the gradient written out by hand. The notebooks in `notebooks/` are the real quick-start.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a short tour of the tensor engine (the quick-start until `quire run` exists).")
+        abstract: "Print a short tour of the tensor engine (no notebook needed).",
+        discussion: "For the quick-start, run a notebook: quire run notebooks/quickstart.md")
 
     func run() throws {
         let key = PRNGKey(seed: 0)

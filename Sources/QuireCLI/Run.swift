@@ -11,7 +11,7 @@ struct Run: ParsableCommand {
             2 for usage or input errors (the previous report is then left untouched).
             """)
 
-    @Argument(help: "The notebook (a Markdown file with ```swift cells).") var notebook: String
+    @Argument(help: "The notebooks (Markdown files with ```swift cells), run in turn.") var notebooks: [String]
     @Option(name: [.customShort("P"), .customLong("param")], help: ArgumentHelp("Override a front-matter parameter.", valueName: "name=value"))
     var params: [String] = []
     @Option(help: ArgumentHelp("The report folder (default: output/<notebook name>).", valueName: "dir")) var out: String?
@@ -22,10 +22,20 @@ struct Run: ParsableCommand {
     var refresh: String?
     @Option(help: ArgumentHelp("The cell cache folder (default: $QUIRE_CACHE_DIR, else .quire/cache beside the notebook).", valueName: "dir"))
     var cacheDir: String?
+    @Option(help: ArgumentHelp("Replace the front matter's seed.", valueName: "n")) var seed: Int?
+    @Option(help: ArgumentHelp("Stop any cell that runs longer (a cell's own //| timeout: wins).", valueName: "seconds"))
+    var timeout: Double?
     @Option(help: ArgumentHelp("Bound the cell cache's size (e.g. 500MB, 2GB; default 2GB or the front matter's cache-size).", valueName: "size"))
     var maxCache: String?
 
     func validate() throws {
+        if notebooks.isEmpty { throw ValidationError("Missing expected argument '<notebooks> ...'") }
+        if notebooks.count > 1 && out != nil {
+            throw ValidationError("--out names one report folder: give it one notebook (each notebook gets output/<name> otherwise)")
+        }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout expects a positive number of seconds, got \(timeout)")
+        }
         for p in params where !p.contains("=") {
             throw ValidationError("-P expects name=value, got '\(p)'")
         }
@@ -34,7 +44,19 @@ struct Run: ParsableCommand {
         }
     }
 
+    /// Runs each notebook in turn; the exit status is the worst of theirs (an interrupted run stops the rest).
     func run() throws {
+        var worst: Int32 = 0
+        for notebook in notebooks {
+            if notebooks.count > 1 { FileHandle.standardError.write(Data("quire: \(notebook)\n".utf8)) }
+            let status = run(notebook)
+            worst = max(worst, status)
+            if status > 128 { break }
+        }
+        if worst != 0 { throw ExitCode(worst) }
+    }
+
+    private func run(_ notebook: String) -> Int32 {
         var options = RunOptions(notebookPath: notebook)
         options.overrides = params.map { p in
             let eq = p.firstIndex(of: "=")!
@@ -48,23 +70,32 @@ struct Run: ParsableCommand {
         options.refresh = refresh
         options.cacheDirectory = cacheDir
         options.maxCacheBytes = maxCache.flatMap(NotebookCache.parseSize)
-        do {
+        options.seed = seed
+        options.defaultTimeout = timeout
+        do throws(NotebookError) {
             let engine = try Engine.locate()
-            let record = try NotebookRunner(engine: engine, options: options).run()
-            if record.exitCode != 0 { throw ExitCode(record.exitCode) }
-        } catch let error as NotebookError {
+            return try NotebookRunner(engine: engine, options: options).run().exitCode
+        } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
+            return 2
         }
     }
 }
 
-/// `quire clean`: removes generated reports and cached notebook programs.
+/// `quire clean`: removes generated reports and cached notebook programs — only what Quire wrote.
 struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove generated reports (output/*) and cached notebook programs.")
+        abstract: "Remove generated reports (output/*) and cached notebook programs.",
+        discussion: """
+            Only report folders Quire marked (.quire-report.json) are cleaned, and in them only the entries \
+            Quire wrote; anything else is left alone. --out names a report folder or a folder of report \
+            folders; a folder that is neither is an error (exit 2). The compiled programs are removed when \
+            --out is not given, or with --programs.
+            """)
 
-    @Option(help: ArgumentHelp("The reports folder to empty.", valueName: "dir")) var out = "output"
+    @Option(help: ArgumentHelp("A report folder, or a folder of report folders, to clean (default: output).", valueName: "dir"))
+    var out: String?
+    @Flag(help: "Also remove the compiled notebook programs (the default without --out).") var programs = false
     @Flag(help: "Remove only the cell caches of the given notebooks or folders (default: the current folder's and notebooks/').")
     var cache = false
     @Argument(help: "With --cache: notebooks or folders whose .quire/cache to remove.") var paths: [String] = []
@@ -74,19 +105,47 @@ struct Clean: ParsableCommand {
             try removeCaches()
             return
         }
-        let fm = FileManager.default
-        var removed = 0
-        if let entries = try? fm.contentsOfDirectory(atPath: out) {
-            for entry in entries where entry != ".gitkeep" {
-                try fm.removeItem(atPath: out + "/" + entry)
-                removed += 1
-            }
+        do throws(NotebookError) {
+            try removeReports(in: out ?? "output")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
         }
-        if let engine = try? Engine.locate(), fm.fileExists(atPath: engine.cacheDirectory) {
+        let fm = FileManager.default
+        if out == nil || programs, let engine = try? Engine.locate(), fm.fileExists(atPath: engine.cacheDirectory) {
             try fm.removeItem(atPath: engine.cacheDirectory)
             print("removed \(engine.cacheDirectory)")
         }
-        print("removed \(removed) report\(removed == 1 ? "" : "s") from \(out)/")
+    }
+
+    /// Cleans `folder` when it is a report folder, else the report folders directly inside it.
+    func removeReports(in folder: String) throws(NotebookError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            print("no reports in \(folder)/")
+            return
+        }
+        if ReportFolder.isReportFolder(folder) {
+            let removed = try ReportFolder.clean(folder)
+            print("removed the report in \(folder)/ (\(removed.joined(separator: ", ")))")
+            return
+        }
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != ".gitkeep" }.sorted()
+        var removed = 0
+        var leftAlone: [String] = []
+        for entry in entries {
+            let path = folder + "/" + entry
+            guard ReportFolder.isReportFolder(path) else { leftAlone.append(entry); continue }
+            try ReportFolder.clean(path)
+            removed += 1
+        }
+        if removed == 0 && !leftAlone.isEmpty {
+            throw NotebookError(.usage, "\(folder) is not a Quire report folder and holds none (no \(ReportFolder.manifestName)); nothing removed")
+        }
+        print("removed \(removed) report\(removed == 1 ? "" : "s") from \(folder)/")
+        if !leftAlone.isEmpty {
+            print("left alone (not written by Quire): \(leftAlone.joined(separator: ", "))")
+        }
     }
 }
 

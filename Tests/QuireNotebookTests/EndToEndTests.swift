@@ -67,10 +67,42 @@ final class EndToEndTests: XCTestCase {
         let r = try Q.run(path)
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("compile-error.md:10:14: error: cannot convert value of type 'String'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("quire: program: compilation failed after "), r.stderr)
+        XCTAssertFalse(r.stderr.contains("compiled in"), "a failed compilation reported as compiled")
         let html = try XCTUnwrap(r.html)
         XCTAssertTrue(html.contains("class=\"cell status-compile-error\" id=\"cell-broken\""), "the cell is marked")
         XCTAssertTrue(html.contains("compile-error.md:10:14</span> error:"))
         XCTAssertTrue(html.contains("class=\"cell status-not-run\" id=\"cell-fine\""))
+    }
+
+    /// `let x` in two cells: one error at the second declaration naming the first, not swiftc's
+    /// "ambiguous use of 'x'" at the first cell.
+    func testRedeclarationIsOneClearErrorAtTheSecondDeclaration() throws {
+        let dir = try Q.scratch()
+        let notebook = dir + "/nb.md"
+        try """
+            # Data
+
+            ```swift
+            //| id: data
+            let x = [1, 2, 3]
+            print(x)
+            ```
+
+            ```swift
+            //| id: again
+            print("before")
+            let (y, x) = (1, 2)
+            ```
+            """.write(toFile: notebook, atomically: true, encoding: .utf8)
+        let r = try Q.run(notebook)
+        XCTAssertEqual(r.status, 1)
+        let message = "'x' is already declared in cell `data` (\(notebook):5); each name is declared once — assign with `x = …` to a `var`, or use a new name"
+        XCTAssertTrue(r.stderr.contains("\(notebook):12:1: error: " + message), r.stderr)
+        XCTAssertFalse(r.stderr.contains("ambiguous"), r.stderr)
+        let html = try XCTUnwrap(r.html)
+        XCTAssertTrue(html.contains("class=\"cell status-compile-error\" id=\"cell-again\""))
+        XCTAssertTrue(html.contains("<span class=\"err\">12</span>"))
     }
 
     func testTrapKeepsEarlierOutputsAndNamesTheCell() throws {
@@ -82,6 +114,7 @@ final class EndToEndTests: XCTestCase {
         let html = try XCTUnwrap(r.html)
         XCTAssertTrue(html.contains("first output") && html.contains("second output") && html.contains("before the trap"))
         XCTAssertTrue(html.contains("class=\"cell status-failed\" id=\"cell-crash\""))
+        XCTAssertTrue(html.contains("<span class=\"err\">18</span>"), "the crashing line is marked in the gutter")
         XCTAssertTrue(html.contains("Index out of range"))
         XCTAssertTrue(html.contains("class=\"cell status-not-run\" id=\"cell-never\""))
         XCTAssertFalse(html.contains("never printed</pre>"))

@@ -124,6 +124,34 @@ final class ParserTests: XCTestCase {
         }
     }
 
+    func testUnclosedFrontMatterIsAnErrorAtItsOpeningLine() {
+        XCTAssertThrowsError(try NotebookParser.parse("---\ntitle: never closed\n\n# Hello\n", path: "u.md")) { error in
+            let e = error as! NotebookError
+            XCTAssertEqual(e.kind, .input)
+            XCTAssertEqual(e.description, "u.md:1: error: front matter: the `---` here opens front matter that no `---` line closes; "
+                           + "add the closing line, or start the notebook with something else")
+        }
+        // A closed block, and a `---` that is not on the first line, are fine.
+        XCTAssertNoThrow(try NotebookParser.parse("---\ntitle: ok\n---\n# Hi\n", path: "u.md"))
+        XCTAssertNoThrow(try NotebookParser.parse("# Hi\n\n---\n\ntext\n", path: "u.md"))
+    }
+
+    func testListAndDictionaryParameters() throws {
+        let nb = try NotebookParser.parse("---\nparams:\n  layers: [64, 32]\n  rates: [1, 0.5]\n  sizes: {small: 32, large: 128}\n---\n", path: "p.md")
+        XCTAssertEqual(nb.frontMatter.params.map(\.value.swiftType), ["[Int]", "[Double]", "[String: Int]"])
+        XCTAssertEqual(nb.frontMatter.params.map(\.value.description), ["[64, 32]", "[1.0, 0.5]", "[small: 32, large: 128]"])
+        XCTAssertEqual(ProgramGenerator.literal(nb.frontMatter.params[2].value), "[\"small\": 32, \"large\": 128]")
+        let layers = nb.frontMatter.params[0].value
+        XCTAssertEqual(layers.parsingOverride("[8,4,2]"), .list([.int(8), .int(4), .int(2)], element: "Int"))
+        XCTAssertEqual(layers.parsingOverride("[]"), .list([], element: "Int"))
+        XCTAssertEqual(ProgramGenerator.literal(layers.parsingOverride("[]")!), "[Int]()")
+        XCTAssertNil(layers.parsingOverride("[8, wide]"))
+        XCTAssertEqual(nb.frontMatter.params[1].value.parsingOverride("[2]"), .list([.double(2)], element: "Double"))
+        XCTAssertThrowsError(try NotebookParser.parse("---\nparams:\n  mixed: [1, a]\n---\n", path: "p.md")) { error in
+            XCTAssertEqual((error as! NotebookError).description, "p.md:3: error: front matter: parameter 'mixed': elements mix Int and String; use one type")
+        }
+    }
+
     func testBadCellOptions() {
         func message(_ options: String) -> String {
             do {

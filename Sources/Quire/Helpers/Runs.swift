@@ -1,3 +1,5 @@
+import Foundation
+
 extension RunLog {
     /// A run log for a notebook: its files go into `runs/<name>` beside the report (or under the current
     /// folder when the program runs by hand), and its last value of every metric is shown in the report's
@@ -7,11 +9,17 @@ extension RunLog {
     /// let run = try RunLog(named: "digits")
     /// try run.log(["loss": 0.3], step: 1)      // → <report>/runs/digits/metrics.jsonl, .csv, events.out.tfevents.*
     /// ```
+    ///
+    /// A re-run replaces the files: the TensorBoard event file an earlier `RunLog(named:)` wrote in the
+    /// folder is removed (only files it listed in the folder's `.quire-events`), so TensorBoard shows one run.
     public convenience init(named name: String) throws(MetricsError) {
-        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+        guard NotebookRuns.isPlainName(name) else {
             throw MetricsError("run log: name \"\(name)\" must be a plain folder name")
         }
-        try self.init(directory: NotebookRuns.directory(for: name))
+        let directory = NotebookRuns.directory(for: name)
+        NotebookRuns.removeEarlierEventFiles(in: directory)
+        try self.init(directory: directory)
+        NotebookRuns.rememberEventFile(eventFilePath, in: directory)
         NotebookRuns.register(self, name: name)
     }
 }
@@ -29,10 +37,36 @@ enum NotebookRuns {
     nonisolated(unsafe) static var entries: [Entry] = []
 
     static func directory(for name: String) -> String {
-        guard EventChannel.isConnected else { return "runs/" + name }
-        var parent = EventChannel.figuresDirectory
-        if let slash = parent.lastIndex(of: "/") { parent = String(parent[..<slash]) } else { parent = "." }
-        return parent + "/runs/" + name
+        (reportDirectory.map { $0 + "/" } ?? "") + "runs/" + name
+    }
+
+    /// The report folder of a notebook run (`QUIRE_REPORT_DIR`, else the figures folder's parent);
+    /// nil when the program runs by hand (files then go under the current folder).
+    static var reportDirectory: String? {
+        guard EventChannel.isConnected else { return nil }
+        if let report = EventChannel.reportDirectory { return report }
+        let figures = EventChannel.figuresDirectory
+        if let slash = figures.lastIndex(of: "/") { return String(figures[..<slash]) }
+        return "."
+    }
+
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("/") && name != "." && name != ".." && !name.contains("\0")
+    }
+
+    /// The list of event files `RunLog(named:)` wrote in a run folder.
+    static let eventListName = ".quire-events"
+
+    static func removeEarlierEventFiles(in directory: String) {
+        guard let list = try? String(contentsOfFile: directory + "/" + eventListName, encoding: .utf8) else { return }
+        for file in list.split(separator: "\n") where file.hasPrefix("events.out.tfevents.") && !file.contains("/") {
+            unlink(directory + "/" + file)
+        }
+    }
+
+    static func rememberEventFile(_ path: String?, in directory: String) {
+        guard let path, let slash = path.lastIndex(of: "/") else { return }
+        try? (String(path[path.index(after: slash)...]) + "\n").write(toFile: directory + "/" + eventListName, atomically: true, encoding: .utf8)
     }
 
     static func register(_ run: RunLog, name: String) {

@@ -15,6 +15,9 @@ enum EventChannel {
     nonisolated(unsafe) static var fd: Int32 = -1
     nonisolated(unsafe) static var ackFD: Int32 = -1
     nonisolated(unsafe) static var figuresDirectory: String = "."
+    /// The report folder (`QUIRE_REPORT_DIR`): run logs and checkpoints made by name go beside the report,
+    /// also with `--embed`, whose figures go to a scratch folder.
+    nonisolated(unsafe) static var reportDirectory: String?
     nonisolated(unsafe) static var currentCell = -1
     nonisolated(unsafe) static var currentCellID = "cell"
     nonisolated(unsafe) static var figureCount = 0
@@ -23,6 +26,7 @@ enum EventChannel {
         if let text = getenv("QUIRE_EVENT_FD"), let n = Int32(String(cString: text)), n >= 0 { fd = n }
         if let text = getenv("QUIRE_ACK_FD"), let n = Int32(String(cString: text)), n >= 0 { ackFD = n }
         if let dir = getenv("QUIRE_FIGURES_DIR") { figuresDirectory = String(cString: dir) }
+        if let dir = getenv("QUIRE_REPORT_DIR"), dir.pointee != 0 { reportDirectory = String(cString: dir) }
     }
 
     static var isConnected: Bool { fd >= 0 }

@@ -22,8 +22,11 @@ public struct Engine: Sendable {
     /// `<root>/.build/release`: the dynamic library and the `Modules` folder.
     public var releaseDirectory: String { root + "/.build/release" }
     public var templatesDirectory: String { root + "/templates" }
-    /// Where compiled notebook programs are cached, by the hash of their source.
-    public var cacheDirectory: String { root + "/.build/quire-notebooks" }
+    /// Where compiled notebook programs are cached, by the hash of their source:
+    /// `$XDG_CACHE_HOME/quire/programs-<checkout>` (default `~/.cache/quire/…`), one folder per Quire checkout
+    /// (its programs link that checkout's engine), kept under ``ProgramCache/maxBytes`` by dropping the least
+    /// recently used programs. `quire clean` removes it.
+    public var cacheDirectory: String { ProgramCache.folder(for: root) }
     var libraryPath: String { releaseDirectory + "/lib\(Engine.product).so" }
     var modulePath: String { releaseDirectory + "/Modules/Quire.swiftmodule" }
 

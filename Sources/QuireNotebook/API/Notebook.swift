@@ -166,6 +166,11 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
     case double(Double)
     case bool(Bool)
     case string(String)
+    /// `layers: [64, 32]` → `[Int]`: scalars of one type (`element`, the Swift type name; integers mixed
+    /// with decimals make `[Double]`).
+    case list([ParameterValue], element: String)
+    /// `sizes: {small: 32, large: 128}` → `[String: Int]`, keys in front matter order.
+    case dictionary(keys: [String], values: [ParameterValue], element: String)
 
     /// The Swift type name the generated constant has.
     public var swiftType: String {
@@ -174,6 +179,8 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
         case .double: "Double"
         case .bool: "Bool"
         case .string: "String"
+        case .list(_, let element): "[\(element)]"
+        case .dictionary(_, _, let element): "[String: \(element)]"
         }
     }
 
@@ -183,16 +190,21 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
         case .double(let v): String(v)
         case .bool(let v): String(v)
         case .string(let v): v
+        case .list(let items, _): "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .dictionary(let keys, let values, _):
+            keys.isEmpty ? "[:]" : "[" + zip(keys, values).map { "\($0): \($1)" }.joined(separator: ", ") + "]"
         }
     }
 
     /// Parses `text` as a value of the same type as `self` (for `-P` overrides); nil when it does not fit.
+    /// Lists and dictionaries are written as YAML flow collections: `-P layers=[64,32]`, `-P sizes={a: 1}`.
     public func parsingOverride(_ text: String) -> ParameterValue? {
         switch self {
         case .int: Int(text).map(ParameterValue.int)
         case .double: Double(text).map(ParameterValue.double)
         case .bool: ["true": true, "false": false][text.lowercased()].map(ParameterValue.bool)
         case .string: .string(text)
+        case .list, .dictionary: ParameterCollections.parse(text, as: self)
         }
     }
 }

@@ -31,6 +31,11 @@ public enum NotebookParser {
     /// Parses notebook `text`; `path` names it in diagnostics and gives the notebook its name.
     public static func parse(_ text: String, path: String) throws(NotebookError) -> Notebook {
         let split = FrontMatterSplitter.split(text)
+        if split.unclosed {
+            throw NotebookError(.input, "front matter: the `---` here opens front matter that no `---` line closes; "
+                                + "add the closing line, or start the notebook with something else",
+                                at: SourceLocation(file: path, line: 1))
+        }
         let frontMatter = try FrontMatterParser.parse(split.yaml, firstLine: split.yamlFirstLine, path: path)
         let document = MarkdownDocument(markdown: split.body)
         let blocks = try document.blocks(path: path)

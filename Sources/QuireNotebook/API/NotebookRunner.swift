@@ -21,6 +21,10 @@ public struct RunOptions: Sendable {
     public var cacheDirectory: String?
     /// The store's size bound (least recently used snapshots go first); default 2 GiB.
     public var maxCacheBytes: Int?
+    /// `--seed N`: replaces the front matter's `seed`.
+    public var seed: Int?
+    /// `--timeout SECONDS`: the timeout of every cell that sets none (`//| timeout:` wins).
+    public var defaultTimeout: Double?
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -49,12 +53,13 @@ public struct NotebookRunner {
     }
 
     public func run() throws(NotebookError) -> RunRecord {
-        let notebook = try NotebookParser.parse(contentsOf: options.notebookPath)
+        let notebook = try loadNotebook()   // --seed and --timeout applied
         let params = try ParameterOverrides.apply(options.overrides, to: notebook.frontMatter.params, path: notebook.path)
         for w in notebook.warnings { console.error("\(w.location.map(\.description) ?? notebook.path): warning: \(w.message)") }
         try engine.ensureBuilt { console.note($0) }
         let optimize = options.release || notebook.frontMatter.optimize
-        let store = SnapshotStore(root: options.cacheDirectory ?? SnapshotStore.location(for: notebook.path))
+        // Absolute: the program runs in the notebook's folder and reads the store's path from the plan.
+        let store = SnapshotStore(root: Execution.absolute(options.cacheDirectory ?? SnapshotStore.location(for: notebook.path)))
         let cache = try CacheContext(notebook: notebook, params: params, engine: engine, optimize: optimize,
                                      store: store, enabled: !options.noCache)
         var settings = CachePlan.Settings(noCache: options.noCache, refresh: options.refresh)
@@ -62,9 +67,9 @@ public struct NotebookRunner {
             throw NotebookError(.usage, "--refresh \(refresh): the notebook has no cell with that id (cells: \(notebook.cells.map(\.id).joined(separator: ", ")))")
         }
 
-        let directory = options.outputDirectory ?? "output/\(notebook.name)"
+        let folder = try openReportFolder(notebook)   // checked, locked for the run, marked as Quire's
         let scratch = engine.cacheDirectory + "/embed-\(getpid())"
-        let writer = try ReportWriter(templatesDirectory: engine.templatesDirectory, directory: directory,
+        let writer = try ReportWriter(templatesDirectory: engine.templatesDirectory, folder: folder,
                                       embed: options.embed, scratch: scratch)
         defer { if options.embed { try? FileManager.default.removeItem(atPath: scratch) } }
 
@@ -104,6 +109,9 @@ public struct NotebookRunner {
                 return record
             }
 
+            if let redeclared = redeclarations(in: notebook) {   // one clear error instead of swiftc's "ambiguous use"
+                return try reportCompileFailure(redeclared, record: record, writer: writer)
+            }
             let builder = ProgramBuilder(engine: engine, optimize: optimize)
             var build = try builder.build(source: ProgramGenerator.generate(notebook, params: params), notebook: notebook)
             if build.executable == nil {
@@ -148,13 +156,18 @@ public struct NotebookRunner {
             environment["QUIRE_EVENT_FD"] = String(ChildProcess.childEventFD)
             environment["QUIRE_ACK_FD"] = String(ChildProcess.childAckFD)
             environment["QUIRE_FIGURES_DIR"] = writer.figuresDirectory
+            environment["QUIRE_REPORT_DIR"] = writer.directory   // run logs beside the report, also with --embed
             environment["QUIRE_CACHE_PLAN"] = options.noCache ? "" : planFile
             // The crashed thread's frames only, plain text, no prompts: what the crash summary reads.
             environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,sanitize=no"
 
             let cells = notebook.cells
             let execution = Execution(cells: cells, notebookPath: notebook.path, results: record.results, runMetrics: record.runMetrics)
+            execution.reportDirectory = writer.directory   // long outputs spill to outputs/<cell>.txt
+            execution.workingDirectory = notebook.folder      // relative paths in cells are the notebook's
             var live = record
+            Interrupts.install()   // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted
+            defer { Interrupts.uninstall() }
             try writer.write(live)
             // The live report is rewritten as cells start and end, but the time spent rendering it is kept
             // under a tenth of the run's: rendering after every cell made a many-cell notebook quadratic.
@@ -196,6 +209,7 @@ public struct NotebookRunner {
             }
             record.results = results
             record.runMetrics = execution.runMetrics
+            record.interruption = execution.interruption
             record.inProgress = false
             progress.close(results)
             finish(record, plan: plan, cache: cache, writer: writer)

@@ -8,6 +8,8 @@ public enum CellStatus: String, Sendable {
     case timedOut = "timed-out"
     case compileError = "compile-error"
     case notRun = "not-run"
+    /// Stopped by Ctrl-C, SIGTERM or SIGHUP while it ran (or before it started).
+    case interrupted
 }
 
 /// One piece of a cell's output, in the order the cell produced it.
@@ -27,9 +29,10 @@ public enum CellOutput: Sendable, Equatable {
     case error(String)
 }
 
-/// Why a cell failed: a crash (trap, fatalError, uncaught error), a timeout or a compile error.
+/// Why a cell failed: a crash (trap, fatalError, uncaught error), a timeout, a compile error, or the run
+/// was interrupted (Ctrl-C, SIGTERM, SIGHUP).
 public struct CellFailure: Sendable, Equatable {
-    public enum Kind: String, Sendable { case crash, timeout, compile }
+    public enum Kind: String, Sendable { case crash, timeout, compile, interrupted }
     public var kind: Kind
     public var message: String
     /// Frames of the crash backtrace that point into the notebook, or the compiler's messages.
@@ -96,9 +99,13 @@ public struct RunRecord: Sendable {
     /// Cells restored from the cell cache.
     public var restoredCount: Int { results.filter { $0.status == .restored || $0.status == .stale }.count }
 
-    /// 0 when every cell succeeded, else 1.
+    /// The signal that interrupted the run (SIGINT, SIGTERM, SIGHUP), if one did.
+    public var interruption: Int32?
+
+    /// 0 when every cell succeeded, 128 + the signal when the run was interrupted, else 1.
     public var exitCode: Int32 {
-        results.allSatisfy(\.isDone) && buildLog == nil ? 0 : 1
+        if let interruption { return 128 + interruption }
+        return results.allSatisfy(\.isDone) && buildLog == nil ? 0 : 1
     }
 }
 

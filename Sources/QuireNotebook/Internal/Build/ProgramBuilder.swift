@@ -33,6 +33,7 @@ struct ProgramBuilder {
         let versionFile = dir + "/swift-version"
         let logFile = dir + "/compiler.log"
         if fm.isExecutableFile(atPath: executable) {
+            ProgramCache.touch(dir)   // recently used: the last to be evicted
             let version = (try? String(contentsOfFile: versionFile, encoding: .utf8)) ?? ""
             // The warnings of the build that produced it, so a cached run shows them too.
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
@@ -60,6 +61,7 @@ struct ProgramBuilder {
         if rename(partial, executable) != 0 {
             throw NotebookError(.io, "cannot move the compiled program into place at \(executable)")
         }
+        ProgramCache.evict(in: engine.cacheDirectory, keep: dir)
         return Output(executable: executable, diagnostics: diagnostics, log: result.output, cached: false,
                       seconds: Date().timeIntervalSince(start), swiftVersion: version)
     }

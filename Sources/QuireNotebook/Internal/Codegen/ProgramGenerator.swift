@@ -60,6 +60,9 @@ enum ProgramGenerator {
         case .double(let v): v.isFinite ? "\(v)" : (v.isNaN ? "Double.nan" : (v > 0 ? "Double.infinity" : "-Double.infinity"))
         case .bool(let v): String(v)
         case .string(let v): stringLiteral(v)
+        case .list(let items, let element): items.isEmpty ? "[\(element)]()" : "[" + items.map(literal).joined(separator: ", ") + "]"
+        case .dictionary(let keys, let values, _):
+            keys.isEmpty ? "[:]" : "[" + zip(keys, values).map { "\(stringLiteral($0)): \(literal($1))" }.joined(separator: ", ") + "]"
         }
     }
 

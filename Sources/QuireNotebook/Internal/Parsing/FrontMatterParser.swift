@@ -8,6 +8,9 @@ enum FrontMatterSplitter {
         /// File line of the first YAML line (the one after the opening `---`).
         var yamlFirstLine: Int
         var body: String
+        /// The first line is `---` but no line closes it: an error, not a thematic break (the YAML would
+        /// otherwise be rendered as prose, silently).
+        var unclosed = false
     }
 
     static func split(_ text: String) -> Split {
@@ -16,7 +19,7 @@ enum FrontMatterSplitter {
             return Split(yaml: nil, yamlFirstLine: 1, body: text)
         }
         guard let close = lines.indices.dropFirst().first(where: { ["---", "..."].contains(lines[$0].trimmingTrailingSpace) }) else {
-            return Split(yaml: nil, yamlFirstLine: 1, body: text)   // no closing fence: a thematic break, not front matter
+            return Split(yaml: nil, yamlFirstLine: 1, body: text, unclosed: true)
         }
         let yaml = lines[1..<close].joined(separator: "\n")
         for i in 0...close { lines[i] = "" }
@@ -89,11 +92,16 @@ enum FrontMatterParser {
                     if SwiftNames.reserved.contains(name) {
                         throw fail("parameter name '\(name)' is reserved", nameNode.mark)
                     }
-                    guard case .scalar(let s) = paramValue else {
-                        throw fail("parameter '\(name)' must be a number, true/false or text, found \(kindName(paramValue))", paramValue.mark)
-                    }
                     let line = location(nameNode.mark).line
-                    result.params.append(Parameter(name: name, value: Self.typedValue(s), line: line))
+                    if case .scalar(let s) = paramValue {
+                        result.params.append(Parameter(name: name, value: Self.typedValue(s), line: line))
+                        continue
+                    }
+                    do throws(ParameterCollections.Problem) {
+                        result.params.append(Parameter(name: name, value: try ParameterCollections.value(paramValue), line: line))
+                    } catch {
+                        throw fail("parameter '\(name)': \(error.message)", paramValue.mark)
+                    }
                 }
             default:
                 throw fail("unknown key '\(key)' (known: \(keys.joined(separator: ", ")))", keyNode.mark)

@@ -27,13 +27,16 @@ struct ReportModel {
         let results = record.results
         let succeeded = results.filter { $0.status == .succeeded }.count
         let restored = record.restoredCount
-        let failedCells = notebook.cells.filter { [.failed, .timedOut, .compileError].contains(results[$0.index].status) }
+        let failedCells = notebook.cells.filter { [.failed, .timedOut, .compileError, .interrupted].contains(results[$0.index].status) }
         var summary = "\(succeeded) of \(results.count) cells ran"
         if restored > 0 { summary += ", \(restored) restored from the cache" }
         let stale = results.filter { $0.status == .stale }.count
         if stale > 0 { summary += " (\(stale) stale)" }
         if record.inProgress { summary = "running: " + summary }
-        if let first = failedCells.first { summary += "; cell \(first.id) \(statusLabel(results[first.index].status))" }
+        if let first = failedCells.first {
+            summary += results[first.index].status == .interrupted
+                ? "; interrupted at cell \(first.id)" : "; cell \(first.id) \(statusLabel(results[first.index].status))"
+        }
         let total = results.compactMap(\.seconds).reduce(0, +)
         // A notebook titled by its first heading shows that heading once, in the prose.
         let firstHeading = notebook.blocks.lazy.compactMap { block -> Heading? in
@@ -103,7 +106,8 @@ struct ReportModel {
             "statusLabel": statusLabel(result.status),
             "echo": cell.options.echo,
             "code": SyntaxHighlighter.html(cell.code),
-            "gutter": gutter(cell, errorLines: Set(result.diagnostics.filter { $0.severity == .error }.compactMap { $0.location?.line })),
+            "gutter": gutter(cell, errorLines: Set(result.diagnostics.filter { $0.severity == .error }.compactMap { $0.location?.line })
+                .union(CrashLines.lines(of: result.failure, notebookPath: record.notebook.path))),
             "outputs": outputs,
             "hasOutputs": !outputs.isEmpty,
         ]
@@ -128,7 +132,9 @@ struct ReportModel {
 
     private func outputContext(_ output: CellOutput, cell: Cell) -> [String: Any] {
         switch output {
-        case .stdout(let text): return ["isText": true, "text": text]
+        case .stdout(let text):
+            if let cut = OutputSpill.noteFile(text) { return ["isCut": true, "lines": cut.lines, "path": cut.path] }
+            return ["isText": true, "text": text]
         case .stderr(let text): return ["isText": true, "isStderr": true, "text": text]
         case .display(let text, let label):
             var context: [String: Any] = ["isDisplay": true, "text": text]
@@ -147,7 +153,8 @@ struct ReportModel {
         }
     }
 
-    /// The notebook line numbers beside a cell's code; lines with a compile error are marked.
+    /// The notebook line numbers beside a cell's code; lines with a compile error, or where the cell
+    /// crashed, are marked.
     private func gutter(_ cell: Cell, errorLines: Set<Int>) -> String {
         let count = max(1, cell.code.split(separator: "\n", omittingEmptySubsequences: false).count)
         return (cell.codeLine..<(cell.codeLine + count)).map { line in
@@ -178,6 +185,7 @@ struct ReportModel {
         case .succeeded: "ok"
         case .failed: "failed"
         case .timedOut: "timed out"
+        case .interrupted: "interrupted"
         case .compileError: "compile error"
         case .notRun: "not run"
         case .restored: "restored"

@@ -14,7 +14,15 @@ struct ReportWriter {
 
     static let figuresFolder = "figures"
 
-    init(templatesDirectory: String, directory: String, embed: Bool, scratch: String) throws(NotebookError) {
+    /// The folder's manifest and lock (nil in tests that render without one).
+    let folder: ReportFolder?
+
+    init(templatesDirectory: String, folder: ReportFolder, embed: Bool, scratch: String) throws(NotebookError) {
+        try self.init(templatesDirectory: templatesDirectory, directory: folder.path, embed: embed, scratch: scratch, folder: folder)
+    }
+
+    init(templatesDirectory: String, directory: String, embed: Bool, scratch: String, folder: ReportFolder? = nil) throws(NotebookError) {
+        self.folder = folder
         let path = templatesDirectory + "/report.mustache"
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -59,5 +67,6 @@ struct ReportWriter {
         guard rename(temporary, target) == 0 else {
             throw NotebookError(.io, "cannot move the report into place at \(target)")
         }
+        folder?.claimWrittenEntries()
     }
 }

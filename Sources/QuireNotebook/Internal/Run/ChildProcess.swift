@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,7 +35,9 @@ final class ChildProcess {
     /// The child's fd for acknowledgements.
     static let childAckFD: Int32 = 4
 
-    static func spawn(_ executable: String, arguments: [String] = [], environment: [String: String]) throws(NotebookError) -> ChildProcess {
+    /// Starts `executable`; `directory` is its working folder (default: the runner's).
+    static func spawn(_ executable: String, arguments: [String] = [], environment: [String: String],
+                      directory: String? = nil) throws(NotebookError) -> ChildProcess {
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
             var fds: [Int32] = [0, 0]
@@ -49,6 +52,12 @@ final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 2)
         posix_spawn_file_actions_adddup2(&actions, pipes[2][1], childEventFD)
         posix_spawn_file_actions_adddup2(&actions, pipes[3][0], childAckFD)
+        if let directory {
+            guard let addChdir = addChdir else {
+                throw NotebookError(.environment, "cannot start the program in \(directory): posix_spawn_file_actions_addchdir_np is missing (glibc 2.29 or later)")
+            }
+            guard addChdir(&actions, directory) == 0 else { throw NotebookError(.io, "cannot start the program in \(directory)") }
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -71,6 +80,10 @@ final class ChildProcess {
         for p in pipes[0..<3] { _ = fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK) }
         return ChildProcess(pid: pid, stdoutFD: pipes[0][0], stderrFD: pipes[1][0], eventFD: pipes[2][0], ackFD: pipes[3][1])
     }
+
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which its headers hide from Swift.
+    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
 
     /// Reads what is available on `fd` without blocking; nil at end of file (the fd is then closed).
     static func readAvailable(_ fd: inout Int32) -> [UInt8]? {
@@ -98,18 +111,46 @@ final class ChildProcess {
     }
 
     var isOpen: Bool { stdoutFD >= 0 || stderrFD >= 0 || eventFD >= 0 }
+    var isStdoutOpen: Bool { stdoutFD >= 0 }
+    var isStderrOpen: Bool { stderrFD >= 0 }
 
-    /// Waits up to `milliseconds` for any pipe to have data or close.
-    func poll(milliseconds: Int32) {
-        var fds = [stdoutFD, stderrFD, eventFD].filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    /// Waits up to `milliseconds` for any pipe (or `also`, e.g. the interrupt pipe) to have data or close.
+    func poll(milliseconds: Int32, also: Int32 = -1) {
+        var fds = [stdoutFD, stderrFD, eventFD, also].filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         guard !fds.isEmpty else { return }
         _ = Glibc.poll(&fds, nfds_t(fds.count), milliseconds)
     }
 
-    /// Kills the whole process group (the program and anything it started).
-    func kill() {
+    /// Sends `signal` to the whole process group (the program and anything it started).
+    func signal(_ signal: Int32) {
+        _ = Glibc.kill(-pid, signal)
+    }
+
+    /// Kills the whole process group (the program and anything it started), and `others`.
+    func kill(others: [pid_t] = []) {
         _ = Glibc.kill(-pid, SIGKILL)
         _ = Glibc.kill(pid, SIGKILL)
+        for p in others { _ = Glibc.kill(p, SIGKILL) }
+    }
+
+    /// The program's descendants, found through `/proc`: those in a process group of their own (Foundation's
+    /// `Process` puts its children in one) are out of reach of a signal to the program's group.
+    func descendants() -> [pid_t] {
+        var parents: [pid_t: pid_t] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let p = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { parents[p] = parent }
+        }
+        var found: [pid_t] = []
+        var frontier: Set<pid_t> = [pid]
+        while !frontier.isEmpty {
+            let next = parents.filter { frontier.contains($0.value) }.map(\.key)
+            found += next
+            frontier = Set(next)
+        }
+        return found
     }
 
     func wait() -> Termination {

@@ -20,12 +20,22 @@ final class Execution {
     private var current = -1
     private var currentStart = Date()
     private var stderrSinceCellStart = ""
+    /// The report folder: a cell's output past ``OutputSpill/limit`` goes to a file in it (nil: kept whole).
+    var reportDirectory: String?
+    private var spills: [Int: OutputSpill] = [:]
+    /// UTF-8 sequences split between two pipe reads are completed before they are decoded.
+    private var stdoutText = UTF8Chunks()
+    private var stderrText = UTF8Chunks()
     private var events = EventStream()
     private var finished = false
     /// Metrics events received while each cell ran (stored with its snapshot).
     private(set) var cellMetrics: [Int: [RunMetrics]] = [:]
     /// A snapshot the program could not restore: the cell and why. The runner then runs that cell.
     private(set) var restoreFailure: (cell: Int, message: String)?
+    /// The signal (SIGINT, SIGTERM, SIGHUP) that interrupted the run, forwarded to the program (``Interrupts``).
+    private(set) var interruption: Int32?
+    /// The program's descendants when the signal came: killed with its group.
+    private var interruptedProcesses: [pid_t] = []
 
     init(cells: [Cell], notebookPath: String, results: [CellResult], runMetrics: [RunMetrics] = []) {
         self.cells = cells
@@ -34,11 +44,38 @@ final class Execution {
         self.runMetrics = runMetrics
     }
 
+    /// The folder the program runs in: the notebook's, so a cell's relative paths are the notebook's.
+    /// The folders the runner hands the program are made absolute for it.
+    var workingDirectory: String?
+
+    static let pathVariables = ["QUIRE_FIGURES_DIR", "QUIRE_REPORT_DIR", "QUIRE_CACHE_PLAN"]
+
     func run(executable: String, environment: [String: String], callbacks: Callbacks) throws(NotebookError) -> [CellResult] {
-        let child = try ChildProcess.spawn(executable, environment: environment)
+        var environment = environment
+        if workingDirectory != nil {
+            for key in Self.pathVariables { if let path = environment[key], !path.isEmpty { environment[key] = Self.absolute(path) } }
+        }
+        let child = try ChildProcess.spawn(executable, environment: environment, directory: workingDirectory.map(Self.absolute))
         var timedOut: Double?
+        var killAt: Date?
         while child.isOpen {
             var wait: Int32 = 1000
+            if interruption == nil, Interrupts.received != 0 {
+                // Ctrl-C and friends reach quire only (the program has its own group): pass them on.
+                interruption = Interrupts.received
+                interruptedProcesses = child.descendants()
+                child.signal(Interrupts.received)
+                for p in interruptedProcesses { kill(p, Interrupts.received) }
+                killAt = Date().addingTimeInterval(Interrupts.grace)
+            }
+            if let deadline = killAt {
+                let left = deadline.timeIntervalSinceNow
+                if left <= 0 || Interrupts.count > 1 {
+                    child.kill(others: interruptedProcesses + child.descendants())
+                    break
+                }
+                wait = Int32(min(1000, max(1, left * 1000)))
+            }
             if current >= 0, let limit = cells[current].options.timeout {
                 let left = limit - Date().timeIntervalSince(currentStart)
                 if left <= 0 {
@@ -48,7 +85,8 @@ final class Execution {
                 }
                 wait = Int32(min(1000, max(1, left * 1000)))
             }
-            child.poll(milliseconds: wait)
+            child.poll(milliseconds: wait, also: Interrupts.readFD)
+            Interrupts.drain()
             drainOutput(child, callbacks)
             if let bytes = child.readEvents() {
                 for event in events.feed(bytes) {
@@ -60,9 +98,14 @@ final class Execution {
                 }
             }
         }
-        drainOutput(child, callbacks)
+        drainOutput(child, callbacks, atEnd: true)
+        for i in spills.keys.sorted() { finishSpill(i) }
+        // Whatever the interrupted program started and left behind goes too (group and descendants).
+        if interruption != nil { child.kill(others: interruptedProcesses) }
         let termination = child.wait()
-        if let limit = timedOut, current >= 0 {
+        if let signal = interruption, !finished {
+            markInterrupted(by: signal)
+        } else if let limit = timedOut, current >= 0 {
             fail(current, CellFailure(kind: .timeout, message: "still running after \(Self.seconds(limit)), so it was stopped (//| timeout)", details: []),
                  status: .timedOut)
         } else if restoreFailure != nil {
@@ -79,26 +122,66 @@ final class Execution {
         return results
     }
 
+    /// The running cell, else the first one that had not started, is marked interrupted.
+    private func markInterrupted(by signal: Int32) {
+        guard let index = results.firstIndex(where: { $0.status == .running }) ?? results.firstIndex(where: { $0.status == .pending }) else {
+            return
+        }
+        fail(index, CellFailure(kind: .interrupted, message: "interrupted by \(Interrupts.name(signal))", details: []), status: .interrupted)
+        if index != current { results[index].seconds = nil }   // it never started
+    }
+
     private func fail(_ index: Int, _ failure: CellFailure, status: CellStatus) {
         results[index].status = status
         results[index].failure = failure
         results[index].seconds = Date().timeIntervalSince(currentStart)
     }
 
-    private func drainOutput(_ child: ChildProcess, _ callbacks: Callbacks) {
-        if let bytes = child.readStdout(), !bytes.isEmpty {
-            let text = String(decoding: bytes, as: UTF8.self)
-            if current >= 0 { results[current].appendStdout(text) }
+    private func drainOutput(_ child: ChildProcess, _ callbacks: Callbacks, atEnd: Bool = false) {
+        let out = child.readStdout()
+        var text = stdoutText.decode(out ?? [])
+        if atEnd || (out == nil && !child.isStdoutOpen) { text += stdoutText.flush() }
+        if !text.isEmpty {
+            keep(text, stderr: false)
             callbacks.printed(current, text)
         }
-        if let bytes = child.readStderr(), !bytes.isEmpty {
-            let text = String(decoding: bytes, as: UTF8.self)
+        let err = child.readStderr()
+        var errText = stderrText.decode(err ?? [])
+        if atEnd || (err == nil && !child.isStderrOpen) { errText += stderrText.flush() }
+        if !errText.isEmpty {
+            let text = errText
             stderrSinceCellStart += text
             // A crash's report is summarized as the failure, not kept as output or echoed.
             guard !CrashReport.looksLikeCrash(stderrSinceCellStart) else { return }
-            if current >= 0 { results[current].appendStderr(text) }
+            keep(text, stderr: true)
             callbacks.printed(current, text)
         }
+    }
+
+    /// Adds printed text to the current cell's outputs, or to its spill file once it printed too much.
+    private func keep(_ text: String, stderr: Bool) {
+        guard current >= 0 else { return }
+        if let folder = reportDirectory {
+            let spill = spills[current] ?? OutputSpill(cellID: cells[current].id, folder: folder)
+            spills[current] = spill
+            let cell = current
+            let printed = spill.take(text) {
+                self.results[cell].outputs.map { output -> String in
+                    switch output {
+                    case .stdout(let t), .stderr(let t): t
+                    default: ""
+                    }
+                }.joined()
+            }
+            guard printed else { return }
+        }
+        if stderr { results[current].appendStderr(text) } else { results[current].appendStdout(text) }
+    }
+
+    /// Closes cell `i`'s spill file, if it has one, and shows the note and the kept tail.
+    private func finishSpill(_ i: Int) {
+        guard let spill = spills.removeValue(forKey: i), let shown = spill.finish() else { return }
+        results[i].outputs += shown
     }
 
     private func handle(_ event: EventStream.Event, _ callbacks: Callbacks) {
@@ -114,6 +197,7 @@ final class Execution {
         case "cell-restored" where results.indices.contains(i):
             results[i].seconds = event.double("seconds")
         case "cell-end" where results.indices.contains(i):
+            finishSpill(i)
             results[i].status = .succeeded
             results[i].seconds = event.double("seconds") ?? Date().timeIntervalSince(currentStart)
             if let values = event.fields["values"] as? [String: Any] {
@@ -162,6 +246,11 @@ final class Execution {
         default:
             break
         }
+    }
+
+    /// `path` against the runner's working folder.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     static func seconds(_ s: Double) -> String {

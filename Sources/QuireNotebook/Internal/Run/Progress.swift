@@ -52,14 +52,26 @@ final class Progress {
         }
     }
 
+    /// Bytes of the current cell's output echoed; past ``echoLimit`` the rest is left to the report.
+    private var echoed = 0
+    static let echoLimit = OutputSpill.limit
+
     func started(_ i: Int) {
         announceRestored(before: i)
         console.out(header(i) + " …")
         lineOpen = true
+        echoed = 0
     }
 
     func printed(_ i: Int, _ text: String) {
+        guard echoed <= Self.echoLimit else { return }
+        echoed += text.utf8.count
         if lineOpen { console.out("\n"); lineOpen = false; atLineStart = true }
+        if echoed > Self.echoLimit {
+            console.out((atLineStart ? "" : "\n") + "  │ … more output not shown here; the report shows its end and links all of it\n")
+            atLineStart = true
+            return
+        }
         var out = ""
         for ch in text {
             if atLineStart { out += "  │ "; atLineStart = false }
@@ -84,7 +96,7 @@ final class Progress {
         announceRestored(before: Int.max)
         for (i, result) in results.enumerated() {
             guard let failure = result.failure else { continue }
-            let what = result.status == .timedOut ? "timed out" : "failed"
+            let what = result.status == .timedOut ? "timed out" : result.status == .interrupted ? "was stopped" : "failed"
             console.error("error: cell \(cells[i].id) (\(cells[i].lines.lowerBound)–\(cells[i].lines.upperBound)) \(what): \(failure.message)")
             for line in failure.details { console.error("    \(line)") }
         }
