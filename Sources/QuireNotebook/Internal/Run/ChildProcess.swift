@@ -153,9 +153,23 @@ final class ChildProcess {
         return found
     }
 
+    private var reaped: Int32?
+
+    /// True once the program has exited (reaped without blocking). A process it started in the background
+    /// may still hold the pipes open; the run does not wait for that.
+    var hasExited: Bool {
+        if reaped != nil { return true }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { reaped = status }
+        return reaped != nil
+    }
+
     func wait() -> Termination {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if let known = reaped { status = known } else {
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            reaped = status
+        }
         let signal = status & 0x7f
         if signal == 0 { return .exited((status >> 8) & 0xff) }
         return .signaled(signal)

@@ -85,7 +85,10 @@ final class Execution {
                 }
                 wait = Int32(min(1000, max(1, left * 1000)))
             }
-            child.poll(milliseconds: wait, also: Interrupts.readFD)
+            // Checked before reading: once the program has exited, everything it wrote is in the pipes, and
+            // what a process it left running in the background writes later is not waited for.
+            let exited = child.hasExited
+            child.poll(milliseconds: exited ? 0 : wait, also: Interrupts.readFD)
             Interrupts.drain()
             drainOutput(child, callbacks)
             if let bytes = child.readEvents() {
@@ -97,6 +100,7 @@ final class Execution {
                     child.acknowledge()
                 }
             }
+            if exited { break }
         }
         drainOutput(child, callbacks, atEnd: true)
         for i in spills.keys.sorted() { finishSpill(i) }
