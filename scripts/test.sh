@@ -9,4 +9,8 @@ quire_ensure_test_python
 # The end-to-end tests run the real `quire` on notebooks, which link the release engine library.
 swift build -c release --product QuireEngine
 swift build --build-tests
+# Every file format and the notebook parser under libFuzzer for a few seconds each (only on a full run).
+if [ "$#" -eq 0 ] && [ "${QUIRE_SKIP_FUZZ:-0}" != 1 ]; then
+    ./scripts/fuzz.sh --ci
+fi
 swift test --skip-build --disable-swift-testing "$@"

@@ -85,3 +85,30 @@ func benchInput(_ shape: [Int], seed: UInt64 = 1) -> Tensor {
 
 /// Keeps a value alive and opaque to the optimizer.
 @inline(never) func blackHole<T>(_ x: T) { _ = x }
+
+/// Runs a command to completion and returns its wall time in seconds, with stdout and stderr discarded.
+/// `posix_spawn` + `waitpid`, because Foundation's `Process.waitUntilExit` polls every 50 ms, which
+/// rounded every notebook timing up to a multiple of 0.05 s.
+func timedCommand(_ arguments: [String], environment: [String: String]) throws -> Double {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for p in argv + envp { free(p) } }
+    var pid: pid_t = 0
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let rc = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
+    guard rc == 0 else {
+        throw NSError(domain: "bench", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot start \(arguments[0]): \(String(cString: strerror(rc)))"])
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    guard status == 0 else {
+        throw NSError(domain: "bench", code: Int(status), userInfo: [NSLocalizedDescriptionKey: "\(arguments.joined(separator: " ")) failed (status \(status))"])
+    }
+    return seconds
+}

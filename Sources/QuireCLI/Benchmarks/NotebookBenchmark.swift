@@ -33,28 +33,15 @@ let notebookBenchmark = Benchmark(name: "notebook", summary: "quire run: cold/wa
         ```
 
         ```swift
-        // \(nonce)
+        _ = "\(nonce)"   // in the code, so the program changes
         ["cells": 5, "ok": 1]
         ```
         """
     }
 
     func timedRun(_ path: String) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: quire)
         // --no-cache: these two cases time compiling and running, as the Jupyter peer runs every cell.
-        process.arguments = ["run", path, "--out", dir + "/report", "--no-cache"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try process.run()
-        process.waitUntilExit()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "bench", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "quire run \(path) exited \(process.terminationStatus)"])
-        }
-        return seconds
+        try timedCommand([quire, "run", path, "--out", dir + "/report", "--no-cache"], environment: ProcessInfo.processInfo.environment)
     }
 
     guard r.wants("cold") || r.wants("warm") else { return try notebookCacheCases(r) }

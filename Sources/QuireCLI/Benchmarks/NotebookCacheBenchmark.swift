@@ -17,23 +17,9 @@ func notebookCacheCases(_ r: BenchReporter) throws {
 
     @discardableResult
     func timedRun(_ path: String, _ extra: [String] = []) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: quire)
-        process.arguments = ["run", path, "--out", dir + "/report"] + extra
         var environment = ProcessInfo.processInfo.environment
         environment["QUIRE_CACHE_DIR"] = cache
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try process.run()
-        process.waitUntilExit()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "bench", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "quire run \(path) exited \(process.terminationStatus)"])
-        }
-        return seconds
+        return try timedCommand([quire, "run", path, "--out", dir + "/report"] + extra, environment: environment)
     }
 
     /// The newest snapshot of the cell `id`: its run time and the time recording it took.
