@@ -270,6 +270,39 @@ final class CacheTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("2 of 4 cells cached"), status.stdout)
     }
 
+    /// An engine whose library content changes invalidates every cell; a rebuild that leaves the same bytes
+    /// (a new mtime) invalidates none. The engine here is a copy of the real one in a scratch root
+    /// (`QUIRE_ROOT`), changed by a byte appended after its ELF sections.
+    func testEngineChangeInvalidatesEverythingAndATouchNothing() throws {
+        let w = try makeWorkspace()
+        let root = w.dir + "/root"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/.build/release", withIntermediateDirectories: true)
+        for item in ["Package.swift", "Sources", "templates"] {
+            try fm.createSymbolicLink(atPath: root + "/" + item, withDestinationPath: Q.root + "/" + item)
+        }
+        try fm.createSymbolicLink(atPath: root + "/.build/release/Modules", withDestinationPath: Q.root + "/.build/release/Modules")
+        let library = root + "/.build/release/libQuireEngine.so"
+        try fm.copyItem(atPath: Q.root + "/.build/release/libQuireEngine.so", toPath: library)
+        func run(file: StaticString = #filePath, line: UInt = #line) throws -> [String: String] {
+            let quire = try Q.executable()
+            let out = try CacheTests.shell("cd '\(w.dir)' && QUIRE_ROOT='\(root)' QUIRE_CACHE_DIR='\(w.cache)' '\(quire)' run nb.md --out '\(w.report)'; echo \"exit $?\"")
+            XCTAssertTrue(out.hasSuffix("exit 0\n"), out, file: file, line: line)
+            return Workspace.statuses(try String(contentsOfFile: w.report + "/index.html", encoding: .utf8))
+        }
+        assertStatuses(try run(), restored: [], ran: all)
+        assertStatuses(try run(), restored: all, ran: [])
+        utimes(library, nil)
+        assertStatuses(try run(), restored: all, ran: [], "same bytes, new time")
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: library))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0]))
+        try handle.close()
+        assertStatuses(try run(), restored: [], ran: all, "new bytes")
+        let status = try CacheTests.shell("cd '\(w.dir)' && QUIRE_ROOT='\(root)' QUIRE_CACHE_DIR='\(w.cache)' '\(try Q.executable())' status nb.md")
+        XCTAssertTrue(status.contains("cached"), status)
+    }
+
     /// Data → model → train N → train N more → evaluate; editing only the last cell restores everything
     /// before it, and the weights, optimizer moments, data position and metrics equal an uncached run's
     /// bit for bit.
