@@ -62,7 +62,6 @@ final class CodegenTests: XCTestCase {
                     1
             #sourceLocation()
             }
-            _NotebookRuntime.track("v", { v })
             if _NotebookRuntime.executing(0) {
             _NotebookRuntime.show {
             #sourceLocation(file: "n.md", line: 9)

@@ -28,6 +28,7 @@ extension _NotebookRuntime {
         let started = EventChannel.now()
         let v = try make()
         let made = EventChannel.now() - started
+        if T.self is AnyClass { registerObject(v, name: name, kind: kind) }
         if CellCache.isRecording(cell) {
             if kind.isByValue {
                 let start = EventChannel.now()
@@ -76,15 +77,16 @@ extension _NotebookRuntime {
         }
     }
 
-    /// A top-level `let`: only an object can change (in place, through any reference), so only objects are
-    /// recorded after every cell; another class instance the cell uses makes its snapshot unusable.
-    public static func track<T>(_ name: String, _ get: @escaping () -> T) {
-        guard T.self is AnyClass else { return }   // a value `let` never changes
-        if SnapshotKind.of(T.self) == .object {
-            CellCache.register(name, .init(isObject: true, snapshot: { try SnapshotKind.encode(get(), name: name) }, restore: { entry in
-                _ = try SnapshotKind.loadState(entry, into: get(), name: name)
+    /// A class instance bound by `let` (a `var` registers through `track`): it can change in place, through
+    /// any reference, so an engine object is recorded after every cell; another class instance makes the
+    /// snapshot of a cell that uses it unusable. (A value-type `let` never changes: nothing to track, which
+    /// keeps the generated program to one call per `let`.)
+    private static func registerObject<T>(_ object: T, name: String, kind: SnapshotKind) {
+        if kind == .object {
+            CellCache.register(name, .init(isObject: true, snapshot: { try SnapshotKind.encode(object, name: name) }, restore: { entry in
+                _ = try SnapshotKind.loadState(entry, into: object, name: name)
             }, typeName: "\(T.self)"))
-        } else {
+        } else if kind == .opaque {
             CellCache.register(name, .init(isObject: true, snapshot: nil, restore: nil, typeName: "\(T.self)"))
         }
     }

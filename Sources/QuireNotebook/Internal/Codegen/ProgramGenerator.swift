@@ -9,7 +9,8 @@
 /// let seed: Int = 0
 /// _NotebookRuntime.beginCell(0, "setup")
 /// let x = _NotebookRuntime.value(0, "x") { …initializer… }   // restored, or computed and snapshotted
-/// _NotebookRuntime.track("x", { x })
+/// var y = _NotebookRuntime.value(0, "y") { … }
+/// _NotebookRuntime.track("y", { y }, { y = $0 })         // a var: recorded when a later cell changes it
 /// if _NotebookRuntime.executing(0) { …statements… }        // skipped when the cell is restored
 /// _NotebookRuntime.endCell(0, ["x"])
 /// ```
@@ -137,9 +138,10 @@ struct CellEmitter {
                     out += "_NotebookRuntime.bound(\(index), \(names), [\(reads.map(ProgramGenerator.stringLiteral).joined(separator: ", "))])\n"
                 }
                 tracked.formUnion(b.names)
-                for name in b.names {
-                    out += b.isVar ? "_NotebookRuntime.track(\"\(name)\", { \(name) }, { \(name) = $0 })\n"
-                                   : "_NotebookRuntime.track(\"\(name)\", { \(name) })\n"
+                // A `var` can be reassigned later: the runtime gets a getter and a setter. A `let` needs
+                // nothing more (an object registers itself in `value`).
+                for name in b.names where b.isVar {
+                    out += "_NotebookRuntime.track(\"\(name)\", { \(name) }, { \(name) = $0 })\n"
                 }
             }
         }
