@@ -45,4 +45,13 @@ final class RunnerUnitTests: XCTestCase {
         for bad in ["", ".", "..", "a/b"] { XCTAssertFalse(ReportFolder.isPlainName(bad), bad) }
         for good in ["digits", ".hidden", "a..b"] { XCTAssertTrue(ReportFolder.isPlainName(good), good) }
     }
+
+    /// Columns align by kind: all-number columns right (header too), text columns left, even where a text
+    /// column holds a number.
+    func testTableColumnsAlignByKind() {
+        let html = ReportModel.tableHTML(header: ["name", "loss"], rows: [["adam", "0.25"], ["7", "1e-3"], ["sgd", ""]])
+        XCTAssertEqual(html, "<table><thead><tr><th>name</th><th class=\"n\">loss</th></tr></thead><tbody>"
+            + "<tr><td>adam</td><td class=\"n\">0.25</td></tr><tr><td>7</td><td class=\"n\">1e-3</td></tr>"
+            + "<tr><td>sgd</td><td class=\"n\"></td></tr></tbody></table>")
+    }
 }

@@ -142,7 +142,7 @@ struct ReportModel {
             return context
         case .markdown(let source): return ["isMarkdown": true, "html": MarkdownRenderer.html(source)]
         case .error(let message): return ["isError": true, "message": message]
-        case .table(let header, let rows): return ["isTable": true, "html": tableHTML(header: header, rows: rows)]
+        case .table(let header, let rows): return ["isTable": true, "html": Self.tableHTML(header: header, rows: rows)]
         case .image(let file, let width, let height, let caption):
             var src = figuresFolder + "/" + file
             if let data = embeddedImages?[file] { src = "data:image/png;base64," + data.base64EncodedString() }
@@ -162,17 +162,25 @@ struct ReportModel {
         }.joined(separator: "\n")
     }
 
-    private func tableHTML(header: [String]?, rows: [[String]]) -> String {
+    /// A table whose columns align by kind: a column whose every non-empty cell is a number is right-aligned
+    /// in a monospaced font (its header too); any other column is text, left-aligned.
+    static func tableHTML(header: [String]?, rows: [[String]]) -> String {
+        let shown = rows.prefix(500)
+        let width = max(header?.count ?? 0, shown.map(\.count).max() ?? 0)
+        let numeric = (0..<width).map { c in
+            let cells = shown.compactMap { c < $0.count ? $0[c] : nil }.filter { !$0.isEmpty }
+            return !cells.isEmpty && cells.allSatisfy { Double($0) != nil }
+        }
+        func cell(_ tag: String, _ text: String, _ c: Int) -> String {
+            (c < numeric.count && numeric[c] ? "<\(tag) class=\"n\">" : "<\(tag)>") + HTML.escape(text) + "</\(tag)>"
+        }
         var html = "<table>"
         if let header {
-            html += "<thead><tr>" + header.map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr></thead>"
+            html += "<thead><tr>" + header.enumerated().map { cell("th", $0.element, $0.offset) }.joined() + "</tr></thead>"
         }
         html += "<tbody>"
-        for row in rows.prefix(500) {
-            html += "<tr>" + row.map { cell in
-                let numeric = Double(cell) != nil
-                return numeric ? "<td class=\"n\">\(HTML.escape(cell))</td>" : "<td>\(HTML.escape(cell))</td>"
-            }.joined() + "</tr>"
+        for row in shown {
+            html += "<tr>" + row.enumerated().map { cell("td", $0.element, $0.offset) }.joined() + "</tr>"
         }
         if rows.count > 500 { html += "<tr><td colspan=\"99\">… \(rows.count - 500) more rows</td></tr>" }
         return html + "</tbody></table>"
