@@ -94,4 +94,29 @@ final class HostileReportTests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "clean")
     }
+
+    /// An image event whose file name leaves the figures folder is refused, so `--embed` never reads (and
+    /// inlines) a file outside it.
+    func testImageNamesFromTheProgramStayInsideTheFiguresFolder() throws {
+        let dir = try Q.scratch()
+        try Data("SECRET-CONTENT".utf8).write(to: URL(fileURLWithPath: dir + "/secret.png"))
+        try """
+            ```swift
+            import Foundation
+            let fd = Int32(ProcessInfo.processInfo.environment["QUIRE_EVENT_FD"]!)!
+            let ack = Int32(ProcessInfo.processInfo.environment["QUIRE_ACK_FD"]!)!
+            let line = "{\\"event\\":\\"image\\",\\"cell\\":0,\\"file\\":\\"../../secret.png\\",\\"width\\":1,\\"height\\":1}\\n"
+            _ = line.withCString { write(fd, $0, strlen($0)) }
+            var byte: UInt8 = 0
+            _ = read(ack, &byte, 1)
+            print("sent")
+            ```
+            """.write(toFile: dir + "/nb.md", atomically: true, encoding: .utf8)
+        let r = try Q.run(dir + "/nb.md", out: dir + "/out/report", arguments: ["--embed"], directory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let html = try XCTUnwrap(r.html)
+        XCTAssertTrue(html.contains("not a plain file name"), html)
+        XCTAssertFalse(html.contains(Data("SECRET-CONTENT".utf8).base64EncodedString()), "a file outside figures/ was inlined")
+        XCTAssertFalse(html.contains("src=\"figures/../../secret.png\""))
+    }
 }

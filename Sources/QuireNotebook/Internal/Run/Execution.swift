@@ -230,9 +230,15 @@ final class Execution {
             results[i].outputs.append(.markdown(event.string("text") ?? ""))
             callbacks.printed(i, (event.string("text") ?? "") + "\n")
         case "image" where results.indices.contains(i):
-            results[i].outputs.append(.image(file: event.string("file") ?? "", width: event.int("width") ?? 0,
+            // The name becomes a path under figures/ (and is read back for --embed): one plain name only.
+            let file = event.string("file") ?? ""
+            guard SafeName.isPlainFileName(file) else {
+                results[i].outputs.append(.error("an image event named the file \"\(file)\", which is not a plain file name; it was ignored"))
+                break
+            }
+            results[i].outputs.append(.image(file: file, width: event.int("width") ?? 0,
                                              height: event.int("height") ?? 0, caption: event.string("caption")))
-            callbacks.printed(i, "[image \(event.string("file") ?? "")]\n")
+            callbacks.printed(i, "[image \(file)]\n")
         case "error" where results.indices.contains(i):
             results[i].outputs.append(.error(event.string("message") ?? "error"))
             callbacks.printed(i, "error: \(event.string("message") ?? "error")\n")
