@@ -119,4 +119,15 @@ final class HostileReportTests: XCTestCase {
         XCTAssertFalse(html.contains(Data("SECRET-CONTENT".utf8).base64EncodedString()), "a file outside figures/ was inlined")
         XCTAssertFalse(html.contains("src=\"figures/../../secret.png\""))
     }
+
+    /// A notebook's file name never becomes code: one with a line break and Swift in it runs as itself.
+    func testFileNameWithCodeInItIsNotCompiled() throws {
+        let dir = try Q.scratch()
+        let path = dir + "/evil\nfatalError(\"pwned\")\n.md"
+        try "```swift\nprint(\"hello\")\n```\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try Q.run(path, out: dir + "/report", directory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("hello"))
+        XCTAssertFalse(r.stderr.contains("pwned") && r.stderr.contains("Fatal error"), r.stderr)
+    }
 }
