@@ -132,11 +132,20 @@ run_target() {
     local shm=/dev/shm; [[ -w $shm ]] || shm=${TMPDIR:-/tmp}
     local tmp=$shm/quire-fuzz-$$-$t
     mkdir -p "$tmp"
-    local rc=0
+    local rc=0 log=$OUT/$t.log
+    # libFuzzer's progress lines go to a log; the terminal gets its final stats, or the log's tail on a crash.
     QUIRE_FUZZ_SCRATCH=$tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1} \
         "$exe" -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=2048 -timeout=10 \
-        -max_len="${FUZZ_MAX_LEN:-65536}" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -artifact_prefix="$artifacts/" -print_final_stats=1 "${dirs[@]}" || rc=$?
+        -max_len="${FUZZ_MAX_LEN:-65536}" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -artifact_prefix="$artifacts/" -print_final_stats=1 \
+        "${dirs[@]}" > "$log" 2>&1 || rc=$?
     rm -rf "$tmp"
+    if [[ $rc -ne 0 ]]; then
+        echo "fuzz: $t FAILED (exit $rc); the end of $log:" >&2
+        tail -n 60 "$log" >&2
+    else
+        grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" | tr '\n' ' ' | sed "s/^/fuzz: $t: /" >&2
+        echo >&2
+    fi
     return $rc
 }
 
