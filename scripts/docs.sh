@@ -71,7 +71,7 @@ for m in "${modules[@]}"; do
     graphs="$tmp/symbols/$m"
     mkdir -p "$graphs"
     swift symbolgraph-extract -module-name "$m" -I "$modules_dir" -target "$(uname -m)-unknown-linux-gnu" \
-        -minimum-access-level public -skip-synthesized-members -output-dir "$graphs"
+        -minimum-access-level public -skip-synthesized-members -emit-extension-block-symbols -output-dir "$graphs"
     lower="$(echo "$m" | tr '[:upper:]' '[:lower:]')"
     hosting="${base_path:+$base_path/}$m.doccarchive"
     rm -rf "$out/$m.doccarchive"
