@@ -14,7 +14,9 @@
 # DocC's pages are a JavaScript app that fetches JSON, so serve the folder, e.g.
 #   python3 -m http.server -d output/api 8000      # then open http://localhost:8000/
 # Set QUIRE_DOCS_BASE_PATH=some/prefix when OUT is published under a sub-path instead of the root.
+# QUIRE_DOCS_MODULES="QuireTensor QuireData" builds only those modules (the index then lists only them).
 set -euo pipefail
+caller="$PWD"
 cd "$(dirname "$0")/.."
 
 check=0 build=1 out=""
@@ -22,14 +24,13 @@ for arg in "$@"; do
     case "$arg" in
         --check) check=1 ;;
         --no-build) build=0 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d'; exit 0 ;;
         -*) echo "docs.sh: unknown option $arg" >&2; exit 2 ;;
-        *) out="$arg" ;;
+        *) case "$arg" in /*) out="$arg" ;; *) out="$caller/$arg" ;; esac ;;
     esac
 done
 
 all_modules="QuireTensor QuireNN QuireOptim QuireCheckpoint QuireData QuireKernels QuirePlot QuireMetrics Quire"
-# QUIRE_DOCS_MODULES="QuireTensor QuireData" builds a subset (the index still lists those only).
 read -r -a modules <<< "${QUIRE_DOCS_MODULES:-$all_modules}"
 declare -A summary=(
     [QuireTensor]="Tensors, dtypes, broadcasting, random keys and reverse-mode autodiff (grad, valueAndGrad)."
@@ -59,7 +60,7 @@ start=$(date +%s)
 
 if [ "$build" = 1 ]; then
     echo "==> swift build -c release --product QuireEngine"
-    swift build -c release --product QuireEngine --build-path "$build_path"
+    swift build -c release --product QuireEngine ${QUIRE_BUILD_PATH:+--scratch-path "$build_path"}
 fi
 modules_dir="$build_path/release/Modules"
 [ -f "$modules_dir/Quire.swiftmodule" ] || [ -d "$modules_dir/Quire.swiftmodule" ] \
