@@ -4,6 +4,7 @@
 #   scripts/docs.sh [OUT]            every module into OUT (default output/api), then OUT/index.html
 #   scripts/docs.sh --check [OUT]    CI check: every module, nothing written outside a temporary folder
 #                                    unless OUT is given; fails on any warning from a catalog (.docc)
+#                                    and on Swift code in a page that does not type-check
 #   scripts/docs.sh --no-build ...   skip `swift build -c release --product QuireEngine`
 #
 # Symbol graphs come from the release modules (`QUIRE_BUILD_PATH`, default .build): the engine is built with
@@ -141,6 +142,37 @@ HTML
 </html>
 HTML
 } > "$out/index.html"
+
+# --check also type-checks the Swift code of every page against the release modules, one program per page
+# (a notebook example, in a ````markdown fence, is left out; the Quire pages get a notebook's `import Quire`
+# and `seed`).
+if [ "$check" = 1 ]; then
+    for m in "${modules[@]}"; do
+        for page in "Sources/$m/$m.docc"/*.md; do
+            program="$tmp/typecheck/$m-$(basename "$page" .md).swift"
+            mkdir -p "$tmp/typecheck"
+            python3 - "$page" "$m" > "$program" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text = re.sub(r"^````markdown\n.*?^````\n", "", text, flags=re.S | re.M)
+blocks = re.findall(r"^```swift\n(.*?)^```", text, flags=re.S | re.M)
+code = "\n".join(blocks)
+imports = sorted(set(re.findall(r"^import \w+$", code, flags=re.M)))
+if sys.argv[2] == "Quire":
+    imports = sorted(set(imports) | {"import Quire"})
+    code = "let seed = 0\n" + code
+print("\n".join(imports))
+print(re.sub(r"^import \w+$", "", code, flags=re.M) if blocks else "")
+PY
+            if ! swiftc -typecheck -I "$modules_dir" -target "$(uname -m)-unknown-linux-gnu" "$program" 2> "$program.log"; then
+                echo "docs.sh: the code in $page does not compile:" >&2
+                grep -E "error:" "$program.log" | sed "s|$program|$page (its Swift blocks joined)|" | head -20 >&2
+                status=1
+            fi
+        done
+    done
+    echo "code examples: type-checked $(find "$tmp/typecheck" -name '*.swift' | wc -l) pages"
+fi
 
 echo "==> $(( $(date +%s) - start )) s"
 if [ "$check" = 1 ]; then
