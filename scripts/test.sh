@@ -8,6 +8,7 @@ quire_ensure_test_python
 
 # The end-to-end tests run the real `quire` on notebooks, which link the release engine library.
 swift build -c release --product QuireEngine
+./scripts/docs.sh --check --no-build   # the API reference builds without warnings and its articles' code type-checks
 swift build --build-tests
 # Every file format and the notebook parser under libFuzzer for a few seconds each (only on a full run).
 if [ "$#" -eq 0 ] && [ "${QUIRE_SKIP_FUZZ:-0}" != 1 ]; then

@@ -6,7 +6,7 @@ extension CheckpointManager {
     ///
     /// ```swift
     /// let checkpoints = try CheckpointManager(named: "cnn", options: CheckpointOptions(maxToKeep: 2))
-    /// try checkpoints.save(step: 1, items: ["model": model])   // → <report>/checkpoints/cnn/1/
+    /// try checkpoints.save(step: 1, items: ["model": model])   // → <report>/checkpoints/cnn/step_00000001/
     /// ```
     public convenience init(named name: String, options: CheckpointOptions = CheckpointOptions()) throws {
         guard NotebookRuns.isPlainName(name) else {
