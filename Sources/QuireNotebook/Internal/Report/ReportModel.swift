@@ -8,6 +8,8 @@ struct ReportModel {
     /// PNGs to inline as data URLs (`--embed`), by file name; nil keeps them as files beside the report.
     let embeddedImages: [String: Data]?
     let figuresFolder: String
+    /// Each run log's files in the report folder (relative paths), linked beside its metrics.
+    var runFiles: [String: [String]] = [:]
 
     func context(css: String) -> [String: Any] {
         let notebook = record.notebook
@@ -69,7 +71,8 @@ struct ReportModel {
         ]
         if !record.runMetrics.isEmpty {
             context["runMetrics"] = record.runMetrics.map { run in
-                ["run": run.run, "values": run.values.map { ["name": $0.name, "value": ReportModel.metricText($0.value)] }]
+                ["run": run.run, "values": run.values.map { ["name": $0.name, "value": ReportModel.metricText($0.value)] },
+                 "files": (runFiles[run.run] ?? []).map { ["href": $0, "name": ($0 as NSString).lastPathComponent] }] as [String: Any]
             }
         }
         // Mustache sections test presence: absent values must be absent keys, not nil.
