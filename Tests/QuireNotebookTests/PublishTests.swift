@@ -73,6 +73,9 @@ final class PublishTests: XCTestCase {
         let report = try String(contentsOfFile: site + "/tiny/index.html", encoding: .utf8)
         XCTAssertTrue(report.contains(#"<a class="run-file" href="runs/tiny/metrics.jsonl" download>metrics.jsonl</a>"#), report)
         try assertLinksResolve(in: site)
+        for page in ["index.html", "quickstart/index.html", "tiny/index.html"] {
+            XCTAssertEqual(try tidyErrors(site + "/" + page), "", page)
+        }
 
         // Moved (and renamed) the site still links to itself only.
         let moved = dir + "/elsewhere/deeper/site-copy"
@@ -234,6 +237,22 @@ final class PublishTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 0, file: file, line: line)
+    }
+
+    /// `tidy -errors -q`: the page's real HTML errors (warnings are not printed with `-errors`); empty when
+    /// valid. Skipped where tidy is not installed (scripts/system-packages.sh installs it).
+    func tidyErrors(_ page: String) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tidy") else { throw XCTSkip("tidy is not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/tidy")
+        process.arguments = ["-errors", "-q", page]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Python's html.parser: no element or event attribute Quire did not write (`scripts`: Quire's own).
