@@ -89,6 +89,14 @@ final class PublishTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("all 2 cells restored from the cache"), again.stderr)
         try assertLinksResolve(in: moved)
         XCTAssertTrue(try String(contentsOfFile: moved + "/tiny/index.html", encoding: .utf8).contains("runs/tiny/metrics.csv"))
+
+        // Into a new folder the restored run log has no files there: the notebook runs again to write them.
+        let fresh = dir + "/fresh-site"
+        let third = try publish([notebooks, "--out", fresh, "-P", "steps=12"], cache: dir + "/cache")
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertTrue(third.stderr.contains("running it again without the cache"), third.stderr)
+        XCTAssertTrue(fm.fileExists(atPath: fresh + "/tiny/runs/tiny/metrics.csv"))
+        try assertLinksResolve(in: fresh)
     }
 
     func testEmbedMakesEachReportOneFile() throws {

@@ -63,6 +63,8 @@ public struct PublishedNotebook: Sendable {
         public var width: Int
         public var height: Int
         public var caption: String?
+        /// A small picture of a tensor (≤ 256 px wide): scaled without smoothing, as in the report.
+        public var pixelated: Bool
     }
 
     /// The report's folder in the site (the notebook's file name without `.md`).
@@ -175,7 +177,19 @@ public struct SitePublisher {
             let scratch = options.embed ? engine.cacheDirectory + "/publish-\(getpid())-\(notebook.name)" : nil
             run.embedScratch = scratch
             defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
-            let record = try NotebookRunner(engine: engine, options: run).run()
+            var record = try NotebookRunner(engine: engine, options: run).run()
+            // The cell cache restores a run log's values but not its files: into a new report folder, a
+            // restored run leaves runs/<run>/ empty. The site promises those files, so run such a notebook
+            // again without the cache.
+            let missing = record.runMetrics.map(\.run).filter { name in
+                ReportFolder.isPlainName(name) && !FileManager.default.fileExists(atPath: reportFolder + "/runs/" + name + "/metrics.jsonl")
+            }
+            if !missing.isEmpty && record.restoredCount > 0 && record.exitCode == 0 {
+                FileHandle.standardError.write(Data(("quire: \(path): the run log files of \(missing.joined(separator: ", ")) are not in \(reportFolder) "
+                                                     + "(their cells were restored from the cache); running it again without the cache\n").utf8))
+                run.noCache = true
+                record = try NotebookRunner(engine: engine, options: run).run()
+            }
             written.insert(notebook.name)
 
             var published = PublishedNotebook(folder: notebook.name, record: record, failure: PublishFailure(record), thumbnail: nil,
@@ -193,7 +207,8 @@ public struct SitePublisher {
                     let width = min(200, figure.width)
                     let height = max(1, Int((Double(figure.height) * Double(width) / Double(max(1, figure.width))).rounded()))
                     published.thumbnail = .init(path: SiteFolder.thumbsFolder + "/" + notebook.name + ".png",
-                                                width: width, height: height, caption: figure.caption)
+                                                width: width, height: height, caption: figure.caption,
+                                                pixelated: figure.width <= 256)
                 }
             }
             outcome.notebooks.append(published)
