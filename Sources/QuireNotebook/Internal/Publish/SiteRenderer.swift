@@ -67,7 +67,7 @@ struct SiteRenderer {
             }
             if let thumb = n.thumbnail {
                 row["thumb"] = ["src": thumb.path.split(separator: "/").map { URLPath.encode(String($0)) }.joined(separator: "/"),
-                                "width": thumb.width, "height": thumb.height, "alt": thumb.caption ?? "figure of " + record.notebook.title]
+                                "width": thumb.width, "height": thumb.height, "pixelated": thumb.pixelated, "alt": thumb.caption ?? "figure of " + record.notebook.title]
             }
             let files = n.runFiles.map { ["href": folder + "/" + $0.split(separator: "/").map { URLPath.encode(String($0)) }.joined(separator: "/"),
                                           "name": String($0.dropFirst("runs/".count))] }
