@@ -72,6 +72,12 @@ final class PublishTests: XCTestCase {
         XCTAssertTrue(index.contains(#"href="tiny/runs/tiny/metrics.csv" download"#), index)
         let report = try String(contentsOfFile: site + "/tiny/index.html", encoding: .utf8)
         XCTAssertTrue(report.contains(#"<a class="run-file" href="runs/tiny/metrics.jsonl" download>metrics.jsonl</a>"#), report)
+        // The loss curve's thumbnail is scaled down in Swift to 400 px wide (shown at 200), not a copy.
+        let thumb = try XCTUnwrap(fm.contents(atPath: site + "/thumbs/tiny.png"))
+        XCTAssertEqual(Array(thumb.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        XCTAssertEqual(thumb[16..<20].reduce(0) { $0 << 8 | Int($1) }, 400)
+        XCTAssertLessThan(thumb.count, try XCTUnwrap(fm.contents(atPath: site + "/tiny/figures/curve-1.png")).count)
+        XCTAssertTrue(index.contains(#"<img src="thumbs/tiny.png" width="200" height="#), index)
         try assertLinksResolve(in: site)
         for page in ["index.html", "quickstart/index.html", "tiny/index.html"] {
             XCTAssertEqual(try tidyErrors(site + "/" + page), "", page)

@@ -202,8 +202,11 @@ public struct SitePublisher {
             let figures = scratch.map { $0 + "/figures" } ?? reportFolder + "/" + ReportWriter.figuresFolder
             if let figure = Self.mainFigure(record) {
                 let target = thumbs + "/" + notebook.name + ".png"
-                if (try? FileManager.default.copyItem(atPath: figures + "/" + figure.file, toPath: target)) != nil {
-                    // Scaled by the browser to 200 px wide at most (see ARCHITECTURE, "quire publish").
+                // Charts are scaled down here to twice the 200 px they are shown at (sharp on hi-DPI screens);
+                // small tensor pictures are copied and scaled by the browser without smoothing.
+                let source = figures + "/" + figure.file
+                let small = figure.width > 256 && Thumbnail.write(from: source, to: target, width: 400)
+                if small || (try? FileManager.default.copyItem(atPath: source, toPath: target)) != nil {
                     let width = min(200, figure.width)
                     let height = max(1, Int((Double(figure.height) * Double(width) / Double(max(1, figure.width))).rounded()))
                     published.thumbnail = .init(path: SiteFolder.thumbsFolder + "/" + notebook.name + ".png",
