@@ -120,7 +120,7 @@ final class PublishTests: XCTestCase {
 
     func testFailedNotebookStopsThePublishUnlessAllowed() throws {
         let dir = try Q.scratch()
-        let good = try write(dir + "/good.md", "```swift\n//| id: hello\nprint(\"hi\")\n```\n")
+        let good = try write(dir + "/good.md", Self.tinyNotebook())
         let bad = try write(dir + "/bad.md", """
             # Bad
 
@@ -141,6 +141,15 @@ final class PublishTests: XCTestCase {
         XCTAssertTrue(stopped.stderr.contains("error: \(bad): failed at cell boom (line 1"), stopped.stderr)
         XCTAssertTrue(stopped.stderr.contains("--allow-failed"), stopped.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: site + "/index.html"), "no index for a stopped publish")
+
+        // A site published before keeps its index and thumbnails when a later publish stops.
+        XCTAssertEqual(try publish([good, "--out", site], cache: dir + "/cache").status, 0)
+        let before = try String(contentsOfFile: site + "/index.html", encoding: .utf8)
+        XCTAssertEqual(try publish([good, bad, "--out", site], cache: dir + "/cache").status, 1)
+        XCTAssertEqual(try String(contentsOfFile: site + "/index.html", encoding: .utf8), before)
+        XCTAssertTrue(before.contains("thumbs/good.png"))
+        try assertLinksResolve(in: site)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: site).filter { $0.hasSuffix(".tmp") }, [])
 
         let allowed = try publish([good, bad, "--out", site, "--allow-failed"], cache: dir + "/cache")
         XCTAssertEqual(allowed.status, 0, allowed.stderr)

@@ -157,9 +157,12 @@ public struct SitePublisher {
         let site = try SiteFolder.open(options.outputDirectory)
         var written: Set<String> = []
         var outcome = PublishOutcome()
-        let thumbs = site.path + "/" + SiteFolder.thumbsFolder
+        // Thumbnails are made aside and swapped in with the index: a publish that stops leaves the previous
+        // index and the thumbnails it shows as they were.
+        let thumbs = site.path + "/.\(SiteFolder.thumbsFolder).\(getpid()).tmp"
         try? FileManager.default.removeItem(atPath: thumbs)
         try? FileManager.default.createDirectory(atPath: thumbs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: thumbs) }
         written.insert(SiteFolder.thumbsFolder)
 
         for (path, notebook) in notebooks {
@@ -225,7 +228,12 @@ public struct SitePublisher {
         outcome.index = site.path + "/index.html"
         // The latest run, not the time of publishing: publishing unchanged notebooks again writes the same site.
         let date = outcome.notebooks.map(\.record.startedAt).max() ?? ""
-        try site.write(renderer.render(outcome.notebooks, quireVersion: options.quireVersion, date: date), to: "index.html")
+        let html = renderer.render(outcome.notebooks, quireVersion: options.quireVersion, date: date)
+        try? FileManager.default.removeItem(atPath: site.path + "/" + SiteFolder.thumbsFolder)
+        guard rename(thumbs, site.path + "/" + SiteFolder.thumbsFolder) == 0 else {
+            throw NotebookError(.io, "cannot move the thumbnails into \(site.path)/\(SiteFolder.thumbsFolder)")
+        }
+        try site.write(html, to: "index.html")
         written.insert("index.html")
         site.writeManifest(written)
         return outcome
