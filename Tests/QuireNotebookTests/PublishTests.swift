@@ -170,6 +170,18 @@ final class PublishTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/mine"), ["thesis.tex"])
     }
 
+    func testOnePublishIntoASiteAtATime() throws {
+        let dir = try Q.scratch()
+        let notebook = try write(dir + "/good.md", "```swift\nprint(1)\n```\n")
+        try FileManager.default.createDirectory(atPath: dir + "/site", withIntermediateDirectories: true)
+        let fd = open(dir + "/site/.quire.lock", O_CREAT | O_RDWR, 0o644)
+        XCTAssertEqual(flock(fd, LOCK_EX), 0)
+        defer { close(fd) }
+        let r = try publish([notebook, "--out", dir + "/site"], cache: dir + "/cache")
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("is in use by another `quire publish`"), r.stderr)
+    }
+
     func testHostileStringsInTheIndexStayText() throws {
         let dir = try Q.scratch()
         let title = "\"T \\\" onload=alert(6) <b>\""

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A site folder `quire publish` writes into: marked by `.quire-site.json`, which lists the entries Quire
 /// wrote at its top (`index.html`, `thumbs`, one report folder per notebook).
@@ -6,20 +9,29 @@ import Foundation
 /// As with report folders, Quire writes only into a missing or empty folder or one it marked, and removes
 /// only what its manifest lists: a report folder of a notebook that is no longer published goes (through
 /// ``ReportFolder/clean(_:)``, so only Quire's own entries in it), anything else stays.
-struct SiteFolder {
+final class SiteFolder {
     static let manifestName = ".quire-site.json"
     static let thumbsFolder = "thumbs"
 
     let path: String
     /// What the previous publish wrote here.
     let previous: Set<String>
+    /// One publish into a site at a time: an exclusive `flock` on `.quire.lock`, held until the end.
+    private var lockFD: Int32 = -1
+
+    private init(path: String, previous: Set<String>) {
+        self.path = path
+        self.previous = previous
+    }
+
+    deinit { if lockFD >= 0 { close(lockFD) } }
 
     /// Checks that Quire may publish into `path` and creates it.
     static func open(_ path: String) throws(NotebookError) -> SiteFolder {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw NotebookError(.usage, "cannot publish into \(path): it is a file, not a folder") }
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            let entries = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0 != ReportFolder.lockName }
             if !entries.isEmpty && manifestEntries(path) == nil {
                 let sample = entries.sorted().prefix(3).joined(separator: ", ")
                 throw NotebookError(.usage, "cannot publish into \(path): it holds files Quire did not write (\(sample)\(entries.count > 3 ? ", …" : "")) "
@@ -31,7 +43,12 @@ struct SiteFolder {
         } catch {
             throw NotebookError(.io, "cannot create the site folder \(path): \(error.localizedDescription)")
         }
-        return SiteFolder(path: path, previous: manifestEntries(path) ?? [])
+        let site = SiteFolder(path: path, previous: manifestEntries(path) ?? [])
+        site.lockFD = Glibc.open(path + "/" + ReportFolder.lockName, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard site.lockFD >= 0, flock(site.lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            throw NotebookError(.usage, "\(path) is in use by another `quire publish`; try again when it is done")
+        }
+        return site
     }
 
     /// Records what this publish wrote, keeping the previous entries that are still there (a notebook left
