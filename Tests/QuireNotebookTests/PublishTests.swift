@@ -196,6 +196,7 @@ final class PublishTests: XCTestCase {
         XCTAssertTrue(index.contains("onerror=alert(1)"), "the hostile caption is shown as the thumbnail's alt text")
         XCTAssertTrue(index.contains("&lt;script&gt;"), index)
         XCTAssertEqual(try htmlCheck(site + "/index.html", scripts: 1), "clean")
+        XCTAssertEqual(try htmlCheck(site + "/hostile/index.html", scripts: 0), "clean", "the report the index links")
         try assertLinksResolve(in: site)
     }
 
