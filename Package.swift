@@ -80,6 +80,7 @@ let package = Package(
             name: "QuireNotebook",
             dependencies: [
                 "CCmark",
+                "CPNG",   // internal: scales the figures `quire publish` shows as thumbnails
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),

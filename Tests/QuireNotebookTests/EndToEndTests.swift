@@ -15,7 +15,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(html.contains("[[ 0.  2.  4.]"), "trailing tensor expression not displayed")
         XCTAssertTrue(html.contains("<th>optimizer</th>") && html.contains("<td class=\"n\">0.25</td>"))
         XCTAssertTrue(html.contains("<strong>bold</strong> output"))
-        XCTAssertTrue(html.contains("src=\"figures/rich-1.png\"") && html.contains("<figcaption>a ramp</figcaption>"))
+        XCTAssertTrue(html.contains("src=\"figures/rich-1.png\"") && html.contains("href=\"#figure-1\">Figure 1</a>: a ramp</figcaption>"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: r.outputDirectory + "/figures/rich-1.png"))
         XCTAssertTrue(html.contains("print(&quot;a Python fence is prose&quot;)"))
         XCTAssertTrue(html.contains("step 2"))
@@ -206,7 +206,7 @@ final class EndToEndTests: XCTestCase {
                                 ("curves-2", "Accuracy on the whole training"), ("evaluate-1", "Rows: the true digit"),
                                 ("predictions-1", "Test images with their predicted digit")] {
             XCTAssertTrue(html.contains("<img src=\"figures/\(file).png\""), "\(file) missing from the report")
-            XCTAssertTrue(html.contains("<figcaption>\(caption)"), "caption of \(file)")
+            XCTAssertTrue(html.contains("</a>: \(caption)"), "caption of \(file)")
             // A real PNG, drawn at twice the size it is shown at.
             let png = try XCTUnwrap(FileManager.default.contents(atPath: r.outputDirectory + "/figures/\(file).png"))
             XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
@@ -232,7 +232,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(html.contains("histogram: none of the 2 values is finite"))
         XCTAssertTrue(html.contains("line chart: series 0 has no points"))
         XCTAssertTrue(html.contains("has no metric &quot;accuracy&quot; (it has loss)"))
-        XCTAssertTrue(html.contains("<img src=\"figures/fine-1.png\"") && html.contains("<figcaption>a fine curve</figcaption>"))
+        XCTAssertTrue(html.contains("<img src=\"figures/fine-1.png\"") && html.contains("</a>: a fine curve</figcaption>"))
         XCTAssertFalse(html.contains("figures/mismatched-1.png") || html.contains("figures/empty-1.png"), "no blank picture")
     }
 }

@@ -25,6 +25,10 @@ public struct RunOptions: Sendable {
     public var seed: Int?
     /// `--timeout SECONDS`: the timeout of every cell that sets none (`//| timeout:` wins).
     public var defaultTimeout: Double?
+    /// With `embed`: the folder that holds the figures while the notebook runs (its `figures/`). Default: a
+    /// folder in the engine's cache, removed after the run; a folder given here is left for the caller
+    /// (`quire publish` takes each index thumbnail from it).
+    public var embedScratch: String?
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -68,10 +72,10 @@ public struct NotebookRunner {
         }
 
         let folder = try openReportFolder(notebook)   // checked, locked for the run, marked as Quire's
-        let scratch = engine.cacheDirectory + "/embed-\(getpid())"
+        let scratch = options.embedScratch ?? engine.cacheDirectory + "/embed-\(getpid())"
         let writer = try ReportWriter(templatesDirectory: engine.templatesDirectory, folder: folder,
                                       embed: options.embed, scratch: scratch)
-        defer { if options.embed { try? FileManager.default.removeItem(atPath: scratch) } }
+        defer { if options.embed && options.embedScratch == nil { try? FileManager.default.removeItem(atPath: scratch) } }
 
         var attempt = 0
         while true {
@@ -99,8 +103,10 @@ public struct NotebookRunner {
             for c in plan.cells { if let snapshot = c.snapshot { restoreFigures(snapshot, into: writer.figuresDirectory, store: store) } }
 
             guard plan.lastRunning != nil else {
-                // Every cell comes from the cache: nothing to compile or execute.
+                // Every cell comes from the cache: nothing to compile or execute. The results are from when
+                // the last of them ran, so that is the run's date (a re-render of unchanged cells is unchanged).
                 record.inProgress = false
+                if let created = plan.cells.compactMap({ $0.snapshot?.created }).filter({ !$0.isEmpty }).max() { record.startedAt = created }
                 let progress = Progress(console: console, cells: notebook.cells)
                 progress.restored(plan)
                 progress.close(record.results)

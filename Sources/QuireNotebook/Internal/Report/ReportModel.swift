@@ -8,20 +8,23 @@ struct ReportModel {
     /// PNGs to inline as data URLs (`--embed`), by file name; nil keeps them as files beside the report.
     let embeddedImages: [String: Data]?
     let figuresFolder: String
+    /// Each run log's files in the report folder (relative paths), linked beside its metrics.
+    var runFiles: [String: [String]] = [:]
 
     func context(css: String) -> [String: Any] {
         let notebook = record.notebook
         var blocks: [[String: Any]] = []
         var toc: [[String: Any]] = []
+        var figures = 0   // figures are numbered through the report
         for block in notebook.blocks {
             switch block {
             case .prose(let prose):
-                blocks.append(["isProse": true, "html": prose.html])
+                blocks.append(["isProse": true, "html": MathSpans.wrap(prose.html)])
                 for h in prose.headings where h.level <= 3 {
                     toc.append(["text": h.text, "anchor": h.anchor, "level": h.level, "indent": h.level > 1])
                 }
             case .cell(let cell):
-                blocks.append(cellContext(cell, record.results[cell.index]))
+                blocks.append(cellContext(cell, record.results[cell.index], figures: &figures))
             }
         }
         let results = record.results
@@ -69,7 +72,8 @@ struct ReportModel {
         ]
         if !record.runMetrics.isEmpty {
             context["runMetrics"] = record.runMetrics.map { run in
-                ["run": run.run, "values": run.values.map { ["name": $0.name, "value": ReportModel.metricText($0.value)] }]
+                ["run": run.run, "values": run.values.map { ["name": $0.name, "value": ReportModel.metricText($0.value)] },
+                 "files": (runFiles[run.run] ?? []).map { ["href": $0, "name": ($0 as NSString).lastPathComponent] }] as [String: Any]
             }
         }
         // Mustache sections test presence: absent values must be absent keys, not nil.
@@ -91,10 +95,17 @@ struct ReportModel {
         return String(format: "%.4g", v)
     }
 
-    private func cellContext(_ cell: Cell, _ result: CellResult) -> [String: Any] {
+    private func cellContext(_ cell: Cell, _ result: CellResult, figures: inout Int) -> [String: Any] {
         var outputs: [[String: Any]] = []
         if cell.options.output {
-            for output in result.outputs { outputs.append(outputContext(output, cell: cell)) }
+            for output in result.outputs {
+                var context = outputContext(output, cell: cell)
+                if case .image = output {
+                    figures += 1
+                    context["figureNumber"] = figures
+                }
+                outputs.append(context)
+            }
         }
         var context: [String: Any] = [
             "isCell": true,
@@ -140,7 +151,7 @@ struct ReportModel {
             var context: [String: Any] = ["isDisplay": true, "text": text]
             if let label { context["label"] = label }
             return context
-        case .markdown(let source): return ["isMarkdown": true, "html": MarkdownRenderer.html(source)]
+        case .markdown(let source): return ["isMarkdown": true, "html": MathSpans.wrap(MarkdownRenderer.html(source))]
         case .error(let message): return ["isError": true, "message": message]
         case .table(let header, let rows): return ["isTable": true, "html": Self.tableHTML(header: header, rows: rows)]
         case .image(let file, let width, let height, let caption):

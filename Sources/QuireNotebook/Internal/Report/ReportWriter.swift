@@ -50,8 +50,20 @@ struct ReportWriter {
                 }
             }
         }
-        let model = ReportModel(record: record, embeddedImages: images, figuresFolder: ReportWriter.figuresFolder)
+        var model = ReportModel(record: record, embeddedImages: images, figuresFolder: ReportWriter.figuresFolder)
+        model.runFiles = runFiles(record)
         return template.render(model.context(css: css))
+    }
+
+    /// The downloadable files of each run log (`runs/<name>/metrics.jsonl`, `metrics.csv`) that exist in the
+    /// report folder, relative to it.
+    func runFiles(_ record: RunRecord) -> [String: [String]] {
+        var files: [String: [String]] = [:]
+        for run in record.runMetrics where ReportFolder.isPlainName(run.run) {
+            files[run.run] = ["metrics.jsonl", "metrics.csv"].map { "runs/\(run.run)/\($0)" }
+                .filter { FileManager.default.fileExists(atPath: directory + "/" + $0) }
+        }
+        return files
     }
 
     func write(_ record: RunRecord) throws(NotebookError) {
