@@ -25,6 +25,9 @@ public struct RunOptions: Sendable {
     public var seed: Int?
     /// `--timeout SECONDS`: the timeout of every cell that sets none (`//| timeout:` wins).
     public var defaultTimeout: Double?
+    /// Lets the caller stop a run in progress (`quire watch`, when a newer edit arrives). When set, the runner
+    /// installs no signal handlers: the caller owns Ctrl-C and calls ``RunCancellation/cancel(_:reason:)``.
+    public var cancellation: RunCancellation?
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -166,8 +169,11 @@ public struct NotebookRunner {
             execution.reportDirectory = writer.directory   // long outputs spill to outputs/<cell>.txt
             execution.workingDirectory = notebook.folder      // relative paths in cells are the notebook's
             var live = record
-            Interrupts.install()   // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted
-            defer { Interrupts.uninstall() }
+            execution.cancellation = options.cancellation
+            // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted (unless the caller
+            // owns the signals and cancels through options.cancellation).
+            if options.cancellation == nil { Interrupts.install() }
+            defer { if options.cancellation == nil { Interrupts.uninstall() } }
             try writer.write(live)
             // The live report is rewritten as cells start and end, but the time spent rendering it is kept
             // under a tenth of the run's: rendering after every cell made a many-cell notebook quadratic.
