@@ -28,6 +28,10 @@ public struct RunOptions: Sendable {
     /// Lets the caller stop a run in progress (`quire watch`, when a newer edit arrives). When set, the runner
     /// installs no signal handlers: the caller owns Ctrl-C and calls ``RunCancellation/cancel(_:reason:)``.
     public var cancellation: RunCancellation?
+    /// Called as each cell's status changes while the program runs (`quire watch` pushes it to open pages):
+    /// `.pending` for the cells queued to run and `.restored`/`.stale` for the others as the program
+    /// starts, then `.running` and the cell's final status. Called on the runner's thread.
+    public var cellStatus: (@Sendable (_ cellID: String, _ status: CellStatus) -> Void)?
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -169,6 +173,7 @@ public struct NotebookRunner {
             execution.reportDirectory = writer.directory   // long outputs spill to outputs/<cell>.txt
             execution.workingDirectory = notebook.folder      // relative paths in cells are the notebook's
             var live = record
+            if let report = options.cellStatus { for (i, result) in record.results.enumerated() { report(cells[i].id, result.status) } }
             execution.cancellation = options.cancellation
             // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted (unless the caller
             // owns the signals and cancels through options.cancellation).
@@ -190,12 +195,14 @@ public struct NotebookRunner {
             var pendingRecord: [Int: ([String: Any], String?, Double)] = [:]
             let results = try execution.run(executable: executable, environment: environment, callbacks: .init(
                 cellStarted: { i in
+                    options.cellStatus?(cells[i].id, .running)
                     progress.started(i)
                     live.results = execution.results   // the report shows which cell is running
                     writeLive()
                 },
                 printed: { i, text in progress.printed(i, text) },
                 cellFinished: { i in
+                    options.cellStatus?(cells[i].id, execution.results[i].status)
                     progress.finished(i, execution.results[i])
                     live.results = execution.results
                     live.runMetrics = execution.runMetrics
