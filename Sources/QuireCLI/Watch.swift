@@ -149,6 +149,7 @@ final class RunLoopThread: @unchecked Sendable {
 
                 var options = base
                 options.cancellation = cancellation
+                options.cellStatus = { id, status in server.send(event: "cell", data: WatchEvents.cell(id: id, status: status)) }
                 do throws(NotebookError) {
                     let record = try NotebookRunner(engine: engine, options: options).run()
                     server.setNotice(nil)
@@ -259,5 +260,27 @@ enum WatchOutput {
             if n < 0 { if errno == EINTR { continue } else { return } }
             bytes = bytes.dropFirst(n)
         }
+    }
+}
+
+/// The JSON of the events `quire watch` pushes besides report reloads.
+enum WatchEvents {
+    /// `{"id":"train","status":"running","label":"running"}`: what the page's script shows on the cell.
+    static func cell(id: String, status: CellStatus) -> String {
+        let label = switch status {
+        case .pending: "queued"
+        case .running: "running"
+        case .succeeded: "done"
+        case .failed: "failed"
+        case .timedOut: "timed out"
+        case .interrupted: "interrupted"
+        case .compileError: "compile error"
+        case .notRun: "not run"
+        case .restored: "restored"
+        case .stale: "stale"
+        }
+        let object = ["id": id, "status": status.rawValue, "label": label]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -212,12 +212,16 @@ final class EventHub: @unchecked Sendable {
 
 /// The script added to served HTML pages.
 public enum LiveReload {
-    /// Listens on ``ReportServer/eventsPath``: reloads when the report on disk is not `version`; shows cell
-    /// status events in the page's title while cells run.
+    /// Listens on ``ReportServer/eventsPath``: reloads when the report on disk is not `version`; a `cell`
+    /// event (`{"id","status","label"}`) sets that cell's status class and badge in place, so the page shows
+    /// cells queued, running and finishing between report writes.
     public static func script(version: String) -> String {
         """
         <script data-quire-watch>(function(){var v=\(jsonString(version));var s=new EventSource("\(ReportServer.eventsPath)");\
-        s.addEventListener("report",function(e){if(e.data&&e.data!==v){s.close();location.reload();}});})();</script>
+        s.addEventListener("report",function(e){if(e.data&&e.data!==v){s.close();location.reload();}});\
+        s.addEventListener("cell",function(e){try{var d=JSON.parse(e.data),c=document.getElementById("cell-"+d.id);if(!c)return;\
+        c.className=c.className.replace(/\\bstatus-[a-z-]+/,"status-"+d.status);var b=c.querySelector(".badge");\
+        if(b){b.className=b.className.replace(/\\bbadge-[a-z-]+/,"badge-"+d.status);b.textContent=d.label;}}catch(x){}});})();</script>
         """
     }
 

@@ -97,6 +97,41 @@ final class WatchTests: XCTestCase {
         XCTAssertFalse(fixed.contains("class=\"cell status-compile-error\""))
     }
 
+    /// A file a cell declares with `//| deps:` is watched too; cell status is pushed as the cells run.
+    func testADeclaredFileIsWatchedAndCellStatusIsPushed() throws {
+        let dir = try Q.scratch()
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        try write(dir + "/data/words.txt", "alpha")
+        let notebook = try write(dir + "/deps.md", """
+            ```swift
+            //| id: first
+            print("first-cell")
+            ```
+
+            ```swift
+            //| id: words
+            //| deps: data/*.txt
+            import Foundation
+            print("words=" + (try String(contentsOfFile: "data/words.txt", encoding: .utf8)))
+            ```
+            """)
+        let watch = try Watch(notebook, out: dir + "/report")
+        defer { watch.stop() }
+        _ = try watch.waitForPage(containing: "words=alpha", timeout: Self.firstRun)
+        let events = try HTTP.EventStream(port: watch.port)
+        try write(dir + "/data/words.txt", "beta")
+        _ = try watch.waitForPage(containing: "words=beta", timeout: Self.rerun)
+        var cells: [String] = []
+        while let e = try events.next(timeout: 5) {
+            if e.event == "cell" { cells.append(e.data) }
+            if e.data.contains("\"succeeded\"") { break }
+        }
+        XCTAssertEqual(cells, [#"{"id":"first","label":"restored","status":"restored"}"#,
+                               #"{"id":"words","label":"queued","status":"pending"}"#,
+                               #"{"id":"words","label":"running","status":"running"}"#,
+                               #"{"id":"words","label":"done","status":"succeeded"}"#])
+    }
+
     /// An edit while a cell is still running stops that run (the program's group is killed) and runs the
     /// new version.
     func testAnEditStopsTheRunInProgress() throws {
