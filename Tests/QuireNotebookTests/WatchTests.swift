@@ -291,15 +291,26 @@ enum HTTP {
     }
 
     static func get(port: Int, _ path: String) throws -> Response {
-        let fd = try connect(port: port)
+        try request("GET", port: port, path)
+    }
+
+    /// One request; the answer is read to its Content-Length, or to the end of the connection.
+    static func request(_ method: String, port: Int, _ path: String, json: String? = nil, timeout: Double = 10) throws -> Response {
+        let fd = try connect(port: port, timeout: timeout)
         defer { close(fd) }
-        send(fd, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
+        send(fd, head + "\r\n" + (json ?? ""))
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             data.append(contentsOf: buffer[0..<n])
+            if let split = data.range(of: Data("\r\n\r\n".utf8)),
+               let length = String(decoding: data[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+                .first(where: { $0.lowercased().hasPrefix("content-length:") }).flatMap({ Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) }),
+               data.count - split.upperBound >= length { break }
         }
         return try parse(data)
     }
