@@ -82,6 +82,23 @@ final class WatchTests: XCTestCase {
         XCTAssertFalse(watch.stderr.dropFirst(errorsBefore).contains("program:"), "compiled after a prose edit? \(watch.stderr)")
     }
 
+    /// Saves closer together than the debounce interval are one run.
+    func testABurstOfSavesIsOneRun() throws {
+        let dir = try Q.scratch()
+        let notebook = try write(dir + "/burst.md", "```swift\n//| id: n\nprint(\"save-0\")\n```\n")
+        let watch = try Watch(notebook, out: dir + "/report")
+        defer { watch.stop() }
+        _ = try watch.waitForPage(containing: "class=\"cell status-succeeded\" id=\"cell-n\"", timeout: Self.firstRun)
+        for i in 1...5 {
+            try write(notebook, "```swift\n//| id: n\nprint(\"save-\(i)\")\n```\n")
+            usleep(30_000)
+        }
+        _ = try watch.waitForPage(containing: "save-5", timeout: Self.rerun)
+        usleep(500_000)
+        XCTAssertEqual(watch.stdout.components(separatedBy: "changed; running it again").count - 1, 1, watch.stdout)
+        XCTAssertFalse(watch.stdout.contains("save-3"), "an intermediate save ran: \(watch.stdout)")
+    }
+
     func testACompileErrorShowsInThePageAndTheNextSaveRecovers() throws {
         let dir = try Q.scratch()
         let notebook = try write(dir + "/typo.md", "```swift\n//| id: sum\nprint(\"total-\\(1 + 2)\")\n```\n")
