@@ -58,9 +58,18 @@ public final class ReportServer: @unchecked Sendable {
         switch bound.wait() {
         case .success(let port): return port
         case .failure(let error):
-            let errnoText = "\(error)".contains("Address already in use") || "\(error)".contains("errno: 98")
-                ? "address already in use" : "\(error)"
-            throw BindError(description: "cannot listen on \(host):\(requestedPort): \(errnoText)")
+            throw BindError(description: "cannot listen on \(host):\(requestedPort): \(Self.explain(error.description))")
+        }
+    }
+
+    /// NIO's bind errors, said plainly ("bind(…): Address already in use) (errno: 98)" → "address already in use").
+    static func explain(_ message: String) -> String {
+        guard let r = message.range(of: "(errno: "), let code = Int32(message[r.upperBound...].prefix { $0.isNumber }) else { return message }
+        switch code {
+        case EADDRINUSE: return "address already in use"
+        case EADDRNOTAVAIL: return "not an address of this machine"
+        case EACCES: return "permission denied (ports below 1024 need privileges)"
+        default: return String(cString: strerror(code)).lowercased()
         }
     }
 
