@@ -91,22 +91,23 @@ struct Watch: ParsableCommand {
         runs.request()
 
         var due: Date?
+        var changed: [String] = []
         while WatchSignals.received == 0 {
             let changes = watcher.wait(timeout: due.map { max(0, $0.timeIntervalSinceNow) })
             var relevant = false
             for change in changes {
                 if change.folder == reportFolder {
                     if change.name == "index.html" { server.reportChanged() }
-                } else if change.folder == notebookFolder && change.name == notebookName {
+                } else if change.folder == notebookFolder && change.name == notebookName || deps.matches(change) {
                     relevant = true
-                } else if deps.matches(change) {
-                    relevant = true
+                    if !changed.contains(change.name) { changed.append(change.name) }
                 }
             }
             if relevant { due = Date().addingTimeInterval(Self.debounce) }
             if let d = due, d.timeIntervalSinceNow <= 0 {
                 due = nil
-                WatchOutput.out("quire: \(notebookName) changed; running it again\n")
+                WatchOutput.out("quire: \(changed.joined(separator: ", ")) changed; running it again\n")
+                changed = []
                 runs.request()
             }
         }
