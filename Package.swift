@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // Only for `quire watch`'s local server (QuireServe); the runner library and the engine never link it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -87,6 +89,10 @@ let package = Package(
             ]
         ),
 
+        // `quire watch`'s local server: serves one report folder, live reload over server-sent events.
+        // Kept apart so QuireNotebook and the engine stay free of server dependencies.
+        .target(name: "QuireServe", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
+
         // The command-line tool.
         .executableTarget(
             name: "QuireCLI",
@@ -98,6 +104,7 @@ let package = Package(
                 "QuireData",
                 "QuireCheckpoint",
                 "QuireNotebook",
+                "QuireServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -108,6 +115,7 @@ let package = Package(
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireServeTests", dependencies: ["QuireServe"]),
         .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor"], exclude: ["Golden"]),
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
         .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),

@@ -44,3 +44,23 @@ quire_ensure_test_python() {
     fi
     export QUIRE_TEST_PYTHON="$venv/bin/python"
 }
+
+# Only the test suite's browser test of `quire watch` (headless Chromium over WebDriver) uses these. They are
+# installed when possible; when they cannot be, that test skips and says why.
+QUIRE_TEST_APT_PACKAGES="chromium chromium-driver"
+
+quire_try_test_packages() {
+    local missing=()
+    for p in $QUIRE_TEST_APT_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "==> installing test packages: ${missing[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+            || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+            || echo "note: could not install ${missing[*]}; the browser test of quire watch will skip" >&2
+    else
+        echo "note: ${missing[*]} not installed; the browser test of quire watch will skip" >&2
+    fi
+}

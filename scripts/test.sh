@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 . scripts/system-packages.sh
 quire_ensure_packages
 quire_ensure_test_python
+quire_try_test_packages
 
 # The end-to-end tests run the real `quire` on notebooks, which link the release engine library.
 swift build -c release --product QuireEngine

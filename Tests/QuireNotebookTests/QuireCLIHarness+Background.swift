@@ -41,6 +41,7 @@ extension QuireCLIHarness {
         }
 
         var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
+        var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: err, as: UTF8.self) }
 
         /// Waits (up to 5 minutes: the program may need compiling) for the program to print `pid=N`.
         func childPID() throws -> pid_t {

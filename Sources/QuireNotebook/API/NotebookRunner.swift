@@ -29,6 +29,13 @@ public struct RunOptions: Sendable {
     /// folder in the engine's cache, removed after the run; a folder given here is left for the caller
     /// (`quire publish` takes each index thumbnail from it).
     public var embedScratch: String?
+    /// Lets the caller stop a run in progress (`quire watch`, when a newer edit arrives). When set, the runner
+    /// installs no signal handlers: the caller owns Ctrl-C and calls ``RunCancellation/cancel(_:reason:)``.
+    public var cancellation: RunCancellation?
+    /// Called as each cell's status changes while the program runs (`quire watch` pushes it to open pages):
+    /// `.pending` for the cells queued to run and `.restored`/`.stale` for the others as the program
+    /// starts, then `.running` and the cell's final status. Called on the runner's thread.
+    public var cellStatus: (@Sendable (_ cellID: String, _ status: CellStatus) -> Void)?
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -172,8 +179,12 @@ public struct NotebookRunner {
             execution.reportDirectory = writer.directory   // long outputs spill to outputs/<cell>.txt
             execution.workingDirectory = notebook.folder      // relative paths in cells are the notebook's
             var live = record
-            Interrupts.install()   // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted
-            defer { Interrupts.uninstall() }
+            if let report = options.cellStatus { for (i, result) in record.results.enumerated() { report(cells[i].id, result.status) } }
+            execution.cancellation = options.cancellation
+            // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted (unless the caller
+            // owns the signals and cancels through options.cancellation).
+            if options.cancellation == nil { Interrupts.install() }
+            defer { if options.cancellation == nil { Interrupts.uninstall() } }
             try writer.write(live)
             // The live report is rewritten as cells start and end, but the time spent rendering it is kept
             // under a tenth of the run's: rendering after every cell made a many-cell notebook quadratic.
@@ -190,12 +201,14 @@ public struct NotebookRunner {
             var pendingRecord: [Int: ([String: Any], String?, Double)] = [:]
             let results = try execution.run(executable: executable, environment: environment, callbacks: .init(
                 cellStarted: { i in
+                    options.cellStatus?(cells[i].id, .running)
                     progress.started(i)
                     live.results = execution.results   // the report shows which cell is running
                     writeLive()
                 },
                 printed: { i, text in progress.printed(i, text) },
                 cellFinished: { i in
+                    options.cellStatus?(cells[i].id, execution.results[i].status)
                     progress.finished(i, execution.results[i])
                     live.results = execution.results
                     live.runMetrics = execution.runMetrics

@@ -36,6 +36,8 @@ final class Execution {
     private(set) var interruption: Int32?
     /// The program's descendants when the signal came: killed with its group.
     private var interruptedProcesses: [pid_t] = []
+    /// The caller's way to stop the run (``RunOptions/cancellation``): handled as a signal would be.
+    var cancellation: RunCancellation?
 
     init(cells: [Cell], notebookPath: String, results: [CellResult], runMetrics: [RunMetrics] = []) {
         self.cells = cells
@@ -60,17 +62,18 @@ final class Execution {
         var killAt: Date?
         while child.isOpen {
             var wait: Int32 = 1000
-            if interruption == nil, Interrupts.received != 0 {
+            let received = cancellation?.signal ?? Interrupts.received
+            if interruption == nil, received != 0 {
                 // Ctrl-C and friends reach quire only (the program has its own group): pass them on.
-                interruption = Interrupts.received
+                interruption = received
                 interruptedProcesses = child.descendants()
-                child.signal(Interrupts.received)
-                for p in interruptedProcesses { kill(p, Interrupts.received) }
+                child.signal(received)
+                for p in interruptedProcesses { kill(p, received) }
                 killAt = Date().addingTimeInterval(Interrupts.grace)
             }
             if let deadline = killAt {
                 let left = deadline.timeIntervalSinceNow
-                if left <= 0 || Interrupts.count > 1 {
+                if left <= 0 || Interrupts.count > 1 || (cancellation?.count ?? 0) > 1 {
                     child.kill(others: interruptedProcesses + child.descendants())
                     break
                 }
@@ -88,8 +91,8 @@ final class Execution {
             // Checked before reading: once the program has exited, everything it wrote is in the pipes, and
             // what a process it left running in the background writes later is not waited for.
             let exited = child.hasExited
-            child.poll(milliseconds: exited ? 0 : wait, also: Interrupts.readFD)
-            Interrupts.drain()
+            child.poll(milliseconds: exited ? 0 : wait, also: cancellation?.readFD ?? Interrupts.readFD)
+            if let cancellation { cancellation.drain() } else { Interrupts.drain() }
             drainOutput(child, callbacks)
             if let bytes = child.readEvents() {
                 for event in events.feed(bytes) {
@@ -131,7 +134,8 @@ final class Execution {
         guard let index = results.firstIndex(where: { $0.status == .running }) ?? results.firstIndex(where: { $0.status == .pending }) else {
             return
         }
-        fail(index, CellFailure(kind: .interrupted, message: "interrupted by \(Interrupts.name(signal))", details: []), status: .interrupted)
+        let message = cancellation?.reason ?? "interrupted by \(Interrupts.name(signal))"
+        fail(index, CellFailure(kind: .interrupted, message: message, details: []), status: .interrupted)
         if index != current { results[index].seconds = nil }   // it never started
     }
 
