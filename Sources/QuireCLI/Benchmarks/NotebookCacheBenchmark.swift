@@ -88,7 +88,7 @@ func notebookCacheCases(_ r: BenchReporter) throws {
         """
     }
     let path = dir + "/train.md"
-    if ["unchanged", "prose-edit", "last-cell-edit", "snapshot-overhead"].contains(where: r.wants) {
+    if ["unchanged", "prose-edit", "last-cell-edit", "snapshot-overhead", "watch-prose", "watch-last-cell"].contains(where: r.wants) {
         // Calibrate the step count so the training cell takes about `target` seconds.
         try training(steps: 300, prose: "Calibration.", last: "calibrate").write(toFile: path, atomically: true, encoding: .utf8)
         try timedRun(path, ["--no-cache"])
@@ -110,6 +110,9 @@ func notebookCacheCases(_ r: BenchReporter) throws {
         for k in 1...5 {
             try training(steps: steps, prose: "Prose 5.", last: "last \(k)").write(toFile: path, atomically: true, encoding: .utf8)
             last.append(try timedRun(path))
+        }
+        if r.wants("watch-prose") || r.wants("watch-last-cell") {
+            try watchCases(r, quire: quire, dir: dir, cache: cache) { prose, last in training(steps: steps, prose: prose, last: last) }
         }
         let context: [String: Any] = ["train_cell_s": round(train.seconds, 3), "steps": steps, "first_run_s": round(full, 3)]
         emit("unchanged", unchanged, context)
