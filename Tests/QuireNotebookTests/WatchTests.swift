@@ -72,6 +72,8 @@ final class WatchTests: XCTestCase {
         }
         XCTAssertTrue(pushed, "no report event was pushed after the edit")
 
+        // The page can show the new output before quire's terminal echo of it has reached this test's reader.
+        XCTAssertTrue(watch.wait(Self.rerun) { $0.stdout.contains("│ version-two") }, watch.stdout)
         let ran = watch.stdout.components(separatedBy: "│ version-two").count
         let errorsBefore = watch.stderr.count
         try atomicSave(notebook, "# Edited\n\nA paragraph added-in-prose.\n\n```swift\n//| id: greet\nprint(\"version-two\")\n```\n")
