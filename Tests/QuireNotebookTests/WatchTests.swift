@@ -93,7 +93,7 @@ final class WatchTests: XCTestCase {
         _ = try watch.waitForPage(containing: "class=\"cell status-succeeded\" id=\"cell-n\"", timeout: Self.firstRun)
         for i in 1...5 {
             try write(notebook, "```swift\n//| id: n\nprint(\"save-\(i)\")\n```\n")
-            usleep(30_000)
+            usleep(5_000)   // well inside the 150 ms debounce, even on a loaded machine
         }
         _ = try watch.waitForPage(containing: "save-5", timeout: Self.rerun)
         usleep(500_000)
