@@ -268,18 +268,8 @@ enum WatchOutput {
 enum WatchEvents {
     /// `{"id":"train","status":"running","label":"running"}`: what the page's script shows on the cell.
     static func cell(id: String, status: CellStatus) -> String {
-        let label = switch status {
-        case .pending: "queued"
-        case .running: "running"
-        case .succeeded: "done"
-        case .failed: "failed"
-        case .timedOut: "timed out"
-        case .interrupted: "interrupted"
-        case .compileError: "compile error"
-        case .notRun: "not run"
-        case .restored: "restored"
-        case .stale: "stale"
-        }
+        // As the report's badge says it, but live: a cell waiting to run is queued, a finished one done.
+        let label = status == .pending ? "queued" : (status == .succeeded ? "done" : status.label)
         let object = ["id": id, "status": status.rawValue, "label": label]
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)

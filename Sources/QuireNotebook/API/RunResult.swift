@@ -12,6 +12,24 @@ public enum CellStatus: String, Sendable {
     case interrupted
 }
 
+extension CellStatus {
+    /// The word the report's badge shows ("ok", "restored", "compile error", …).
+    public var label: String {
+        switch self {
+        case .pending: "pending"
+        case .running: "running"
+        case .succeeded: "ok"
+        case .failed: "failed"
+        case .timedOut: "timed out"
+        case .interrupted: "interrupted"
+        case .compileError: "compile error"
+        case .notRun: "not run"
+        case .restored: "restored"
+        case .stale: "stale"
+        }
+    }
+}
+
 /// One piece of a cell's output, in the order the cell produced it.
 public enum CellOutput: Sendable, Equatable {
     /// Printed text (stdout).

@@ -38,7 +38,7 @@ struct ReportModel {
         if record.inProgress { summary = "running: " + summary }
         if let first = failedCells.first {
             summary += results[first.index].status == .interrupted
-                ? "; interrupted at cell \(first.id)" : "; cell \(first.id) \(statusLabel(results[first.index].status))"
+                ? "; interrupted at cell \(first.id)" : "; cell \(first.id) \(results[first.index].status.label)"
         }
         let total = results.compactMap(\.seconds).reduce(0, +)
         // A notebook titled by its first heading shows that heading once, in the prose.
@@ -114,7 +114,7 @@ struct ReportModel {
             "number": cell.index + 1,
             "lines": "\(cell.lines.lowerBound)–\(cell.lines.upperBound)",
             "status": result.status.rawValue,
-            "statusLabel": statusLabel(result.status),
+            "statusLabel": result.status.label,
             "echo": cell.options.echo,
             "code": SyntaxHighlighter.html(cell.code),
             "gutter": gutter(cell, errorLines: Set(result.diagnostics.filter { $0.severity == .error }.compactMap { $0.location?.line })
@@ -197,18 +197,4 @@ struct ReportModel {
         return html + "</tbody></table>"
     }
 
-    private func statusLabel(_ status: CellStatus) -> String {
-        switch status {
-        case .pending: "pending"
-        case .running: "running"
-        case .succeeded: "ok"
-        case .failed: "failed"
-        case .timedOut: "timed out"
-        case .interrupted: "interrupted"
-        case .compileError: "compile error"
-        case .notRun: "not run"
-        case .restored: "restored"
-        case .stale: "stale"
-        }
-    }
 }
