@@ -39,10 +39,7 @@ struct Publish: ParsableCommand {
 
     func run() throws {
         var options = PublishOptions(inputs: inputs, outputDirectory: out)
-        options.overrides = params.map { p in
-            let eq = p.firstIndex(of: "=")!
-            return (String(p[..<eq]), String(p[p.index(after: eq)...]))
-        }
+        options.overrides = parameterOverrides(params)
         options.embed = embed
         options.allowFailed = allowFailed
         options.release = release

@@ -58,10 +58,7 @@ struct Run: ParsableCommand {
 
     private func run(_ notebook: String) -> Int32 {
         var options = RunOptions(notebookPath: notebook)
-        options.overrides = params.map { p in
-            let eq = p.firstIndex(of: "=")!
-            return (String(p[..<eq]), String(p[p.index(after: eq)...]))
-        }
+        options.overrides = parameterOverrides(params)
         options.outputDirectory = out
         options.release = release
         options.embed = embed

@@ -20,10 +20,7 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        let overrides = params.map { p in
-            let eq = p.firstIndex(of: "=")!
-            return (String(p[..<eq]), String(p[p.index(after: eq)...]))
-        }
+        let overrides = parameterOverrides(params)
         let status = try plan(overrides)
         if json {
             let encoder = JSONEncoder()

@@ -44,10 +44,7 @@ struct Watch: ParsableCommand {
         let name = ((notebook as NSString).lastPathComponent as NSString).deletingPathExtension
         let reportFolder = out ?? "output/" + name
         var base = RunOptions(notebookPath: notebook)
-        base.overrides = params.map { p in
-            let eq = p.firstIndex(of: "=")!
-            return (String(p[..<eq]), String(p[p.index(after: eq)...]))
-        }
+        base.overrides = parameterOverrides(params)
         base.outputDirectory = reportFolder
         base.release = release
         base.quireVersion = QuireVersion.string
