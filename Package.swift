@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "QuireKernels", targets: ["QuireKernels"]),
         .library(name: "QuireData", targets: ["QuireData"]),
         .library(name: "QuireCheckpoint", targets: ["QuireCheckpoint"]),
+        .library(name: "QuireTesting", targets: ["QuireTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,7 @@ let package = Package(
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
         .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuirePlot", "QuireMetrics", "QuireKernels", "QuireCheckpoint",
+                                              "QuireTesting",
                                               .product(name: "Crypto", package: "swift-crypto")], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
@@ -76,6 +78,10 @@ let package = Package(
         // Orbax-style checkpoints: safetensors files, step directories committed atomically, CheckpointManager.
         .target(name: "QuireCheckpoint", dependencies: ["QuireTensor", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: notebookVisible),
+
+        // chex-style asserts (shapes, dtypes, trees of tensors, finiteness), a finite-difference gradient
+        // checker and test variants; they throw typed errors, so they work in XCTest and in notebook cells.
+        .target(name: "QuireTesting", dependencies: ["QuireTensor", "QuireNN"], swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -120,6 +126,7 @@ let package = Package(
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
         .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
         .testTarget(name: "QuireCheckpointTests", dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor"]),
+        .testTarget(name: "QuireTestingTests", dependencies: ["QuireTesting", "QuireTensor", "QuireNN"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )
