@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "QuireData", targets: ["QuireData"]),
         .library(name: "QuireCheckpoint", targets: ["QuireCheckpoint"]),
         .library(name: "QuireTesting", targets: ["QuireTesting"]),
+        .library(name: "QuireDistributions", targets: ["QuireDistributions"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,7 +53,7 @@ let package = Package(
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
         .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuirePlot", "QuireMetrics", "QuireKernels", "QuireCheckpoint",
-                                              "QuireTesting",
+                                              "QuireTesting", "QuireDistributions",
                                               .product(name: "Crypto", package: "swift-crypto")], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
@@ -82,6 +83,10 @@ let package = Package(
         // chex-style asserts (shapes, dtypes, trees of tensors, finiteness), a finite-difference gradient
         // checker and test variants; they throw typed errors, so they work in XCTest and in notebook cells.
         .target(name: "QuireTesting", dependencies: ["QuireTensor", "QuireNN"], swiftSettings: notebookVisible),
+
+        // distrax-style distributions (sample, logProb, entropy, moments, KL) and bijectors over Tensor ops,
+        // so reparameterized samples carry gradients.
+        .target(name: "QuireDistributions", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -127,6 +132,7 @@ let package = Package(
         .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
         .testTarget(name: "QuireCheckpointTests", dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor"]),
         .testTarget(name: "QuireTestingTests", dependencies: ["QuireTesting", "QuireTensor", "QuireNN"]),
+        .testTarget(name: "QuireDistributionsTests", dependencies: ["QuireDistributions", "QuireTesting", "QuireTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )
