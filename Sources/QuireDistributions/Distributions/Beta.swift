@@ -14,11 +14,13 @@ public struct Beta: Distribution {
     public let beta: Tensor
     public let dtype: DType
 
+    /// A batch of Betas; `alpha` and `beta` broadcast together and share a float dtype.
     public init(alpha: Tensor, beta: Tensor) throws {
         let (dtype, _, p) = try Parameters.broadcast("Beta", [("alpha", alpha), ("beta", beta)])
         (self.alpha, self.beta, self.dtype) = (p[0], p[1], dtype)
     }
 
+    /// One Beta with scalar parameters.
     public init(alpha: Double, beta: Double, dtype: DType = .float32) {
         (self.alpha, self.beta, self.dtype) = (Tensor(alpha, dtype: dtype), Tensor(beta, dtype: dtype), dtype)
     }

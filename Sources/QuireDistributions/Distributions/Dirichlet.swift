@@ -14,6 +14,7 @@ public struct Dirichlet: Distribution {
     public let concentration: Tensor
     public let dtype: DType
 
+    /// `concentration` of shape `[batch…, k]`, a float tensor of positive values.
     public init(concentration: Tensor) throws {
         try Parameters.requireVector("Dirichlet", "concentration", concentration)
         self.dtype = try Parameters.dtype("Dirichlet", [("concentration", concentration)])

@@ -15,11 +15,13 @@ public struct Gamma: Distribution {
     public let rate: Tensor
     public let dtype: DType
 
+    /// A batch of Gammas; `concentration` and `rate` broadcast together and share a float dtype.
     public init(concentration: Tensor, rate: Tensor) throws {
         let (dtype, _, p) = try Parameters.broadcast("Gamma", [("concentration", concentration), ("rate", rate)])
         (self.concentration, self.rate, self.dtype) = (p[0], p[1], dtype)
     }
 
+    /// One Gamma with scalar parameters.
     public init(concentration: Double, rate: Double, dtype: DType = .float32) {
         self.concentration = Tensor(concentration, dtype: dtype)
         (self.rate, self.dtype) = (Tensor(rate, dtype: dtype), dtype)

@@ -12,11 +12,13 @@ public struct Laplace: Distribution {
     public let scale: Tensor
     public let dtype: DType
 
+    /// A batch of Laplace distributions; `loc` and `scale` broadcast together and share a float dtype.
     public init(loc: Tensor, scale: Tensor) throws {
         let (dtype, _, p) = try Parameters.broadcast("Laplace", [("loc", loc), ("scale", scale)])
         (self.loc, self.scale, self.dtype) = (p[0], p[1], dtype)
     }
 
+    /// One Laplace distribution with scalar parameters.
     public init(loc: Double, scale: Double, dtype: DType = .float32) {
         (self.loc, self.scale, self.dtype) = (Tensor(loc, dtype: dtype), Tensor(scale, dtype: dtype), dtype)
     }

@@ -16,6 +16,7 @@ public struct MultivariateNormalDiag: Distribution {
     public let scaleDiag: Tensor
     public let dtype: DType
 
+    /// `loc` and `scaleDiag` of shape `[batch…, d]` (broadcasting), sharing a float dtype.
     public init(loc: Tensor, scaleDiag: Tensor) throws {
         try Parameters.requireVector("MultivariateNormalDiag", "loc", loc)
         try Parameters.requireVector("MultivariateNormalDiag", "scaleDiag", scaleDiag)

@@ -14,11 +14,13 @@ public struct Uniform: Distribution {
     public let high: Tensor
     public let dtype: DType
 
+    /// A batch of uniforms; `low` and `high` broadcast together and share a float dtype.
     public init(low: Tensor, high: Tensor) throws {
         let (dtype, _, p) = try Parameters.broadcast("Uniform", [("low", low), ("high", high)])
         (self.low, self.high, self.dtype) = (p[0], p[1], dtype)
     }
 
+    /// One uniform on [low, high).
     public init(low: Double = 0, high: Double = 1, dtype: DType = .float32) {
         (self.low, self.high, self.dtype) = (Tensor(low, dtype: dtype), Tensor(high, dtype: dtype), dtype)
     }
