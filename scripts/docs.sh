@@ -31,7 +31,7 @@ for arg in "$@"; do
     esac
 done
 
-all_modules="QuireTensor QuireNN QuireOptim QuireCheckpoint QuireData QuireKernels QuirePlot QuireMetrics Quire"
+all_modules="QuireTensor QuireNN QuireOptim QuireCheckpoint QuireData QuireKernels QuirePlot QuireMetrics QuireTesting QuireDistributions Quire"
 read -r -a modules <<< "${QUIRE_DOCS_MODULES:-$all_modules}"
 declare -A summary=(
     [QuireTensor]="Tensors, dtypes, broadcasting, random keys and reverse-mode autodiff (grad, valueAndGrad)."
@@ -42,6 +42,8 @@ declare -A summary=(
     [QuireKernels]="Pallas-style kernels: pallasCall, BlockSpec and Refs, interpreted or compiled to C."
     [QuirePlot]="Charts drawn with Cairo into RGBA images and PNG."
     [QuireMetrics]="Metrics, the run log (JSON Lines, CSV, TensorBoard), progress bars and timeit."
+    [QuireTesting]="chex-style asserts for tensors and trees, a finite-difference gradient checker, test variants."
+    [QuireDistributions]="distrax-style distributions (sample, logProb, entropy, KL) and bijectors, reparameterized."
     [Quire]="The umbrella a notebook imports: the engine plus display, table, markdown, image and plot; notebooks."
 )
 
