@@ -28,4 +28,19 @@ final class DistributionsNotebookTests: XCTestCase {
         XCTAssertTrue(html.contains("distributions.md:\(line): assertShape failed: codes has shape [24, 2], expected [24, 3] (axis 1 is 2, expected 3)"),
                       "the failure at line \(line) in the report")
     }
+
+    /// An assert that fails outside an `error: true` cell stops the notebook there: the report shows the
+    /// message with the notebook line it was called from and marks that line in the gutter.
+    func testUncaughtAssertFailureIsReportedAtTheCellLine() throws {
+        let dir = try Q.scratch()
+        let notebook = dir + "/asserts.md"
+        try "# Asserts\n\n```swift\nlet x = Tensor.zeros([2, 3])\nprint(\"before the assert\")\ntry assertShape(x, [2, 4], name: \"x\")\n```\n"
+            .write(toFile: notebook, atomically: true, encoding: .utf8)
+        let r = try Q.run(notebook)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("asserts.md:6: assertShape failed: x has shape [2, 3], expected [2, 4] (axis 1 is 3, expected 4)"), r.stderr)
+        let html = try XCTUnwrap(r.html)
+        XCTAssertTrue(html.contains("before the assert"))
+        XCTAssertTrue(html.contains("<span class=\"err\">6</span>"), "line 6 is marked in the gutter")
+    }
 }
