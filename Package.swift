@@ -109,17 +109,22 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData"]),
-        .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireCheckpoint", "QuireTensor", "CPNG"]),
-        .testTarget(name: "QuireTests", dependencies: ["Quire"]),
-        .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
-        .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook"], exclude: ["Fixtures"]),
+        // What every test target shares (assertClose, TestRNG, temporaryDirectory, assertSnapshot): one copy,
+        // as swift-argument-parser's ArgumentParserTestHelpers. See Tests/QuireTestSupport/Closeness.swift.
+        .target(name: "QuireTestSupport", dependencies: ["QuireTensor"], path: "Tests/QuireTestSupport"),
+
+        .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor", "QuireTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData", "QuireTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireCheckpoint", "QuireTensor", "CPNG", "QuireTestSupport"]),
+        .testTarget(name: "QuireTests", dependencies: ["Quire", "QuireTestSupport"]),
+        .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor", "QuireTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireNotebookTests", dependencies: ["QuireNotebook", "QuireTestSupport"], exclude: ["Fixtures", "Snapshots"]),
         .testTarget(name: "QuireServeTests", dependencies: ["QuireServe"]),
-        .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor"], exclude: ["Golden"]),
+        .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor", "QuireTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
-        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
-        .testTarget(name: "QuireCheckpointTests", dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor"]),
+        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor", "QuireTestSupport"]),
+        .testTarget(name: "QuireCheckpointTests",
+                    dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor", "QuireTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )
