@@ -51,9 +51,11 @@ public struct OptState: Sendable {
     /// (e.g. one per ``multiTransform(_:label:)`` group) the first by key is returned.
     public var learningRate: Double? { learningRateKey.map { scalars[$0]! } }
 
-    /// The key of the learning rate ``learningRate`` reads.
+    /// The key of the learning rate ``learningRate`` reads (not an injected hyper-parameter of that name,
+    /// `…hyperparams/learningRate`, which is the value for the *next* update).
     private var learningRateKey: String? {
-        scalars.keys.filter { $0 == "learningRate" || $0.hasSuffix("/learningRate") }.sorted().first
+        scalars.keys.filter { ($0 == "learningRate" || $0.hasSuffix("/learningRate")) && !$0.hasSuffix("hyperparams/learningRate") }
+            .sorted().first
     }
 
     /// The part of the state stored under `prefix` (`prefix/…`), with the prefix removed.

@@ -70,6 +70,24 @@ public func scaleByRMS(decay: Double = 0.9, eps: Double = 1e-8, initialScale: Do
     }
 }
 
+/// Centered RMSProp's scaling (Optax's `scale_by_stddev`): the gradient divided by its running
+/// standard deviation, `m ← decay · m + (1 − decay) · g`, `v ← decay · v + (1 − decay) · g²`, update
+/// `g / √(v − m² + eps)` (or `g / (√(v − m²) + eps)` when `epsInSqrt` is false). Buffers `mu/…` (from 0)
+/// and `nu/…` (from `initialScale`).
+///
+/// ```swift
+/// let tx = chain(scaleByStddev(decay: 0.9), scaleByLearningRate(1e-2))
+/// ```
+public func scaleByStddev(decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0,
+                          epsInSqrt: Bool = true) -> GradientTransformation {
+    perParameter(ParamBuffer("mu"), ParamBuffer("nu", filledWith: initialScale)) { g, b, _ in
+        let mu = decay * b[0] + (1 - decay) * g
+        let nu = decay * b[1] + (1 - decay) * g.square()
+        let variance = nu - mu.square()
+        return (epsInSqrt ? g * (variance + eps).rsqrt() : g / (variance.sqrt() + eps), [mu, nu])
+    }
+}
+
 /// Adagrad's scaling: `s ← s + g²`, update `g / √(s + eps)` (0 where `s` is 0). Buffer `sumOfSquares/…`.
 public func scaleByRSS(initialAccumulatorValue: Double = 0.1, eps: Double = 1e-7) -> GradientTransformation {
     perParameter(ParamBuffer("sumOfSquares", filledWith: initialAccumulatorValue)) { g, b, _ in
