@@ -84,7 +84,8 @@ public func perParameter(_ buffers: ParamBuffer..., counted: Bool = false,
             for (k, g) in grads {
                 let current = try buffers.map { try $0.read(s, k) }
                 let r = try step(g, current, t)
-                precondition(r.buffers.count == buffers.count, "perParameter: step returned \(r.buffers.count) buffers for \(buffers.count)")
+                precondition(r.buffers.count == buffers.count,
+                             "perParameter: step returned \(r.buffers.count) buffers for \(buffers.count)")
                 updates[k] = r.update
                 for (i, b) in buffers.enumerated() { next[i][b.key(k)] = r.buffers[i] }
             }

@@ -41,7 +41,8 @@ final class HyperparamsAndBuildingTests: XCTestCase {
     func testUnknownHyperparameterIsAClearError() {
         var state = injectHyperparams(["learningRate": 0.1]) { sgd(learningRate: $0["learningRate"]!) }.initialize(params: params)
         XCTAssertThrowsError(try state.setHyperparam("momentum", to: 0.5)) {
-            XCTAssertEqual("\($0)", "no hyper-parameter momentum in this optimizer state (have: learningRate); wrap the transform in injectHyperparams")
+            XCTAssertEqual("\($0)", "no hyper-parameter momentum in this optimizer state (have: learningRate); "
+                                   + "wrap the transform in injectHyperparams")
         }
     }
 
