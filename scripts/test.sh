@@ -7,6 +7,8 @@ quire_ensure_packages
 quire_ensure_test_python
 quire_try_test_packages
 
+# Formatting of the Swift lines changed since main (.swift-format; untouched code is never checked).
+./scripts/format-check.sh
 # The end-to-end tests run the real `quire` on notebooks, which link the release engine library.
 swift build -c release --product QuireEngine
 ./scripts/docs.sh --check --no-build   # the API reference builds without warnings and its articles' code type-checks

@@ -18,15 +18,17 @@ func factoredAxes(_ shape: [Int], minDimSize: Int) -> (reduced: Int, other: Int)
 /// The update is `g · (vRow / mean(vRow))^(−½) · vColumn^(−½)`, or `g · v^(−½)` unfactored.
 public func scaleByFactoredRMS(decayRate: Double = 0.8, eps: Double = 1e-30,
                                minDimSizeToFactor: Int = 128) -> GradientTransformation {
-    GradientTransformation(
+    // Factored parameters keep a row and a column statistic, the others a full buffer.
+    let vRow = ParamBuffer("vRow"), vColumn = ParamBuffer("vColumn"), v = ParamBuffer("v")
+    return GradientTransformation(
         initialize: { params in
             var s = OptState(scalars: ["count": 0])
             for (k, p) in params {
                 if let (r, o) = factoredAxes(p.shape, minDimSize: minDimSizeToFactor) {
-                    s.tensors["vRow/\(k)"] = Tensor.zeros(like: p).sum(axis: r)
-                    s.tensors["vColumn/\(k)"] = Tensor.zeros(like: p).sum(axis: o)
+                    s.tensors[vRow.key(k)] = Tensor.zeros(like: p).sum(axis: r)
+                    s.tensors[vColumn.key(k)] = Tensor.zeros(like: p).sum(axis: o)
                 } else {
-                    s.tensors["v/\(k)"] = Tensor.zeros(like: p)
+                    s.tensors[v.key(k)] = Tensor.zeros(like: p)
                 }
             }
             return s
@@ -39,18 +41,18 @@ public func scaleByFactoredRMS(decayRate: Double = 0.8, eps: Double = 1e-30,
             for (k, g) in grads {
                 let g2 = g.square() + eps
                 if let (r, o) = factoredAxes(g.shape, minDimSize: minDimSizeToFactor) {
-                    let vRow = beta * (try buffer(s, "vRow", k)) + (1 - beta) * g2.mean(axis: r)
-                    let vCol = beta * (try buffer(s, "vColumn", k)) + (1 - beta) * g2.mean(axis: o)
+                    let row = beta * (try vRow.read(s, k)) + (1 - beta) * g2.mean(axis: r)
+                    let col = beta * (try vColumn.read(s, k)) + (1 - beta) * g2.mean(axis: o)
                     // In vRow the axis `other` sits at `other` or `other - 1` (after `reduced` was removed).
-                    let rowFactor = (vRow / vRow.mean(axis: o > r ? o - 1 : o, keepDims: true)).rsqrt()
-                    let colFactor = vCol.rsqrt()
+                    let rowFactor = (row / row.mean(axis: o > r ? o - 1 : o, keepDims: true)).rsqrt()
+                    let colFactor = col.rsqrt()
                     updates[k] = g * rowFactor.expandingDims(at: r) * colFactor.expandingDims(at: o)
-                    out.tensors["vRow/\(k)"] = vRow
-                    out.tensors["vColumn/\(k)"] = vCol
+                    out.tensors[vRow.key(k)] = row
+                    out.tensors[vColumn.key(k)] = col
                 } else {
-                    let v = beta * (try buffer(s, "v", k)) + (1 - beta) * g2
-                    updates[k] = g * v.rsqrt()
-                    out.tensors["v/\(k)"] = v
+                    let full = beta * (try v.read(s, k)) + (1 - beta) * g2
+                    updates[k] = g * full.rsqrt()
+                    out.tensors[v.key(k)] = full
                 }
             }
             return (updates, out)

@@ -37,38 +37,8 @@ public struct GradientTransformation: Sendable {
     }
 }
 
-/// The transforms applied one after another, each to the previous one's updates. Part `i`'s state is
-/// stored under the prefix `"i/"`.
-///
-/// ```swift
-/// let tx = chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3))
-/// ```
-public func chain(_ parts: GradientTransformation...) -> GradientTransformation { chain(parts) }
-
-/// ``chain(_:)-(GradientTransformation...)`` over an array.
-public func chain(_ parts: [GradientTransformation]) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { params in
-            var s = OptState()
-            for (i, p) in parts.enumerated() { s.insert(p.initialize(params: params), prefix: String(i)) }
-            return s
-        },
-        update: { grads, state, params in
-            var u = grads
-            var out = OptState()
-            for (i, p) in parts.enumerated() {
-                let r = try p.update(grads: u, state: state.scoped(String(i)), params: params)
-                u = r.updates
-                out.insert(r.state, prefix: String(i))
-            }
-            return (u, out)
-        })
-}
-
 /// Leaves updates unchanged; no state.
-public func identity() -> GradientTransformation {
-    GradientTransformation(initialize: { _ in OptState() }, update: { g, s, _ in (g, s) })
-}
+public func identity() -> GradientTransformation { stateless { g, _ in g } }
 
 /// `params + updates` for every path in `updates` (parameters without an update are kept).
 ///
@@ -84,45 +54,5 @@ public func applyUpdates(_ params: TensorDict, _ updates: TensorDict) throws -> 
         }
         out[k] = (p + u).cast(to: p.dtype)
     }
-    return out
-}
-
-// MARK: - Helpers for writing transforms
-
-/// Per-parameter buffers named `buffer/<path>`, initialized from each parameter.
-func buffers(_ name: String, _ params: TensorDict, _ make: (Tensor) -> Tensor = { Tensor.zeros(like: $0) }) -> TensorDict {
-    TensorDict(params.map { ("\(name)/\($0.key)", make($0.value)) })
-}
-
-/// The buffer `name/path` of `state`, or a clear error.
-func buffer(_ state: OptState, _ name: String, _ path: String) throws -> Tensor {
-    guard let t = state.tensors["\(name)/\(path)"] else {
-        throw OptimError("optimizer state has no \(name) buffer for \(path) (was it initialized with these parameters?)")
-    }
-    return t
-}
-
-/// The parameters, or an error naming the transform that needs them.
-func requireParams(_ params: TensorDict?, _ op: String) throws -> TensorDict {
-    guard let params else { throw OptimError("\(op) needs params: pass params: to update") }
-    return params
-}
-
-/// The parameter at `path`.
-func param(_ params: TensorDict, _ path: String, _ op: String) throws -> Tensor {
-    guard let p = params[path] else { throw OptimError("\(op): no parameter \(path) for its gradient") }
-    return p
-}
-
-/// Σ x² over one tensor, in Double.
-func sumOfSquares(_ t: Tensor) -> Double { t.square().sum().item(as: Double.self) }
-
-/// The Euclidean norm of all tensors together.
-func globalNorm(_ ts: TensorDict) -> Double { ts.values.reduce(0) { $0 + sumOfSquares($1) }.squareRoot() }
-
-/// The entries of several dictionaries in order.
-func merged(_ parts: TensorDict...) -> TensorDict {
-    var out = TensorDict()
-    for d in parts { for (k, v) in d { out[k] = v } }
     return out
 }

@@ -23,8 +23,19 @@ public func softmaxCrossEntropy(logits: Tensor, labels: Tensor, labelSmoothing: 
     var targets = labels.dtype.isInteger ? labels.oneHot(depth: classes, dtype: logits.dtype) : labels
     precondition(targets.shape == logits.shape,
                  "softmaxCrossEntropy: labels of shape \(labels.shape) for logits of shape \(logits.shape)")
-    if labelSmoothing != 0 { targets = (1 - labelSmoothing) * targets + labelSmoothing / Double(classes) }
+    if labelSmoothing != 0 { targets = smoothLabels(targets, alpha: labelSmoothing) }
     return -(targets * logp).sum(axis: -1)
+}
+
+/// Label smoothing (Optax's `smooth_labels`): `(1 − alpha) · labels + alpha / classes`, for one-hot or
+/// probability rows over the last axis.
+///
+/// ```swift
+/// smoothLabels(Tensor([[0, 1, 0]] as [[Float]]), alpha: 0.3)   // [[0.1, 0.8, 0.1]]
+/// ```
+public func smoothLabels(_ labels: Tensor, alpha: Double) -> Tensor {
+    let classes = labels.shape.last ?? 1
+    return (1 - alpha) * labels + alpha / Double(classes)
 }
 
 /// Binary cross-entropy of sigmoid(`logits`) against `labels` in [0, 1], elementwise, in the stable
@@ -33,9 +44,27 @@ public func sigmoidBinaryCrossEntropy(logits: Tensor, labels: Tensor) -> Tensor 
     logits.softplus() - logits * labels
 }
 
-/// The mean of `(predictions − targets)²` over all elements (a scalar).
+/// `(predictions − targets)²` elementwise (Optax's `squared_error`); without `targets`, `predictions²`.
+///
+/// ```swift
+/// squaredError(predictions: Tensor([1, 2] as [Float]), targets: Tensor([0, 4] as [Float]))   // [1, 4]
+/// ```
+public func squaredError(predictions: Tensor, targets: Tensor? = nil) -> Tensor {
+    (targets.map { predictions - $0 } ?? predictions).square()
+}
+
+/// Half the squared error elementwise, `½ (predictions − targets)²` (Optax's `l2_loss`).
+///
+/// ```swift
+/// l2Loss(predictions: model(x), targets: y).mean()
+/// ```
+public func l2Loss(predictions: Tensor, targets: Tensor? = nil) -> Tensor {
+    0.5 * squaredError(predictions: predictions, targets: targets)
+}
+
+/// The mean of ``squaredError(predictions:targets:)`` over all elements (a scalar).
 public func meanSquaredError(predictions: Tensor, targets: Tensor) -> Tensor {
-    (predictions - targets).square().mean()
+    squaredError(predictions: predictions, targets: targets).mean()
 }
 
 /// Huber loss elementwise: `½ e²` where `|e| ≤ delta`, `delta · (|e| − ½ delta)` beyond.

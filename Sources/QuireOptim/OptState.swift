@@ -32,16 +32,30 @@ public struct OptState: Sendable {
         self.scalars = scalars
     }
 
-    /// The number of updates applied: the largest `count` scalar anywhere in the state (0 when none).
+    /// The number of updates applied, as counted by the learning rate: the `count` that
+    /// ``scaleByLearningRate(_:flipSign:)`` keeps beside the `learningRate` that ``learningRate`` reads
+    /// (so a step skipped by ``applyIfFinite(_:maxConsecutiveErrors:)`` or accumulated by
+    /// ``multiSteps(_:everySteps:)`` is not counted). A transform without a learning rate counts with its
+    /// shallowest `count` (fewest `/`, then first by key); 0 when it has none.
     public var step: Int {
-        Int(scalars.filter { $0.key == "count" || $0.key.hasSuffix("/count") }.values.max() ?? 0)
+        if let key = learningRateKey {
+            return Int(scalars[String(key.dropLast("learningRate".count)) + "count"] ?? 0)
+        }
+        let counts = scalars.keys.filter { $0 == "count" || $0.hasSuffix("/count") }
+        let first = counts.min { ($0.split(separator: "/").count, $0) < ($1.split(separator: "/").count, $1) }
+        return Int(first.flatMap { scalars[$0] } ?? 0)
     }
 
     /// The learning rate used by the last update (its schedule's first value before any update), as
     /// stored by ``scaleByLearningRate(_:flipSign:)``; `nil` when the transform has none. With several
     /// (e.g. one per ``multiTransform(_:label:)`` group) the first by key is returned.
-    public var learningRate: Double? {
-        scalars.keys.filter { $0 == "learningRate" || $0.hasSuffix("/learningRate") }.sorted().first.map { scalars[$0]! }
+    public var learningRate: Double? { learningRateKey.map { scalars[$0]! } }
+
+    /// The key of the learning rate ``learningRate`` reads (not an injected hyper-parameter of that name,
+    /// `…hyperparams/learningRate`, which is the value for the *next* update).
+    private var learningRateKey: String? {
+        scalars.keys.filter { ($0 == "learningRate" || $0.hasSuffix("/learningRate")) && !$0.hasSuffix("hyperparams/learningRate") }
+            .sorted().first
     }
 
     /// The part of the state stored under `prefix` (`prefix/…`), with the prefix removed.

@@ -46,10 +46,17 @@ public func lion(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 
 }
 
 /// RMSProp: `chain(scaleByRMS(decay:eps:initialScale:), scaleByLearningRate(learningRate))`, then
-/// momentum when `momentum` is given (applied after the learning rate, as in Optax).
+/// momentum when `momentum` is given (applied after the learning rate, as in Optax). `centered` divides
+/// by the running standard deviation instead of the root mean square (``scaleByStddev(decay:eps:initialScale:epsInSqrt:)``).
+///
+/// ```swift
+/// let tx = rmsprop(learningRate: 0.01, centered: true, momentum: 0.9)
+/// ```
 public func rmsprop(learningRate: any LearningRate, decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0,
-                    momentum: Double? = nil, nesterov: Bool = false) -> GradientTransformation {
-    var parts = [scaleByRMS(decay: decay, eps: eps, initialScale: initialScale), scaleByLearningRate(learningRate)]
+                    centered: Bool = false, momentum: Double? = nil, nesterov: Bool = false) -> GradientTransformation {
+    let scaling = centered ? scaleByStddev(decay: decay, eps: eps, initialScale: initialScale)
+                           : scaleByRMS(decay: decay, eps: eps, initialScale: initialScale)
+    var parts = [scaling, scaleByLearningRate(learningRate)]
     if let momentum { parts.append(traceMomentum(decay: momentum, nesterov: nesterov)) }
     return chain(parts)
 }

@@ -1,8 +1,9 @@
 import Foundation
 import QuireTensor
 
-// The scaling transforms that optimizers are chained from. Each keeps per-parameter buffers under
-// `buffer/<path>` and a step `count` where it needs one.
+// The scaling transforms that optimizers are chained from, each written as its math on one parameter
+// with `perParameter` (buffers named by `ParamBuffer`, stored as `<buffer>/<path>`) or `stateless`
+// (TransformBuilding.swift). Copy one of these when adding a transform.
 
 /// Multiplies every update by `factor`.
 ///
@@ -10,8 +11,7 @@ import QuireTensor
 /// let negate = scale(-1)
 /// ```
 public func scale(_ factor: Double) -> GradientTransformation {
-    GradientTransformation(initialize: { _ in OptState() },
-                           update: { g, s, _ in (g.mapValues { $0 * factor }, s) })
+    stateless { g, _ in g.mapValues { $0 * factor } }
 }
 
 /// Multiplies updates by the learning rate, negated when `flipSign` (the default, for descent).
@@ -37,131 +37,94 @@ public func scaleByLearningRate(_ learningRate: any LearningRate, flipSign: Bool
 
 /// Adam's preconditioning: bias-corrected first and second moments,
 /// `u = m̂ / (√(v̂ + epsRoot) + eps)` with `m̂ = m / (1 − b1ᵗ)`, `v̂ = v / (1 − b2ᵗ)`.
-/// Buffers `mu/…`, `nu/…`; scalar `count`.
+/// Buffers `mu/…`, `nu/…`; scalar `count`. Untraced float32/float64 gradients take one fused pass.
 public func scaleByAdam(b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
                         epsRoot: Double = 0) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { p in OptState(tensors: merged(buffers("mu", p), buffers("nu", p)), scalars: ["count": 0]) },
-        update: { grads, s, _ in
-            let t = (s.scalars["count"] ?? 0) + 1
-            let c1 = 1 - Foundation.pow(b1, t), c2 = 1 - Foundation.pow(b2, t)
-            var mus = TensorDict(), nus = TensorDict(), updates = TensorDict()
-            for (k, g) in grads {
-                let oldMu = try buffer(s, "mu", k), oldNu = try buffer(s, "nu", k)
-                if !g.isTraced, let f = fusedAdamStep(g, mu: oldMu, nu: oldNu, b1: b1, b2: b2, c1: c1, c2: c2,
-                                                      eps: eps, epsRoot: epsRoot) {
-                    updates[k] = f.update
-                    mus["mu/\(k)"] = f.mu
-                    nus["nu/\(k)"] = f.nu
-                    continue
-                }
-                let mu = b1 * oldMu + (1 - b1) * g
-                let nu = b2 * oldNu + (1 - b2) * g.square()
-                updates[k] = (mu / c1) / ((nu / c2 + epsRoot).sqrt() + eps)
-                mus["mu/\(k)"] = mu
-                nus["nu/\(k)"] = nu
-            }
-            // Same order as `initialize`: all mu buffers, then all nu buffers.
-            return (updates, OptState(tensors: merged(mus, nus), scalars: ["count": t]))
-        })
+    perParameter(ParamBuffer("mu"), ParamBuffer("nu"), counted: true) { g, b, t in
+        let c1 = 1 - Foundation.pow(b1, t), c2 = 1 - Foundation.pow(b2, t)
+        if !g.isTraced, let f = fusedAdamStep(g, mu: b[0], nu: b[1], b1: b1, b2: b2, c1: c1, c2: c2,
+                                              eps: eps, epsRoot: epsRoot) {
+            return (f.update, [f.mu, f.nu])
+        }
+        let mu = b1 * b[0] + (1 - b1) * g
+        let nu = b2 * b[1] + (1 - b2) * g.square()
+        return ((mu / c1) / ((nu / c2 + epsRoot).sqrt() + eps), [mu, nu])
+    }
 }
 
 /// Momentum: `t ← g + decay · t`, update `t` (or `g + decay · t` with `nesterov`). Buffer `trace/…`.
 public func traceMomentum(decay: Double, nesterov: Bool = false) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { p in OptState(tensors: buffers("trace", p)) },
-        update: { grads, s, _ in
-            var out = OptState()
-            var updates = TensorDict()
-            for (k, g) in grads {
-                let t = g + decay * (try buffer(s, "trace", k))
-                updates[k] = nesterov ? g + decay * t : t
-                out.tensors["trace/\(k)"] = t
-            }
-            return (updates, out)
-        })
+    perParameter(ParamBuffer("trace")) { g, b, _ in
+        let t = g + decay * b[0]
+        return (nesterov ? g + decay * t : t, [t])
+    }
 }
 
 /// RMSProp's scaling: `v ← decay · v + (1 − decay) · g²`, update `g / √(v + eps)` (or
 /// `g / (√v + eps)` when `epsInSqrt` is false). Buffer `nu/…` starting at `initialScale`.
 public func scaleByRMS(decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0,
                        epsInSqrt: Bool = true) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { p in OptState(tensors: buffers("nu", p) { Tensor.zeros(like: $0) + initialScale }) },
-        update: { grads, s, _ in
-            var out = OptState()
-            var updates = TensorDict()
-            for (k, g) in grads {
-                let nu = decay * (try buffer(s, "nu", k)) + (1 - decay) * g.square()
-                updates[k] = epsInSqrt ? g * (nu + eps).rsqrt() : g / (nu.sqrt() + eps)
-                out.tensors["nu/\(k)"] = nu
-            }
-            return (updates, out)
-        })
+    perParameter(ParamBuffer("nu", filledWith: initialScale)) { g, b, _ in
+        let nu = decay * b[0] + (1 - decay) * g.square()
+        return (epsInSqrt ? g * (nu + eps).rsqrt() : g / (nu.sqrt() + eps), [nu])
+    }
+}
+
+/// Centered RMSProp's scaling (Optax's `scale_by_stddev`): the gradient divided by its running
+/// standard deviation, `m ← decay · m + (1 − decay) · g`, `v ← decay · v + (1 − decay) · g²`, update
+/// `g / √(v − m² + eps)` (or `g / (√(v − m²) + eps)` when `epsInSqrt` is false). Buffers `mu/…` (from 0)
+/// and `nu/…` (from `initialScale`).
+///
+/// ```swift
+/// let tx = chain(scaleByStddev(decay: 0.9), scaleByLearningRate(1e-2))
+/// ```
+public func scaleByStddev(decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0,
+                          epsInSqrt: Bool = true) -> GradientTransformation {
+    perParameter(ParamBuffer("mu"), ParamBuffer("nu", filledWith: initialScale)) { g, b, _ in
+        let mu = decay * b[0] + (1 - decay) * g
+        let nu = decay * b[1] + (1 - decay) * g.square()
+        let variance = nu - mu.square()
+        return (epsInSqrt ? g * (variance + eps).rsqrt() : g / (variance.sqrt() + eps), [mu, nu])
+    }
 }
 
 /// Adagrad's scaling: `s ← s + g²`, update `g / √(s + eps)` (0 where `s` is 0). Buffer `sumOfSquares/…`.
 public func scaleByRSS(initialAccumulatorValue: Double = 0.1, eps: Double = 1e-7) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { p in OptState(tensors: buffers("sumOfSquares", p) { Tensor.zeros(like: $0) + initialAccumulatorValue }) },
-        update: { grads, s, _ in
-            var out = OptState()
-            var updates = TensorDict()
-            for (k, g) in grads {
-                let sos = (try buffer(s, "sumOfSquares", k)) + g.square()
-                updates[k] = Tensor.where(sos .> 0, g * (sos + eps).rsqrt(), Tensor.zeros(like: g))
-                out.tensors["sumOfSquares/\(k)"] = sos
-            }
-            return (updates, out)
-        })
+    perParameter(ParamBuffer("sumOfSquares", filledWith: initialAccumulatorValue)) { g, b, _ in
+        let sos = b[0] + g.square()
+        return (Tensor.where(sos .> 0, g * (sos + eps).rsqrt(), Tensor.zeros(like: g)), [sos])
+    }
 }
 
 /// Lion's update: `sign((1 − b1) · g + b1 · m)`, then `m ← b2 · m + (1 − b2) · g`. Buffer `mu/…`.
 public func scaleByLion(b1: Double = 0.9, b2: Double = 0.99) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { p in OptState(tensors: buffers("mu", p)) },
-        update: { grads, s, _ in
-            var out = OptState()
-            var updates = TensorDict()
-            for (k, g) in grads {
-                let m = try buffer(s, "mu", k)
-                updates[k] = ((1 - b1) * g + b1 * m).sign()
-                out.tensors["mu/\(k)"] = b2 * m + (1 - b2) * g
-            }
-            return (updates, out)
-        })
+    perParameter(ParamBuffer("mu")) { g, b, _ in
+        (((1 - b1) * g + b1 * b[0]).sign(), [b2 * b[0] + (1 - b2) * g])
+    }
 }
 
 /// LAMB's layer-wise trust ratio: each update is scaled by `‖param‖ / ‖update‖` (1 when either is 0).
 /// Needs `params`.
 public func scaleByTrustRatio() -> GradientTransformation {
-    GradientTransformation(
-        initialize: { _ in OptState() },
-        update: { grads, s, params in
-            let params = try requireParams(params, "scaleByTrustRatio")
-            var updates = TensorDict()
-            for (k, u) in grads {
-                let pn = sumOfSquares(try param(params, k, "scaleByTrustRatio")).squareRoot()
-                let un = sumOfSquares(u).squareRoot()
-                updates[k] = pn == 0 || un == 0 ? u : u * (pn / un)
-            }
-            return (updates, s)
-        })
+    stateless { grads, params in
+        let params = try requireParams(params, "scaleByTrustRatio")
+        return try grads.mapWithPaths { k, u in
+            let pn = sumOfSquares(try param(params, k, "scaleByTrustRatio")).squareRoot()
+            let un = sumOfSquares(u).squareRoot()
+            return pn == 0 || un == 0 ? u : u * (pn / un)
+        }
+    }
 }
 
 /// Scales each update by its parameter's root mean square, at least `minScale` (adafactor's
 /// relative step size). Needs `params`.
 public func scaleByParamBlockRMS(minScale: Double = 1e-3) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { _ in OptState() },
-        update: { grads, s, params in
-            let params = try requireParams(params, "scaleByParamBlockRMS")
-            var updates = TensorDict()
-            for (k, u) in grads {
-                let p = try param(params, k, "scaleByParamBlockRMS")
-                let rms = (sumOfSquares(p) / Double(max(p.scalarCount, 1))).squareRoot()
-                updates[k] = u * max(rms, minScale)
-            }
-            return (updates, s)
-        })
+    stateless { grads, params in
+        let params = try requireParams(params, "scaleByParamBlockRMS")
+        return try grads.mapWithPaths { k, u in
+            let p = try param(params, k, "scaleByParamBlockRMS")
+            let rms = (sumOfSquares(p) / Double(max(p.scalarCount, 1))).squareRoot()
+            return u * max(rms, minScale)
+        }
+    }
 }

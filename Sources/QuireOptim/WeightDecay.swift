@@ -33,16 +33,12 @@ public struct WeightMask: Sendable {
 /// chain(scaleByAdam(), addDecayedWeights(1e-2, mask: .excludingBiasesAndNorms), scaleByLearningRate(1e-3))
 /// ```
 public func addDecayedWeights(_ weightDecay: Double, mask: WeightMask = .all) -> GradientTransformation {
-    GradientTransformation(
-        initialize: { _ in OptState() },
-        update: { grads, s, params in
-            guard weightDecay != 0 else { return (grads, s) }
-            let params = try requireParams(params, "addDecayedWeights")
-            var updates = TensorDict()
-            for (k, u) in grads {
-                let p = try param(params, k, "addDecayedWeights")
-                updates[k] = mask.includes(k, p) ? u + weightDecay * p : u
-            }
-            return (updates, s)
-        })
+    stateless { grads, params in
+        guard weightDecay != 0 else { return grads }
+        let params = try requireParams(params, "addDecayedWeights")
+        return try grads.mapWithPaths { k, u in
+            let p = try param(params, k, "addDecayedWeights")
+            return mask.includes(k, p) ? u + weightDecay * p : u
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import QuireTestSupport
 import XCTest
 import QuireTensor
 @testable import QuireCheckpoint

@@ -1,4 +1,5 @@
 import Foundation
+import QuireTestSupport
 import Synchronization
 import XCTest
 import QuireNN

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import QuireTestSupport
 import XCTest
 import QuireTensor
 @testable import QuireCheckpoint
@@ -44,7 +45,7 @@ final class CrashTests: XCTestCase {
         if ProcessInfo.processInfo.environment[Self.childVariable] != nil { return }
         let dir = try temporaryDirectory(self)
         let binary = URL(fileURLWithPath: CommandLine.arguments[0])
-        var rng = SplitMix(seed: 42)
+        var rng = TestRNG(seed: 42)
         var lastLatest = 0, killsMidSave = 0
         for kill in 0..<Self.kills {
             let child = Process()

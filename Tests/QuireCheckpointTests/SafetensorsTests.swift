@@ -1,4 +1,5 @@
 import Foundation
+import QuireTestSupport
 import XCTest
 import QuireNN
 import QuireTensor
@@ -177,7 +178,7 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(attempt(header: "{}", length: 1 << 40)).description.contains("exceeds"))
 
         // Random bytes, and valid headers with random bytes spliced in: errors or valid files, never a crash.
-        var rng = SplitMix(seed: 8)
+        var rng = TestRNG(seed: 8)
         let valid = Array(#"{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}"#.utf8)
         for i in 0..<400 {
             var header: [UInt8]
@@ -194,18 +195,5 @@ final class SafetensorsTests: XCTestCase {
             try Data(bytes).write(to: url)
             do { _ = try SafetensorsFile(url: url).tensors() } catch is SafetensorsError {}
         }
-    }
-}
-
-/// A small deterministic generator for fuzzing.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

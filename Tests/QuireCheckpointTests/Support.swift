@@ -2,15 +2,6 @@ import Foundation
 import XCTest
 import QuireTensor
 
-/// A fresh directory under the system's temporary directory, removed at the end of the test.
-func temporaryDirectory(_ test: XCTestCase, _ name: String = #function) throws -> URL {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("quire-ckpt-\(name.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-    return dir
-}
-
 /// One tensor of each dtype with varied, exactly representable values (a strided view among them).
 func everyDTypeTensors() -> TensorDict {
     let base = Tensor.arange(-6, 6, step: 0.5).reshaped(4, 6)

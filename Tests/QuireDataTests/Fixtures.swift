@@ -4,14 +4,6 @@ import QuireData
 import QuireTensor
 import XCTest
 
-/// A fresh temporary folder for one test's fixture files, removed when the test ends.
-func temporaryFolder(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("quire-data-\(UUID())")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
-
 /// Writes 8-bit pixels as a PNG with libpng (channels 1 or 3).
 func writeTestPNG(_ pixels: [UInt8], width: Int, height: Int, channels: Int, to path: String) {
     var image = png_image()

@@ -1,6 +1,7 @@
 import Foundation
 import QuireCheckpoint
 @testable import QuireData
+import QuireTestSupport
 import XCTest
 
 /// Replays every committed fuzz input (`Tests/Fuzz/<target>/corpus/` and `crashes/`) through the
@@ -27,7 +28,7 @@ final class FuzzCorpusReplayTests: XCTestCase {
 
     /// Copies `input` to a fresh folder as `name` (the readers take paths), returning the copy.
     private func staged(_ input: URL, as name: String) throws -> URL {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let url = dir.appendingPathComponent(name)
         try FileManager.default.copyItem(at: input, to: url)
         return url

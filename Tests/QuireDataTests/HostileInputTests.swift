@@ -2,6 +2,7 @@ import Foundation
 import QuireCheckpoint
 @testable import QuireData
 import QuireTensor
+import QuireTestSupport
 import XCTest
 
 /// Broken and hostile data files (issue 15): each one is a `DataError` naming the file (and line,
@@ -36,21 +37,21 @@ final class HostileInputTests: XCTestCase {
     // MARK: Sizes
 
     func testIDXShapeWithAZeroBesideHugeDimensionsIsAnError() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = try write(idx(0x08, [0, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF]), "zero.idx", in: dir)
         let e = dataError { _ = try IDXSource(files: ["x": path]) }
         XCTAssertTrue(e.hasPrefix(path) && e.contains("more elements than fit"), e)
     }
 
     func testIDXDimensionProductOverflowIsAnError() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = try write(idx(0x0E, [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], [1, 2, 3]), "big.idx", in: dir)
         let e = dataError { _ = try IDXSource(files: ["x": path]) }
         XCTAssertTrue(e.hasPrefix(path) && e.contains("more elements than fit"), e)
     }
 
     func testSafetensorsSourceWithAScalarFirstTensorIsAnError() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let url = dir.appendingPathComponent("s.safetensors")
         try Safetensors.write(["s": Tensor(Float(1)), "v": Tensor.zeros([2])], to: url)
         let e = dataError { _ = try SafetensorsSource(path: url.path, fields: ["s", "v"]) }
@@ -58,7 +59,7 @@ final class HostileInputTests: XCTestCase {
     }
 
     func testSafetensorsSourceShapeWithAZeroBesideHugeDimensionsIsAnError() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = try write(safetensorsBytes(#"{"x":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}}"#),
                              "zero.safetensors", in: dir)
         let e = dataError { _ = try SafetensorsSource(path: path) }
@@ -66,7 +67,7 @@ final class HostileInputTests: XCTestCase {
     }
 
     func testPNGDeclaringATenBillionPixelsIsRefusedBeforeAllocating() throws {
-        let dir = try temporaryFolder(self).appendingPathComponent("bomb")
+        let dir = try temporaryDirectory(self).appendingPathComponent("bomb")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let png = tinyPNG(width: 100_000, height: 100_000)
         XCTAssertLessThan(png.count, 120)
@@ -79,7 +80,7 @@ final class HostileInputTests: XCTestCase {
     // MARK: Opening
 
     func testAFIFOIsRefusedAtOnceByEverySource() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let fifo = dir.appendingPathComponent("pipe.png").path
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let readers: [(String, () throws -> Void)] = [
@@ -106,7 +107,7 @@ final class HostileInputTests: XCTestCase {
     }
 
     func testMissingFilesDirectoriesAndBadUTF8AreNamedInPlainWords() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let missing = dir.appendingPathComponent("nope.csv").path
         for read in [{ _ = try CSVSource(path: missing, fields: [CSVField("x", column: 0)]) },
                      { _ = try JSONLinesSource(path: missing, fields: ["x": .float32]) },
@@ -125,7 +126,7 @@ final class HostileInputTests: XCTestCase {
     // MARK: Text values
 
     func testCSVWithCRLFLineEndsSplitsIntoRows() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = try write("1,2\r\n3,4\r\n\r\n5,6\r\n", "crlf.csv", in: dir)
         let src = try CSVSource(path: path, fields: [CSVField("a", column: 0, dtype: .int32), CSVField("b", column: 1)])
         XCTAssertEqual(src.count, 3)
@@ -135,7 +136,7 @@ final class HostileInputTests: XCTestCase {
     }
 
     func testCSVValuesThatDoNotFitTheirDTypeAreErrorsNotSaturatedOrInfinite() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let ints = try write("1,0.5\n3000000000,0.5\n", "ints.csv", in: dir)
         let fields = [CSVField("label", column: 0, dtype: .int32), CSVField("x", column: 1)]
         let e = dataError { _ = try CSVSource(path: ints, fields: fields) }
@@ -152,7 +153,7 @@ final class HostileInputTests: XCTestCase {
     }
 
     func testJSONLinesValuesThatAreNotNumbersOfTheirDTypeAreErrors() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let cases: [(String, DType, String)] = [
             (#"{"x": true}"#, .float32, "got true"),
             (#"{"x": [1, false]}"#, .float32, "got false"),

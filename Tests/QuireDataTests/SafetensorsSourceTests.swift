@@ -2,12 +2,13 @@ import Foundation
 import QuireCheckpoint
 import QuireData
 import QuireTensor
+import QuireTestSupport
 import XCTest
 
 final class SafetensorsSourceTests: XCTestCase {
     /// Python's safetensors writes the file; the memory-mapped source gathers its rows.
     func testReadsRowsOfAFileWrittenByPythonSafetensors() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = dir.appendingPathComponent("train.safetensors").path
         try runPython("""
         import sys, numpy as np
@@ -39,7 +40,7 @@ final class SafetensorsSourceTests: XCTestCase {
     }
 
     func testReadsFilesWrittenByQuireCheckpoint() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let url = dir.appendingPathComponent("q.safetensors")
         let x = Tensor.uniform(PRNGKey(seed: 2), shape: [50, 4]).cast(to: .bfloat16)
         try Safetensors.write(["x": x, "mask": Tensor((0..<50).map { $0 % 3 == 0 }, shape: [50])], to: url)

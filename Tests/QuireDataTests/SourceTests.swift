@@ -1,6 +1,7 @@
 import Foundation
 import QuireData
 import QuireTensor
+import QuireTestSupport
 import XCTest
 
 final class SourceTests: XCTestCase {
@@ -20,7 +21,7 @@ final class SourceTests: XCTestCase {
     }
 
     func testCSVReadsFieldsAndNamesFileLineAndFieldOfABadRow() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = dir.appendingPathComponent("t.csv").path
         try "a,b,c,label\n1,2,3,0\n\n4.5,-5,6e1,2\n".write(toFile: path, atomically: true, encoding: .utf8)
         let csv = try CSVSource(path: path, fields: [CSVField("x", columns: 0..<3), CSVField("label", column: 3, dtype: .int32, valid: 0...2)],
@@ -43,7 +44,7 @@ final class SourceTests: XCTestCase {
     }
 
     func testJSONLinesReadsNestedArraysAndNamesTheLineOfABadRecord() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = dir.appendingPathComponent("d.jsonl").path
         try """
         {"tokens": [1, 2, 3], "m": [[1, 2], [3, 4]], "score": 0.5}
@@ -76,7 +77,7 @@ final class SourceTests: XCTestCase {
     /// IDX bytes written here by hand from the format's definition (magic 0 0 type rank, big-endian
     /// dimensions and values), read back through the memory-mapped source.
     func testIDXReadsBigEndianFilesAndRejectsBadHeaders() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         func idx(_ type: UInt8, _ dims: [UInt32], _ payload: [UInt8]) -> Data {
             var d = Data([0, 0, type, UInt8(dims.count)])
             for v in dims { withUnsafeBytes(of: v.bigEndian) { d.append(contentsOf: $0) } }
@@ -110,7 +111,7 @@ final class SourceTests: XCTestCase {
     }
 
     func testImageFolderDecodesPNGsWithLibpngAndNamesBadFiles() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         for c in ["cat", "dog"] { try FileManager.default.createDirectory(at: dir.appendingPathComponent(c), withIntermediateDirectories: true) }
         let gray: [UInt8] = (0..<12).map { UInt8($0 * 10) }
         writeTestPNG(gray, width: 4, height: 3, channels: 1, to: dir.path + "/cat/a.png")
@@ -140,7 +141,7 @@ final class SourceTests: XCTestCase {
 
 extension SourceTests {
     func testCSVChoosesColumnsByHeaderNameAndMapsCategoriesToClassIndices() throws {
-        let dir = try temporaryFolder(self)
+        let dir = try temporaryDirectory(self)
         let path = dir.appendingPathComponent("iris.csv").path
         try """
             sepal, petal ,width,species

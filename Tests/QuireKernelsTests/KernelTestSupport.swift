@@ -1,22 +1,10 @@
+import QuireTestSupport
 import XCTest
 import QuireTensor
 @testable import QuireKernels
 
 func randomTensor(_ shape: [Int], seed: Int, low: Double = -1, high: Double = 1) -> Tensor {
     Tensor.uniform(PRNGKey(seed: seed), shape: shape, low: low, high: high)
-}
-
-/// Largest |a − b| relative to max(1, |b|), elementwise.
-func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Double {
-    let x = a.scalars(as: Double.self), y = b.scalars(as: Double.self)
-    precondition(x.count == y.count)
-    var worst = 0.0
-    for (p, q) in zip(x, y) {
-        if p.isNaN != q.isNaN { return .infinity }
-        if p.isNaN { continue }
-        worst = max(worst, Swift.abs(p - q) / max(1, Swift.abs(q)))
-    }
-    return worst
 }
 
 /// Runs `f` on both backends and checks each against `reference` and against each other.
@@ -29,10 +17,10 @@ func assertBackendsAgree(_ f: KernelFunction, _ inputs: [Tensor], reference: [Te
         XCTAssertEqual(x.shape, r.shape, "output \(i) shape (interpreter)", file: file, line: line)
         XCTAssertEqual(c.shape, r.shape, "output \(i) shape (compiled)", file: file, line: line)
         XCTAssertEqual(x.dtype, c.dtype, "output \(i) dtype", file: file, line: line)
-        let ei = maxRelativeError(x, r), ec = maxRelativeError(c, r), ex = maxRelativeError(c, x)
-        XCTAssertLessThanOrEqual(ei, tolerance, "output \(i): interpreter vs reference", file: file, line: line)
-        XCTAssertLessThanOrEqual(ec, tolerance, "output \(i): compiled vs reference", file: file, line: line)
-        XCTAssertLessThanOrEqual(ex, tolerance, "output \(i): compiled vs interpreter", file: file, line: line)
+        let t = tolerance
+        assertClose(x, r, rtol: t, atol: t, checkDType: false, "output \(i): interpreter vs reference", file: file, line: line)
+        assertClose(c, r, rtol: t, atol: t, checkDType: false, "output \(i): compiled vs reference", file: file, line: line)
+        assertClose(c, x, rtol: t, atol: t, checkDType: false, "output \(i): compiled vs interpreter", file: file, line: line)
     }
 }
 

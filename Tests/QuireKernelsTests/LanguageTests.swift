@@ -1,3 +1,4 @@
+import QuireTestSupport
 import XCTest
 import Synchronization
 import QuireTensor
@@ -119,13 +120,10 @@ final class LanguageTests: XCTestCase {
     }
 
     func testCompiledKernelIsCachedOnDiskByHash() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-kernel-cache-\(UUID().uuidString)")
+        let dir = try temporaryDirectory(self)
         let saved = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
         setenv("XDG_CACHE_HOME", dir.path, 1)
-        defer {
-            if let saved { setenv("XDG_CACHE_HOME", saved, 1) } else { unsetenv("XDG_CACHE_HOME") }
-            try? FileManager.default.removeItem(at: dir)
-        }
+        defer { if let saved { setenv("XDG_CACHE_HOME", saved, 1) } else { unsetenv("XDG_CACHE_HOME") } }
         let f = Kernels.vectorAddKernel(count: 300, block: 128)
         let x = randomTensor([300], seed: 1)
         let source = try f.emittedC(for: [x, x]) + "/* cache test \(UUID().uuidString) */\n"
@@ -141,13 +139,10 @@ final class LanguageTests: XCTestCase {
     /// Several threads compiling the same new source at once: each compiles to a private name and renames
     /// into place, so all succeed, agree, and leave one library and one source behind.
     func testConcurrentCompilesOfOneSourceAreSafe() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quire-kernel-race-\(UUID().uuidString)")
+        let dir = try temporaryDirectory(self)
         let saved = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
         setenv("XDG_CACHE_HOME", dir.path, 1)
-        defer {
-            if let saved { setenv("XDG_CACHE_HOME", saved, 1) } else { unsetenv("XDG_CACHE_HOME") }
-            try? FileManager.default.removeItem(at: dir)
-        }
+        defer { if let saved { setenv("XDG_CACHE_HOME", saved, 1) } else { unsetenv("XDG_CACHE_HOME") } }
         let x = randomTensor([64], seed: 2)
         let source = try Kernels.vectorAddKernel(count: 64, block: 32).emittedC(for: [x, x]) + "/* race \(UUID().uuidString) */\n"
         let failures = Mutex<[String]>([])

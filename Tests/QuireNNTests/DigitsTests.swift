@@ -1,3 +1,4 @@
+import QuireTestSupport
 import XCTest
 import QuireData
 import QuireTensor
@@ -17,8 +18,7 @@ final class DigitsTests: XCTestCase {
     }
 
     func testMalformedRowsNameFileAndLine() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("digits-bad-\(UUID()).csv")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = try temporaryDirectory(self).appendingPathComponent("digits-bad.csv")
         let good = Array(repeating: "0", count: 64).joined(separator: ",") + ",3"
         for (bad, expected) in [("1,2,3", "expected 65"), (good.replacingOccurrences(of: ",3", with: ",x"), "not an integer"),
                                 (good.replacingOccurrences(of: ",3", with: ",12"), "label is 12")] {

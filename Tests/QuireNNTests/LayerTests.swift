@@ -1,3 +1,4 @@
+import QuireTestSupport
 import XCTest
 import Foundation
 import QuireTensor
@@ -23,7 +24,7 @@ final class LayerTests: XCTestCase {
             for i in 0..<3 { acc += xs[n * 3 + i] * w[i * 2 + o] }
             ref[n * 2 + o] = acc
         } }
-        assertClose(fc(x), Tensor(ref, shape: [4, 2]))
+        assertClose(fc(x), Tensor(ref, shape: [4, 2]), rtol: 1e-5, atol: 1e-5, checkDType: false)
         XCTAssertNil(Linear(3, 2, useBias: false, rngs: Rngs(0)).bias)
         XCTAssertEqual(fc(Tensor.zeros([2, 5, 3])).shape, [2, 5, 2])
     }
@@ -47,9 +48,9 @@ final class LayerTests: XCTestCase {
 
     func testOrthogonalInitializer() {
         let q = Initializer.orthogonal(PRNGKey(seed: 0), [6, 4])
-        assertClose(q.transposed().matmul(q), Tensor.eye(4), tolerance: 1e-5)
+        assertClose(q.transposed().matmul(q), Tensor.eye(4), rtol: 1e-5, atol: 1e-5, checkDType: false)
         let wide = Initializer.orthogonal(PRNGKey(seed: 0), [3, 5])
-        assertClose(wide.matmul(wide.transposed()), Tensor.eye(3), tolerance: 1e-5)
+        assertClose(wide.matmul(wide.transposed()), Tensor.eye(3), rtol: 1e-5, atol: 1e-5, checkDType: false)
     }
 
     /// Direct-loop 2-D convolution, channels last, HWIO kernel, explicit padding.
@@ -76,9 +77,11 @@ final class LayerTests: XCTestCase {
         let conv = Conv2D(3, 4, kernelSize: 3, rngs: Rngs(0))
         conv.bias!.value = sample([4], seed: 9)
         let x = sample([2, 5, 5, 3])
-        assertClose(conv(x), naiveConv2d(x, conv.weight.value, stride: 1, pad: (1, 1), bias: conv.bias!.value))
+        assertClose(conv(x), naiveConv2d(x, conv.weight.value, stride: 1, pad: (1, 1), bias: conv.bias!.value),
+                    rtol: 1e-5, atol: 1e-5, checkDType: false)
         let strided = Conv2D(3, 4, kernelSize: 3, stride: 2, padding: .valid, rngs: Rngs(0))
-        assertClose(strided(x), naiveConv2d(x, strided.weight.value, stride: 2, pad: (0, 0), bias: nil))
+        assertClose(strided(x), naiveConv2d(x, strided.weight.value, stride: 2, pad: (0, 0), bias: nil),
+                    rtol: 1e-5, atol: 1e-5, checkDType: false)
         XCTAssertEqual(Conv2D(3, 4, kernelSize: 3, stride: 2, rngs: Rngs(0))(x).shape, [2, 3, 3, 4])
 
         let c1 = Conv1D(3, 2, kernelSize: 3, rngs: Rngs(1))
@@ -88,7 +91,7 @@ final class LayerTests: XCTestCase {
         let padded = naiveConv2d(x1.padded([(0, 0), (1, 1), (0, 0)]).reshaped([2, 1, 9, 3]),
                                  c1.weight.value.reshaped([1, 3, 3, 2]), stride: 1, pad: (0, 0), bias: nil)
         XCTAssertEqual(ref.shape, [2, 1, 5, 2])
-        assertClose(c1(x1), padded.reshaped([2, 7, 2]))
+        assertClose(c1(x1), padded.reshaped([2, 7, 2]), rtol: 1e-5, atol: 1e-5, checkDType: false)
     }
 
     func testConvTranspose2D() {
@@ -114,7 +117,7 @@ final class LayerTests: XCTestCase {
                     out[(p * ow + q) * 3 + o] += xs[(i * 4 + j) * 2 + c] * ks[((a * k + e) * 2 + c) * 3 + o]
                 } }
             } } } }
-            assertClose(y, Tensor(out, shape: y.shape), tolerance: 1e-5, "stride \(stride) \(padding) k \(k)")
+            assertClose(y, Tensor(out, shape: y.shape), rtol: 1e-5, atol: 1e-5, checkDType: false, "stride \(stride) \(padding) k \(k)")
         }
     }
 
@@ -125,7 +128,7 @@ final class LayerTests: XCTestCase {
         let y = e(ids)
         XCTAssertEqual(y.shape, [1, 3, 3])
         XCTAssertEqual(y.scalars(as: Float.self), Array(rows[12..<15]) + Array(rows[0..<3]) + Array(rows[12..<15]))
-        assertClose(e.attend(Tensor.eye(3)), e.weight.value.transposed())
+        assertClose(e.attend(Tensor.eye(3)), e.weight.value.transposed(), rtol: 1e-5, atol: 1e-5, checkDType: false)
     }
 
     func testLayerNormRMSNormGroupNorm() {
@@ -135,11 +138,12 @@ final class LayerTests: XCTestCase {
         ln.bias!.value = sample([8], seed: 2).cast(to: .float64)
         let mu = x.mean(axis: -1, keepDims: true)
         let v = (x - mu).square().mean(axis: -1, keepDims: true)
-        assertClose(ln(x), (x - mu) / (v + 1e-6).sqrt() * ln.scale!.value + ln.bias!.value, tolerance: 1e-10)
+        assertClose(ln(x), (x - mu) / (v + 1e-6).sqrt() * ln.scale!.value + ln.bias!.value, rtol: 1e-10, atol: 1e-10, checkDType: false)
 
         let rms = RMSNorm(8, dtype: .float64)
         rms.scale!.value = sample([8], seed: 3).cast(to: .float64)
-        assertClose(rms(x), x / (x.square().mean(axis: -1, keepDims: true) + 1e-6).sqrt() * rms.scale!.value, tolerance: 1e-10)
+        assertClose(rms(x), x / (x.square().mean(axis: -1, keepDims: true) + 1e-6).sqrt() * rms.scale!.value,
+                    rtol: 1e-10, atol: 1e-10, checkDType: false)
 
         // GroupNorm by loops: [N, L, C] with 2 groups of 4 channels.
         let gn = GroupNorm(8, groups: 2, dtype: .float64)
@@ -153,7 +157,7 @@ final class LayerTests: XCTestCase {
             let va = idx.map { (xs[$0] - m) * (xs[$0] - m) }.reduce(0, +) / Double(idx.count)
             for i in idx { ref[i] = (xs[i] - m) / (va + 1e-6).squareRoot() + gn.bias!.value.scalars(as: Double.self)[i % 8] }
         } }
-        assertClose(gn(x), Tensor(ref, shape: x.shape), tolerance: 1e-10)
+        assertClose(gn(x), Tensor(ref, shape: x.shape), rtol: 1e-10, atol: 1e-10, checkDType: false)
         XCTAssertEqual(GroupNorm(64)(Tensor.zeros([1, 4, 4, 64])).shape, [1, 4, 4, 64])
     }
 
@@ -163,16 +167,16 @@ final class LayerTests: XCTestCase {
         let x1 = sample([16, 3], stddev: 2) + 1, x2 = sample([16, 3], seed: 3)
         let y = bn(x1)
         let mu1 = x1.mean(axis: 0), v1 = (x1 - mu1).square().mean(axis: 0)
-        assertClose(y, (x1 - mu1) / (v1 + 1e-5).sqrt(), tolerance: 1e-5)
-        assertClose(bn.mean.value, mu1 * 0.01, tolerance: 1e-6)
-        assertClose(bn.var.value, Tensor.ones([3]) * 0.99 + v1 * 0.01, tolerance: 1e-6)
+        assertClose(y, (x1 - mu1) / (v1 + 1e-5).sqrt(), rtol: 1e-5, atol: 1e-5, checkDType: false)
+        assertClose(bn.mean.value, mu1 * 0.01, rtol: 1e-6, atol: 1e-6, checkDType: false)
+        assertClose(bn.var.value, Tensor.ones([3]) * 0.99 + v1 * 0.01, rtol: 1e-6, atol: 1e-6, checkDType: false)
         _ = bn(x2)
         let mu2 = x2.mean(axis: 0), v2 = (x2 - mu2).square().mean(axis: 0)
-        assertClose(bn.mean.value, mu1 * 0.01 * 0.99 + mu2 * 0.01, tolerance: 1e-6)
-        assertClose(bn.var.value, (Tensor.ones([3]) * 0.99 + v1 * 0.01) * 0.99 + v2 * 0.01, tolerance: 1e-6)
+        assertClose(bn.mean.value, mu1 * 0.01 * 0.99 + mu2 * 0.01, rtol: 1e-6, atol: 1e-6, checkDType: false)
+        assertClose(bn.var.value, (Tensor.ones([3]) * 0.99 + v1 * 0.01) * 0.99 + v2 * 0.01, rtol: 1e-6, atol: 1e-6, checkDType: false)
         bn.eval()
         let frozen = bn.mean.value.scalars(as: Float.self)
-        assertClose(bn(x2), (x2 - bn.mean.value) / (bn.var.value + 1e-5).sqrt(), tolerance: 1e-5)
+        assertClose(bn(x2), (x2 - bn.mean.value) / (bn.var.value + 1e-5).sqrt(), rtol: 1e-5, atol: 1e-5, checkDType: false)
         XCTAssertEqual(bn.mean.value.scalars(as: Float.self), frozen)
     }
 
@@ -217,9 +221,9 @@ final class LayerTests: XCTestCase {
                                             "layers.3.weight", "layers.3.bias", "layers.4.weight", "layers.4.bias"])
         let x = sample([3, 4])
         let ls = model.layers.compactMap { $0 as? Linear }
-        assertClose(model(x), ls[3](ls[2](ls[1](ls[0](x).relu()))))
+        assertClose(model(x), ls[3](ls[2](ls[1](ls[0](x).relu()))), rtol: 1e-5, atol: 1e-5, checkDType: false)
         let mlp = MLP([4, 8, 2], activation: { $0.gelu() }, rngs: Rngs(0))
-        assertClose(mlp(x), mlp.layers[1](mlp.layers[0](x).gelu()))
+        assertClose(mlp(x), mlp.layers[1](mlp.layers[0](x).gelu()), rtol: 1e-5, atol: 1e-5, checkDType: false)
         XCTAssertEqual(mlp(x).shape, [3, 2])
     }
 
@@ -236,12 +240,12 @@ final class LayerTests: XCTestCase {
         }
         let i = gate(0).sigmoid(), f = gate(1).sigmoid(), g = gate(2).tanh(), o = gate(3).sigmoid()
         let cRef = f * c0 + i * g
-        assertClose(c, cRef)
-        assertClose(h, o * cRef.tanh())
-        assertClose(out, h)
+        assertClose(c, cRef, rtol: 1e-5, atol: 1e-5, checkDType: false)
+        assertClose(h, o * cRef.tanh(), rtol: 1e-5, atol: 1e-5, checkDType: false)
+        assertClose(out, h, rtol: 1e-5, atol: 1e-5, checkDType: false)
         // Recurrent kernel: an orthogonal block per gate.
         let block = cell.recurrent.weight.value.sliced(axis: 1, 8, 12)
-        assertClose(block.transposed().matmul(block), Tensor.eye(4), tolerance: 1e-5)
+        assertClose(block.transposed().matmul(block), Tensor.eye(4), rtol: 1e-5, atol: 1e-5, checkDType: false)
         XCTAssertEqual(cell.state().keys, ["input.weight", "recurrent.weight", "recurrent.bias"])
     }
 
@@ -257,7 +261,7 @@ final class LayerTests: XCTestCase {
         let r = (part(cell.input, x, 0) + part(cell.recurrent, h0, 0)).sigmoid()
         let z = (part(cell.input, x, 1) + part(cell.recurrent, h0, 1)).sigmoid()
         let n = (part(cell.input, x, 2) + r * part(cell.recurrent, h0, 2)).tanh()
-        assertClose(h, (1 - z) * n + z * h0)
+        assertClose(h, (1 - z) * n + z * h0, rtol: 1e-5, atol: 1e-5, checkDType: false)
     }
 
     func testMultiHeadAttentionAgainstPerHeadLoops() {
@@ -284,12 +288,12 @@ final class LayerTests: XCTestCase {
                     merged[i * 4 + h * 2 + d] = Float(acc)
                 }
             } }
-            assertClose(y, attn.out(Tensor(merged, shape: [1, 3, 4])), tolerance: 1e-5, "causal \(causal)")
+            assertClose(y, attn.out(Tensor(merged, shape: [1, 3, 4])), rtol: 1e-5, atol: 1e-5, checkDType: false, "causal \(causal)")
         }
         // Causal: changing the last position leaves the first output alone.
         var x2 = x.scalars(as: Float.self); x2[8] += 5
         let a = attn(x, causal: true), b = attn(Tensor(x2, shape: [1, 3, 4]), causal: true)
-        assertClose(a.sliced(axis: 1, 0, 1), b.sliced(axis: 1, 0, 1))
+        assertClose(a.sliced(axis: 1, 0, 1), b.sliced(axis: 1, 0, 1), rtol: 1e-5, atol: 1e-5, checkDType: false)
         XCTAssertEqual(attn.state(.trainable).keys.first, "query.weight")
         XCTAssertEqual(attn(sample([2, 5, 4]), key: sample([2, 7, 4])).shape, [2, 5, 4])
     }

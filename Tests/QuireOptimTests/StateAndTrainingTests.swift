@@ -1,6 +1,7 @@
 import Foundation
 import QuireOptim
 import QuireTensor
+import QuireTestSupport
 import XCTest
 
 /// State round trips (Codable and load) with their errors, and small end-to-end fits.
@@ -76,7 +77,7 @@ final class StateAndTrainingTests: XCTestCase {
         }
         XCTAssertGreaterThan(first, 1)
         XCTAssertLessThan(last, 1e-6)
-        XCTAssertEqual(p["w"]!.scalars(as: Float.self), [2, -3, 0.5], accuracy: 1e-3)
+        assertClose(p["w"]!.scalars(as: Float.self), [2, -3, 0.5], rtol: 0, atol: 1e-3)
         XCTAssertEqual(p["b"]!.item(), 1, accuracy: 1e-3)
         XCTAssertEqual(state.step, 600)
     }
@@ -106,14 +107,6 @@ final class StateAndTrainingTests: XCTestCase {
             let end = try f(p).value.item(as: Float.self)
             XCTAssertLessThan(end, start * 0.05, "\(name): \(start) → \(end)")
         }
-    }
-}
-
-func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, file: file, line: line)
-    for (x, y) in zip(a, b) where abs(x - y) > accuracy {
-        XCTFail("\(a) vs \(b)", file: file, line: line)
-        return
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import QuireOptim
 import QuireTensor
+import QuireTestSupport
 import XCTest
 
 /// Every transform, several steps, against its reference implementation on plain Double arrays
@@ -110,23 +111,17 @@ final class TransformConformanceTests: XCTestCase {
                 for k in Self.order {
                     let got = updates[k]!.scalars(as: Double.self)
                     XCTAssertEqual(updates[k]!.shape, Self.shapes[k]!, "\(c.name) \(k)")
-                    assertClose(got, expected[k]!, "\(c.name), step \(t), \(k)")
+                    assertClose(got, expected[k]!, rtol: 1e-9, atol: 1e-9, "\(c.name), step \(t), \(k)")
                     refParams[k] = zip(refParams[k]!, expected[k]!).map { $0 + $1 }
                 }
                 params = try applyUpdates(params, updates)
                 if let extract = c.extract {
                     let ts = extract(state)
-                    for (k, v) in c.reference.extra { assertClose(ts[k]!.scalars(as: Double.self), v, "\(c.name) state, step \(t), \(k)") }
+                    for (k, v) in c.reference.extra {
+                        assertClose(ts[k]!.scalars(as: Double.self), v, rtol: 1e-9, atol: 1e-9, "\(c.name) state, step \(t), \(k)")
+                    }
                 }
             }
-        }
-    }
-
-    func assertClose(_ a: [Double], _ b: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-        for (x, y) in zip(a, b) where !(abs(x - y) <= 1e-9 * max(1, abs(y))) {
-            XCTFail("\(what): \(a) vs reference \(b)", file: file, line: line)
-            return
         }
     }
 

@@ -1,13 +1,14 @@
 @testable import QuirePlot
 import QuireTensor
+import QuireTestSupport
 import XCTest
 
 /// Ticks and labels, smoothing, gaps, and the errors for data that cannot be drawn.
 final class PlotBehaviourTests: XCTestCase {
     func testTicksLandOnReadableValuesWithSISuffixes() {
-        XCTAssertEqual(Ticks.linear(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1].map { $0 }, accuracy: 1e-12)
-        XCTAssertEqual(Ticks.linear(-3.4, 3.4, target: 4), [-2, 0, 2], accuracy: 1e-12)
-        XCTAssertEqual(Ticks.linear(0, 49, target: 3), [0, 20, 40], accuracy: 1e-12, "at least three ticks")
+        assertClose(Ticks.linear(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1].map { $0 }, rtol: 0, atol: 1e-12)
+        assertClose(Ticks.linear(-3.4, 3.4, target: 4), [-2, 0, 2], rtol: 0, atol: 1e-12)
+        assertClose(Ticks.linear(0, 49, target: 3), [0, 20, 40], rtol: 0, atol: 1e-12, "at least three ticks")
         XCTAssertEqual(Ticks.labels([0, 0.5, 1, 1.5]), ["0", "0.5", "1", "1.5"])
         XCTAssertEqual(Ticks.labels([0, 50_000, 100_000, 150_000]), ["0", "50k", "100k", "150k"])
         XCTAssertEqual(Ticks.labels([2_500_000, 5_000_000]), ["2.5M", "5M"])
@@ -24,10 +25,10 @@ final class PlotBehaviourTests: XCTestCase {
         XCTAssertEqual(Ticks.short(-9.9996e-5), "-1e-4")
         XCTAssertEqual(Ticks.short(0.0012346), "1.235e-3")
         XCTAssertEqual(Ticks.labels([-1, 0, 1]), ["-1", "0", "1"])
-        XCTAssertEqual(Ticks.logarithmic(2e-4, 3e1), [1e-3, 1e-2, 1e-1, 1, 1e1], accuracy: 1e-15)
-        XCTAssertEqual(Ticks.logarithmic(0.15, 0.9), [0.2, 0.5], accuracy: 1e-15)
-        XCTAssertEqual(Ticks.logarithmic(3e-4, 3.5e-2), [5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2], accuracy: 1e-15,
-                       "two powers of ten visible: 2× and 5× added")
+        assertClose(Ticks.logarithmic(2e-4, 3e1), [1e-3, 1e-2, 1e-1, 1, 1e1], rtol: 0, atol: 1e-15)
+        assertClose(Ticks.logarithmic(0.15, 0.9), [0.2, 0.5], rtol: 0, atol: 1e-15)
+        assertClose(Ticks.logarithmic(3e-4, 3.5e-2), [5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2], rtol: 0, atol: 1e-15,
+                    "two powers of ten visible: 2× and 5× added")
         XCTAssertEqual(Ticks.short(0.040623), "0.04062")
         XCTAssertEqual(Ticks.short(12_345), "12.35k")
     }
@@ -95,10 +96,4 @@ final class PlotBehaviourTests: XCTestCase {
         XCTAssertEqual(counts, [2, 3], "the last bin includes its upper edge; NaN and 7 are left out")
         XCTAssertEqual(edges, [0, 0.5, 1])
     }
-}
-
-func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, _ message: String = "",
-                    file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, "\(a) vs \(b) \(message)", file: file, line: line)
-    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b) \(message)", file: file, line: line) }
 }

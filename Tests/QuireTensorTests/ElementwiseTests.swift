@@ -1,3 +1,4 @@
+import QuireTestSupport
 import XCTest
 @testable import QuireTensor
 

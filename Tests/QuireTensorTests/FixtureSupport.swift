@@ -73,29 +73,3 @@ enum Fixtures {
         return try JSONDecoder().decode(File.self, from: data).cases
     }
 }
-
-/// Asserts equal shapes and elementwise closeness |a - e| <= atol + rtol·|e| (NaN matches NaN,
-/// infinities must match exactly).
-func assertClose(_ actual: Tensor, _ expected: Tensor, rtol: Double = 1e-5, atol: Double = 1e-6,
-                 checkDType: Bool = true, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.shape, expected.shape, "shape \(message)", file: file, line: line)
-    if checkDType {
-        XCTAssertEqual(actual.dtype, expected.dtype, "dtype \(message)", file: file, line: line)
-    }
-    guard actual.shape == expected.shape else { return }
-    let a = actual.scalars(as: Double.self), e = expected.scalars(as: Double.self)
-    var failures = 0
-    for i in 0..<a.count {
-        let ok: Bool
-        if e[i].isNaN { ok = a[i].isNaN }
-        else if e[i].isInfinite { ok = a[i] == e[i] }
-        else { ok = Swift.abs(a[i] - e[i]) <= atol + rtol * Swift.abs(e[i]) }
-        if !ok {
-            failures += 1
-            if failures <= 5 {
-                XCTFail("element \(i): got \(a[i]), expected \(e[i]) \(message)", file: file, line: line)
-            }
-        }
-    }
-    if failures > 5 { XCTFail("\(failures) elements differ in total \(message)", file: file, line: line) }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import QuireTestSupport
 import XCTest
 @testable import QuireTensor
 

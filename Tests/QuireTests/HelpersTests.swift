@@ -1,4 +1,5 @@
 import Foundation
+import QuireTestSupport
 import XCTest
 @testable import Quire
 
@@ -40,8 +41,7 @@ final class HelpersTests: XCTestCase {
     }
 
     func testPNGIsWrittenWithItsSize() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quire-\(UUID()).png").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try temporaryDirectory(self).appendingPathComponent("image.png").path
         XCTAssertNil(writePNG([UInt8](repeating: 200, count: 6 * 4 * 3), width: 6, height: 4, channels: 3, to: path))
         let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
         XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

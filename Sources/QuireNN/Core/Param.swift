@@ -2,8 +2,9 @@ import QuireTensor
 
 /// What a ``Param`` box holds, and the filter that selects it.
 public enum ParamKind: String, Sendable, CaseIterable {
-    /// A trainable parameter (weights, biases): differentiated and updated by optimizers.
-    case parameter
+    /// A trainable parameter (weights, biases): differentiated and updated by optimizers. The same word as
+    /// ``ParamFilter/trainable``, which selects these.
+    case trainable
     /// Non-trainable state the layer updates itself (batch-norm running statistics).
     case buffer
     /// A parameter held fixed: saved and loaded, never differentiated.
@@ -30,7 +31,7 @@ public struct ParamFilter: OptionSet, Sendable {
     /// Whether a box of this kind passes the filter.
     public func matches(_ kind: ParamKind) -> Bool {
         switch kind {
-        case .parameter: return contains(.trainable)
+        case .trainable: return contains(.trainable)
         case .buffer: return contains(.buffer)
         case .frozen: return contains(.frozen)
         }
@@ -54,7 +55,7 @@ public final class Param: @unchecked Sendable, CustomStringConvertible {
     /// Trainable parameter, buffer or frozen.
     public var kind: ParamKind
 
-    public init(_ value: Tensor, kind: ParamKind = .parameter) {
+    public init(_ value: Tensor, kind: ParamKind = .trainable) {
         self.value = value
         self.kind = kind
     }

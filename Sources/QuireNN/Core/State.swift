@@ -39,19 +39,20 @@ extension Module {
     private func assign(_ state: TensorDict, filter: ParamFilter, requireAll: Bool) throws {
         let all = namedParams()
         let boxes = Dictionary(all.map { ($0.path, $0.param) }, uniquingKeysWith: { a, _ in a })
-        var problems: [String] = []
+        var problems: [ModuleError.Problem] = []
         if requireAll {
             for (path, box) in all where filter.matches(box.kind) && state[path] == nil {
-                problems.append("missing: \(path) (\(shapeText(box.shape)) \(box.dtype))")
+                problems.append(.missing(path: path, expected: tensorText(box.shape, box.dtype)))
             }
         }
         for (path, t) in state {
             guard let box = boxes[path], filter.matches(box.kind) else {
-                problems.append("unexpected: \(path) (\(shapeText(t.shape)) \(t.dtype))")
+                problems.append(.unexpected(path: path, got: tensorText(t.shape, t.dtype), subject: .state))
                 continue
             }
             if box.shape != t.shape || box.dtype != t.dtype {
-                problems.append("mismatched: \(path) expects \(shapeText(box.shape)) \(box.dtype), got \(shapeText(t.shape)) \(t.dtype)")
+                problems.append(.mismatched(path: path, expected: tensorText(box.shape, box.dtype), got: tensorText(t.shape, t.dtype),
+                                            subject: .state))
             }
         }
         if !problems.isEmpty { throw ModuleError(problems) }

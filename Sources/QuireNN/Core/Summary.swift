@@ -31,7 +31,7 @@ extension Module {
         for (path, p) in t.params {
             let o = owner(of: path)
             held[o, default: []].append((o.isEmpty ? path : String(path.dropFirst(o.count + 1)), p))
-            guard p.kind == .parameter else { continue }
+            guard p.kind == .trainable else { continue }
             for m in modulePaths where m.isEmpty || path.hasPrefix(m + ".") { counts[m, default: 0] += p.value.scalarCount }
         }
         var lines: [String] = []
@@ -41,7 +41,7 @@ extension Module {
             let head = path.isEmpty ? "\(type(of: module))" : "\(path): \(type(of: module))"
             lines.append(indent + head + " (\(n) param\(n == 1 ? "" : "s"))")
             let rows = (held[path] ?? []).map { e in
-                [e.name, shapeText(e.param.shape), e.param.dtype.description] + (e.param.kind == .parameter ? [] : [e.param.kind.rawValue])
+                [e.name, shapeText(e.param.shape), e.param.dtype.description] + (e.param.kind == .trainable ? [] : [e.param.kind.rawValue])
             }
             let nameWidth = rows.map { $0[0].count }.max() ?? 0, shapeWidth = rows.map { $0[1].count }.max() ?? 0
             for r in rows {
@@ -61,10 +61,10 @@ extension Module {
     /// print(MLP([2, 3, 1], rngs: Rngs(0)).summary())
     /// // path             kind       shape   dtype    params  bytes
     /// // ----------------------------------------------------------
-    /// // layers.0.weight  parameter  [2, 3]  float32       6     24
-    /// // layers.0.bias    parameter  [3]     float32       3     12
-    /// // layers.1.weight  parameter  [3, 1]  float32       3     12
-    /// // layers.1.bias    parameter  [1]     float32       1      4
+    /// // layers.0.weight  trainable  [2, 3]  float32       6     24
+    /// // layers.0.bias    trainable  [3]     float32       3     12
+    /// // layers.1.weight  trainable  [3, 1]  float32       3     12
+    /// // layers.1.bias    trainable  [1]     float32       1      4
     /// // ----------------------------------------------------------
     /// // total (4 tensors)                                13     52
     /// // trainable                                        13     52
@@ -114,7 +114,7 @@ extension Module {
 
 private func kindLabel(_ k: ParamKind) -> String {
     switch k {
-    case .parameter: return "trainable"
+    case .trainable: return "trainable"
     case .buffer: return "buffers"
     case .frozen: return "frozen"
     }

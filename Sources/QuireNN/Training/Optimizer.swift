@@ -47,14 +47,14 @@ public final class Optimizer<M: Module> {
     /// to the parameters in place. Paths the optimizer does not manage, and mis-shaped gradients, throw
     /// before anything changes.
     public func update(_ grads: TensorDict) throws {
-        var problems: [String] = []
+        var problems: [ModuleError.Problem] = []
         for (path, g) in grads {
             guard let box = boxes[path] else {
-                problems.append("unexpected gradient: \(path) (\(shapeText(g.shape))), not a parameter this optimizer updates")
+                problems.append(.unexpected(path: path, got: shapeText(g.shape), subject: .gradient))
                 continue
             }
             if box.shape != g.shape {
-                problems.append("mismatched gradient: \(path) is \(shapeText(g.shape)), parameter is \(shapeText(box.shape))")
+                problems.append(.mismatched(path: path, expected: shapeText(box.shape), got: shapeText(g.shape), subject: .gradient))
             }
         }
         if !problems.isEmpty { throw ModuleError(problems) }
