@@ -16,7 +16,8 @@ private func requireTangents(_ primals: [Tensor], _ tangents: [Tensor], op: Stri
             throw AutodiffError("\(op): primal \(i) has dtype \(x.dtype); only floating-point tensors have tangents")
         }
         guard x.shape == v.shape else {
-            throw AutodiffError("\(op): tangent \(i) has shape \(shapeString(v.shape)), but its primal has shape \(shapeString(x.shape))")
+            throw AutodiffError(
+                "\(op): tangent \(i) has shape \(shapeString(v.shape)), but its primal has shape \(shapeString(x.shape))")
         }
     }
 }
@@ -53,7 +54,8 @@ public func jvp(_ f: @escaping ([Tensor]) throws -> Tensor, at primals: [Tensor]
 /// ```swift
 /// let (y, dy) = try jvp({ $0.sin() }, at: x, tangent: Tensor.ones(x.shape))   // dy == cos(x)
 /// ```
-public func jvp(_ f: @escaping (Tensor) throws -> Tensor, at x: Tensor, tangent: Tensor) throws -> (value: Tensor, tangent: Tensor) {
+public func jvp(_ f: @escaping (Tensor) throws -> Tensor, at x: Tensor, tangent: Tensor) throws
+    -> (value: Tensor, tangent: Tensor) {
     try jvp({ xs in try f(xs[0]) }, at: [x], tangents: [tangent])
 }
 

@@ -5,7 +5,6 @@
 // Rules may return a cotangent with the output's broadcast shape or a wider dtype: the backward pass
 // sums it down to the input's shape and casts it to the input's dtype (so elementwise rules never
 // undo broadcasting themselves).
-
 //
 // Adding a primitive (the compiler points at each step after the first):
 //  1. Add the case to `Primitive` (Primitive.swift), with its static attributes as associated values.
@@ -15,7 +14,8 @@
 //     trace keeps exactly that, and the rule receives it as non-optional arguments.
 //  4. Record it from the op's entry point with `Tensor.traced(.yourCase, inputs) { … }` (elementwise
 //     kernels: `static var primitive` in KernelPrimitives.swift).
-//  5. Add a case to the finite-difference conformance test (AutodiffConformanceTests.swift).
+//  5. Add a case to the finite-difference conformance test (AutodiffConformanceTests.swift); the
+//     forward-mode test (jvp is the transposed VJP) loops over the same cases.
 
 import Foundation
 
@@ -204,7 +204,9 @@ extension Primitive {
         case .checkpoint(let rule):
             // Recomputes the region on the saved inputs; a failure there (a body that now returns another
             // shape or dtype) is thrown from the enclosing transform, naming the checkpoint.
-            return .inputs { x, _, g in try vjpOfRegion(x, seed: g, op: "checkpoint (recomputed for the backward pass)", rule.body).gradients }
+            return .inputs { x, _, g in
+                try vjpOfRegion(x, seed: g, op: "checkpoint (recomputed for the backward pass)", rule.body).gradients
+            }
         }
     }
 }
