@@ -4,7 +4,7 @@ import XCTest
 
 /// One differentiable operation under test: how to draw its inputs (random shapes and values) and the
 /// function of them to differentiate.
-private struct GradCase {
+struct GradCase {
     let name: String
     /// Draws the float64 inputs.
     let inputs: (inout TestRNG) -> [Tensor]
@@ -82,7 +82,9 @@ private func axisCase(_ name: String, _ f: @escaping (Tensor, Int) -> Tensor) ->
 
 private let indices = Tensor([2, 0, 2, 1] as [Int32])
 
-private func allCases() -> [GradCase] { [
+/// Every primitive and differentiable composite, as finite-difference test cases (also used by the
+/// forward-mode tests).
+func autodiffConformanceCases() -> [GradCase] { [
     // Elementwise binary, with broadcasting.
     binaryCase("add") { $0 + $1 },
     binaryCase("subtract") { $0 - $1 },
@@ -204,7 +206,7 @@ final class AutodiffConformanceTests: XCTestCase {
     /// float64, at three random draws of shapes and values each.
     func testEveryRuleMatchesFiniteDifferences() throws {
         var rng = TestRNG(seed: 2024)
-        let cases = allCases()
+        let cases = autodiffConformanceCases()
         for c in cases {
             for draw in 0..<3 {
                 let inputs = c.inputs(&rng)

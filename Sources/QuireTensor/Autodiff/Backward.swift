@@ -95,8 +95,8 @@ func vjpOfRegionWithAux<A>(
     var gradients: [Tensor?]
     if let outNode = out.node, outNode.id >= start {
         if !createGraph { ctx.paused += 1 }
-        gradients = backward(trace, from: outNode, seed: cotangent, start: start, leaves: leaves, createGraph: createGraph)
-        if !createGraph { ctx.paused -= 1 }
+        defer { if !createGraph { ctx.paused -= 1 } }
+        gradients = try backward(trace, from: outNode, seed: cotangent, start: start, leaves: leaves, createGraph: createGraph)
     } else {
         gradients = leaves.map { _ in nil }
     }
@@ -110,7 +110,7 @@ func vjpOfRegionWithAux<A>(
 
 /// Walks `trace.nodes[start...output.id]` in reverse, returning the cotangent reaching each leaf.
 private func backward(_ trace: Trace, from output: TraceNode, seed: Tensor, start: Int,
-                      leaves: [TraceNode?], createGraph: Bool) -> [Tensor?] {
+                      leaves: [TraceNode?], createGraph: Bool) throws -> [Tensor?] {
     let end = output.id
     var cotangents = [Tensor?](repeating: nil, count: end - start + 1)
     cotangents[end - start] = seed
@@ -124,7 +124,7 @@ private func backward(_ trace: Trace, from output: TraceNode, seed: Tensor, star
             continue
         }
         cotangents[i - start] = nil
-        let inputCotangents = node.primitive.vjp(node, g)
+        let inputCotangents = try node.primitive.vjpRule.apply(node, g)
         if !createGraph { node.release() }
         for (k, input) in node.inputs.enumerated() {
             guard let input, input.id >= start, k < inputCotangents.count, var gi = inputCotangents[k] else { continue }

@@ -1,6 +1,6 @@
 // The primitives a trace is made of. Every differentiable tensor operation either records one of
 // these or decomposes into them while tracing; each primitive has exactly one VJP rule
-// (`Primitive.vjp` in VJPRules.swift).
+// (`Primitive.vjpRule` in VJPRules.swift, which also declares what the rule saves).
 
 /// A recorded operation with its static attributes (axes, shapes, …).
 ///
@@ -54,7 +54,8 @@ public enum Primitive: Sendable, CustomStringConvertible {
     /// A region recomputed in the backward pass (``checkpoint(_:)``).
     case checkpoint(CheckpointRule)
 
-    /// What a rule reads besides the cotangent.
+    /// What a rule reads besides the cotangent. Each rule in `VJPRules.swift` declares its residuals
+    /// by the ``VJPRule`` constructor it is written with, so the trace keeps exactly what the rule reads.
     struct Residuals: OptionSet {
         let rawValue: UInt8
         static let inputs = Residuals(rawValue: 1)
@@ -62,54 +63,10 @@ public enum Primitive: Sendable, CustomStringConvertible {
     }
 
     /// The residuals kept for this primitive's VJP (the fewer, the less memory the forward pass holds).
-    var residuals: Residuals {
-        switch self {
-        case .input, .identity, .add, .subtract, .negate, .cast, .sum, .mean, .cumsum, .reshape, .permute,
-             .broadcast, .slice, .flip, .pad, .concatenate:
-            return []
-        case .exp, .sqrt, .rsqrt, .tanh, .sigmoid, .softmax, .logSoftmax:
-            return .output
-        case .multiply, .divide, .maximum, .minimum, .log, .log1p, .expm1, .abs, .square, .sin, .cos, .relu,
-             .silu, .softplus, .gelu, .select, .take, .takeAlong, .scatterAdd, .scatterAddAlong, .matmul,
-             .custom, .checkpoint:
-            return .inputs
-        case .pow, .prod, .max, .min, .logSumExp:
-            return [.inputs, .output]
-        }
-    }
+    var residuals: Residuals { vjpRule.saves }
 
+    /// The name and static attributes, e.g. `sum(axes: [1], keepDims: false)`.
     public var description: String {
-        switch self {
-        case .gelu(let a): return "gelu(\(a == .tanh ? "tanh" : "erf"))"
-        case .cast(let d): return "cast(\(d))"
-        case .sum(let a, let k): return "sum(axes: \(a), keepDims: \(k))"
-        case .mean(let a, let k): return "mean(axes: \(a), keepDims: \(k))"
-        case .prod(let a, let k): return "prod(axes: \(a), keepDims: \(k))"
-        case .max(let a, let k): return "max(axes: \(a), keepDims: \(k))"
-        case .min(let a, let k): return "min(axes: \(a), keepDims: \(k))"
-        case .logSumExp(let a, let k): return "logSumExp(axes: \(a), keepDims: \(k))"
-        case .softmax(let a): return "softmax(axis: \(a))"
-        case .logSoftmax(let a): return "logSoftmax(axis: \(a))"
-        case .cumsum(let a): return "cumsum(axis: \(a))"
-        case .reshape(let s): return "reshape(\(s))"
-        case .permute(let p): return "permute(\(p))"
-        case .broadcast(let s): return "broadcast(\(s))"
-        case .slice(let a, let s, let e, let st): return "slice(axis: \(a), \(s)..<\(e), step: \(st))"
-        case .flip(let a): return "flip(axes: \(a))"
-        case .pad(let w): return "pad(\(w))"
-        case .concatenate(let a, let s): return "concatenate(axis: \(a), sizes: \(s))"
-        case .take(let a): return "take(axis: \(a))"
-        case .takeAlong(let a): return "takeAlong(axis: \(a))"
-        case .scatterAdd(let a): return "scatterAdd(axis: \(a))"
-        case .scatterAddAlong(let a): return "scatterAddAlong(axis: \(a))"
-        case .custom(let r): return "custom(\(r.name))"
-        case .checkpoint: return "checkpoint"
-        default:
-            return plainName
-        }
-    }
-
-    private var plainName: String {
         switch self {
         case .input: return "input"
         case .identity: return "identity"
@@ -136,9 +93,32 @@ public enum Primitive: Sendable, CustomStringConvertible {
         case .relu: return "relu"
         case .silu: return "silu"
         case .softplus: return "softplus"
+        case .gelu(let a): return "gelu(\(a == .tanh ? "tanh" : "erf"))"
         case .select: return "select"
+        case .cast(let d): return "cast(\(d))"
+        case .sum(let a, let k): return "sum(axes: \(a), keepDims: \(k))"
+        case .mean(let a, let k): return "mean(axes: \(a), keepDims: \(k))"
+        case .prod(let a, let k): return "prod(axes: \(a), keepDims: \(k))"
+        case .max(let a, let k): return "max(axes: \(a), keepDims: \(k))"
+        case .min(let a, let k): return "min(axes: \(a), keepDims: \(k))"
+        case .logSumExp(let a, let k): return "logSumExp(axes: \(a), keepDims: \(k))"
+        case .softmax(let a): return "softmax(axis: \(a))"
+        case .logSoftmax(let a): return "logSoftmax(axis: \(a))"
+        case .cumsum(let a): return "cumsum(axis: \(a))"
+        case .reshape(let s): return "reshape(\(s))"
+        case .permute(let p): return "permute(\(p))"
+        case .broadcast(let s): return "broadcast(\(s))"
+        case .slice(let a, let s, let e, let st): return "slice(axis: \(a), \(s)..<\(e), step: \(st))"
+        case .flip(let a): return "flip(axes: \(a))"
+        case .pad(let w): return "pad(\(w))"
+        case .concatenate(let a, let s): return "concatenate(axis: \(a), sizes: \(s))"
+        case .take(let a): return "take(axis: \(a))"
+        case .takeAlong(let a): return "takeAlong(axis: \(a))"
+        case .scatterAdd(let a): return "scatterAdd(axis: \(a))"
+        case .scatterAddAlong(let a): return "scatterAddAlong(axis: \(a))"
         case .matmul: return "matmul"
-        default: return "primitive"
+        case .custom(let r): return "custom(\(r.name))"
+        case .checkpoint: return "checkpoint"
         }
     }
 }

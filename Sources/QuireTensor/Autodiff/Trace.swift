@@ -28,6 +28,8 @@ public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
     /// Shape and dtype of the result.
     public let shape: [Int]
     public let dtype: DType
+    /// What the primitive's VJP rule reads (declared beside the rule in VJPRules.swift).
+    let saves: Primitive.Residuals
     /// Inputs kept for the VJP rule (empty entries when the rule does not read them).
     var savedInputs: [Tensor]
     /// The output, kept when the rule reads it.
@@ -41,7 +43,8 @@ public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
         self.inputDTypes = inputs.map(\.dtype)
         self.shape = shape
         self.dtype = dtype
-        self.savedInputs = primitive.residuals.contains(.inputs) ? inputs : []
+        self.saves = primitive.residuals
+        self.savedInputs = saves.contains(.inputs) ? inputs : []
     }
 
     /// Ids of the inputs' nodes (`nil` marks a constant input).
@@ -97,7 +100,7 @@ public final class Trace: @unchecked Sendable, CustomStringConvertible {
         let node = TraceNode(id: nodes.count, primitive: primitive, inputs: inputs, in: self, shape: output.shape, dtype: output.dtype)
         var out = output
         out.traceTag = serial << 32 | UInt64(node.id)
-        if primitive.residuals.contains(.output) { node.savedOutput = out }
+        if node.saves.contains(.output) { node.savedOutput = out }
         nodes.append(node)
         return out
     }

@@ -5,118 +5,208 @@
 // Rules may return a cotangent with the output's broadcast shape or a wider dtype: the backward pass
 // sums it down to the input's shape and casts it to the input's dtype (so elementwise rules never
 // undo broadcasting themselves).
+//
+// Adding a primitive (the compiler points at each step after the first):
+//  1. Add the case to `Primitive` (Primitive.swift), with its static attributes as associated values.
+//  2. Name it in `Primitive.description` (an exhaustive switch: it does not compile until you do).
+//  3. Write its rule in `vjpRule` below (exhaustive too). The constructor says what the rule saves:
+//     `.nothing` (shapes and the cotangent only), `.inputs`, `.output` or `.inputsAndOutput`; the
+//     trace keeps exactly that, and the rule receives it as non-optional arguments.
+//  4. Record it from the op's entry point with `Tensor.traced(.yourCase, inputs) { … }` (elementwise
+//     kernels: `static var primitive` in KernelPrimitives.swift).
+//  5. Add a case to the finite-difference conformance test (AutodiffConformanceTests.swift); the
+//     forward-mode test (jvp is the transposed VJP) loops over the same cases.
 
 import Foundation
 
+/// A VJP rule together with the residuals it reads. The constructor chosen declares what the trace
+/// saves for the rule and passes exactly those values to it, so a rule cannot read a residual that
+/// was not kept.
+struct VJPRule {
+    /// What the trace keeps for this rule.
+    let saves: Primitive.Residuals
+    private let body: (TraceNode, Tensor) throws -> [Tensor?]
+
+    private init(_ saves: Primitive.Residuals, _ body: @escaping (TraceNode, Tensor) throws -> [Tensor?]) {
+        self.saves = saves
+        self.body = body
+    }
+
+    /// A rule that reads only the cotangent `g` and the node's static shapes.
+    static func nothing(_ rule: @escaping (_ node: TraceNode, _ g: Tensor) throws -> [Tensor?]) -> VJPRule {
+        VJPRule([], rule)
+    }
+
+    /// A rule that reads the inputs `x`.
+    static func inputs(_ rule: @escaping (_ x: [Tensor], _ node: TraceNode, _ g: Tensor) throws -> [Tensor?]) -> VJPRule {
+        VJPRule(.inputs) { node, g in try rule(node.savedInputs, node, g) }
+    }
+
+    /// A rule that reads the output `y`.
+    static func output(_ rule: @escaping (_ y: Tensor, _ node: TraceNode, _ g: Tensor) -> [Tensor?]) -> VJPRule {
+        VJPRule(.output) { node, g in rule(savedOutput(of: node), node, g) }
+    }
+
+    /// A rule that reads the inputs `x` and the output `y`.
+    static func inputsAndOutput(
+        _ rule: @escaping (_ x: [Tensor], _ y: Tensor, _ node: TraceNode, _ g: Tensor) -> [Tensor?]
+    ) -> VJPRule {
+        VJPRule([.inputs, .output]) { node, g in rule(node.savedInputs, savedOutput(of: node), node, g) }
+    }
+
+    /// One cotangent per input of `node` (`nil`: no gradient flows to that input).
+    func apply(_ node: TraceNode, _ g: Tensor) throws -> [Tensor?] { try body(node, g) }
+
+    private static func savedOutput(of node: TraceNode) -> Tensor {
+        guard let y = node.savedOutput else {
+            preconditionFailure("autodiff: the \(node.primitive) rule ran after its saved output was released")
+        }
+        return y
+    }
+}
+
+extension TraceNode {
+    /// Whether input `k` is traced (cotangents of constant inputs are never used: rules skip them).
+    func needs(_ k: Int) -> Bool { inputs[k] != nil }
+}
+
 extension Primitive {
-    /// One cotangent per input (`nil`: no gradient flows to that input).
-    func vjp(_ node: TraceNode, _ g: Tensor) -> [Tensor?] {
-        let x = node.savedInputs
-        let y = node.savedOutput
-        // Cotangents of constant (untraced) inputs are never used: skip computing them.
-        let need = node.inputs.map { $0 != nil }
+    /// The table: this primitive's VJP rule and what it saves.
+    var vjpRule: VJPRule {
         switch self {
-        case .input: return []
-        case .identity: return [g]
-        case .add: return [g, g]
-        case .subtract: return [g, -g]
-        case .multiply: return [need[0] ? g * x[1] : nil, need[1] ? g * x[0] : nil]
-        case .divide: return [need[0] ? g / x[1] : nil, need[1] ? -(g * x[0]) / x[1].square() : nil]
+        case .input: return .nothing { _, _ in [] }
+        case .identity: return .nothing { _, g in [g] }
+        case .add: return .nothing { _, g in [g, g] }
+        case .subtract: return .nothing { _, g in [g, -g] }
+        case .multiply: return .inputs { x, n, g in [n.needs(0) ? g * x[1] : nil, n.needs(1) ? g * x[0] : nil] }
+        case .divide:
+            return .inputs { x, n, g in [n.needs(0) ? g / x[1] : nil, n.needs(1) ? -(g * x[0]) / x[1].square() : nil] }
         case .pow:
-            let (a, b) = (x[0], x[1])
-            let da = need[0] ? g * b * a.pow(b - 1) : nil
-            let db = need[1] ? g * y! * Tensor.where(a .> 0, a.log(), Tensor(0, dtype: a.dtype)) : nil
-            return [da, db]
+            return .inputsAndOutput { x, y, n, g in
+                let (a, b) = (x[0], x[1])
+                let da = n.needs(0) ? g * b * a.pow(b - 1) : nil
+                let db = n.needs(1) ? g * y * Tensor.where(a .> 0, a.log(), Tensor(0, dtype: a.dtype)) : nil
+                return [da, db]
+            }
         case .maximum, .minimum:
-            let takeA = self.isMaximum ? x[0] .>= x[1] : x[0] .<= x[1]
-            let zero = Tensor(0, dtype: g.dtype)
-            return [need[0] ? Tensor.where(takeA, g, zero) : nil, need[1] ? Tensor.where(takeA, zero, g) : nil]
-        case .negate: return [-g]
-        case .abs: return [g * x[0].sign()]
-        case .square: return [g * x[0] * 2]
-        case .exp: return [g * y!]
-        case .log: return [g / x[0]]
-        case .log1p: return [g / (x[0] + 1)]
-        case .expm1: return [g * x[0].exp()]
-        case .sqrt: return [g * 0.5 / y!]
-        case .rsqrt: return [g * -0.5 * y! * y! * y!]
-        case .sin: return [g * x[0].cos()]
-        case .cos: return [-(g * x[0].sin())]
-        case .tanh: return [g * (1 - y!.square())]
-        case .sigmoid: return [g * y! * (1 - y!)]
+            let isMaximum = self.isMaximum
+            return .inputs { x, n, g in
+                let takeA = isMaximum ? x[0] .>= x[1] : x[0] .<= x[1]
+                let zero = Tensor(0, dtype: g.dtype)
+                return [n.needs(0) ? Tensor.where(takeA, g, zero) : nil, n.needs(1) ? Tensor.where(takeA, zero, g) : nil]
+            }
+        case .negate: return .nothing { _, g in [-g] }
+        case .abs: return .inputs { x, _, g in [g * x[0].sign()] }
+        case .square: return .inputs { x, _, g in [g * x[0] * 2] }
+        case .exp: return .output { y, _, g in [g * y] }
+        case .log: return .inputs { x, _, g in [g / x[0]] }
+        case .log1p: return .inputs { x, _, g in [g / (x[0] + 1)] }
+        case .expm1: return .inputs { x, _, g in [g * x[0].exp()] }
+        case .sqrt: return .output { y, _, g in [g * 0.5 / y] }
+        case .rsqrt: return .output { y, _, g in [g * -0.5 * y * y * y] }
+        case .sin: return .inputs { x, _, g in [g * x[0].cos()] }
+        case .cos: return .inputs { x, _, g in [-(g * x[0].sin())] }
+        case .tanh: return .output { y, _, g in [g * (1 - y.square())] }
+        case .sigmoid: return .output { y, _, g in [g * y * (1 - y)] }
         case .relu:
-            // One fused pass when this backward is not itself recorded (as it is for higher-order gradients).
-            if TraceContext.current.active == nil && x[0].dtype == g.dtype {
-                return [Tensor.binary(ReluGradientKernel.self, x[0], g, op: "relu gradient")]
+            return .inputs { x, _, g in
+                // One fused pass when this backward is not itself recorded (as it is for higher-order gradients).
+                if TraceContext.current.active == nil && x[0].dtype == g.dtype {
+                    return [Tensor.binary(ReluGradientKernel.self, x[0], g, op: "relu gradient")]
+                }
+                return [Tensor.where(x[0] .> 0, g, Tensor(0, dtype: g.dtype))]
             }
-            return [Tensor.where(x[0] .> 0, g, Tensor(0, dtype: g.dtype))]
         case .silu:
-            let s = x[0].sigmoid()
-            return [g * s * (1 + x[0] * (1 - s))]
-        case .softplus: return [g * x[0].sigmoid()]
-        case .gelu(let approximation): return [g * geluDerivative(x[0], approximation)]
-        case .select:
-            let zero = Tensor(0, dtype: g.dtype)
-            return [nil, need[1] ? Tensor.where(x[0], g, zero) : nil, need[2] ? Tensor.where(x[0], zero, g) : nil]
-        case .cast: return [g]
-        case .sum(let axes, let keepDims):
-            return [g.restoringAxes(axes, keepDims: keepDims, to: node.inputShapes[0])]
-        case .mean(let axes, let keepDims):
-            let count = axes.reduce(1) { $0 * node.inputShapes[0][$1] }
-            return [g.restoringAxes(axes, keepDims: keepDims, to: node.inputShapes[0]) / Double(Swift.max(count, 1))]
-        case .prod(let axes, let keepDims):
-            let shape = node.inputShapes[0]
-            let gk = g.restoringAxes(axes, keepDims: keepDims, to: shape)
-            return [gk * y!.restoringAxes(axes, keepDims: keepDims, to: shape) / x[0]]
-        case .max(let axes, let keepDims), .min(let axes, let keepDims):
-            // Ties share the cotangent equally, as in JAX.
-            let shape = node.inputShapes[0]
-            let hit = (x[0] .== y!.restoringAxes(axes, keepDims: keepDims, to: shape)).cast(to: g.dtype)
-            let ties = hit.sum(axes: axes, keepDims: true)
-            return [g.restoringAxes(axes, keepDims: keepDims, to: shape) * hit / ties]
-        case .logSumExp(let axes, let keepDims):
-            let shape = node.inputShapes[0]
-            let weights = (x[0] - y!.restoringAxes(axes, keepDims: keepDims, to: shape)).exp()
-            return [g.restoringAxes(axes, keepDims: keepDims, to: shape) * weights]
-        case .softmax(let axis):
-            return [y! * (g - (g * y!).sum(axes: [axis], keepDims: true))]
-        case .logSoftmax(let axis):
-            return [g - y!.exp() * g.sum(axes: [axis], keepDims: true)]
-        case .cumsum(let axis):
-            return [g.flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis])]
-        case .reshape: return [g.reshaped(node.inputShapes[0])]
-        case .permute(let order):
-            var inverse = order
-            for (i, p) in order.enumerated() { inverse[p] = i }
-            return [g.permuted(inverse)]
-        case .broadcast: return [g]   // summed back to the input shape by the backward pass
-        case .slice(let axis, let start, _, let step):
-            return [g.unslicing(axis: axis, start: start, step: step, size: node.inputShapes[0][axis])]
-        case .flip(let axes): return [g.flipped(axes: axes)]
-        case .pad(let widths):
-            var r = g
-            for (axis, w) in widths.enumerated() where w[0] != 0 || w[1] != 0 {
-                r = r.sliced(axis: axis, w[0], w[0] + node.inputShapes[0][axis])
+            return .inputs { x, _, g in
+                let s = x[0].sigmoid()
+                return [g * s * (1 + x[0] * (1 - s))]
             }
-            return [r]
-        case .concatenate(let axis, let sizes):
-            return g.split(sizes: sizes, axis: axis)
+        case .softplus: return .inputs { x, _, g in [g * x[0].sigmoid()] }
+        case .gelu(let approximation): return .inputs { x, _, g in [g * geluDerivative(x[0], approximation)] }
+        case .select:
+            return .inputs { x, n, g in
+                let zero = Tensor(0, dtype: g.dtype)
+                return [nil, n.needs(1) ? Tensor.where(x[0], g, zero) : nil, n.needs(2) ? Tensor.where(x[0], zero, g) : nil]
+            }
+        case .cast: return .nothing { _, g in [g] }
+        case .sum(let axes, let keepDims):
+            return .nothing { n, g in [g.restoringAxes(axes, keepDims: keepDims, to: n.inputShapes[0])] }
+        case .mean(let axes, let keepDims):
+            return .nothing { n, g in
+                let count = axes.reduce(1) { $0 * n.inputShapes[0][$1] }
+                return [g.restoringAxes(axes, keepDims: keepDims, to: n.inputShapes[0]) / Double(Swift.max(count, 1))]
+            }
+        case .prod(let axes, let keepDims):
+            return .inputsAndOutput { x, y, n, g in
+                let shape = n.inputShapes[0]
+                let gk = g.restoringAxes(axes, keepDims: keepDims, to: shape)
+                return [gk * y.restoringAxes(axes, keepDims: keepDims, to: shape) / x[0]]
+            }
+        case .max(let axes, let keepDims), .min(let axes, let keepDims):
+            return .inputsAndOutput { x, y, n, g in
+                // Ties share the cotangent equally, as in JAX.
+                let shape = n.inputShapes[0]
+                let hit = (x[0] .== y.restoringAxes(axes, keepDims: keepDims, to: shape)).cast(to: g.dtype)
+                let ties = hit.sum(axes: axes, keepDims: true)
+                return [g.restoringAxes(axes, keepDims: keepDims, to: shape) * hit / ties]
+            }
+        case .logSumExp(let axes, let keepDims):
+            return .inputsAndOutput { x, y, n, g in
+                let shape = n.inputShapes[0]
+                let weights = (x[0] - y.restoringAxes(axes, keepDims: keepDims, to: shape)).exp()
+                return [g.restoringAxes(axes, keepDims: keepDims, to: shape) * weights]
+            }
+        case .softmax(let axis): return .output { y, _, g in [y * (g - (g * y).sum(axes: [axis], keepDims: true))] }
+        case .logSoftmax(let axis): return .output { y, _, g in [g - y.exp() * g.sum(axes: [axis], keepDims: true)] }
+        case .cumsum(let axis):
+            return .nothing { _, g in [g.flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis])] }
+        case .reshape: return .nothing { n, g in [g.reshaped(n.inputShapes[0])] }
+        case .permute(let order):
+            return .nothing { _, g in
+                var inverse = order
+                for (i, p) in order.enumerated() { inverse[p] = i }
+                return [g.permuted(inverse)]
+            }
+        case .broadcast: return .nothing { _, g in [g] }   // summed back to the input shape by the backward pass
+        case .slice(let axis, let start, _, let step):
+            return .nothing { n, g in [g.unslicing(axis: axis, start: start, step: step, size: n.inputShapes[0][axis])] }
+        case .flip(let axes): return .nothing { _, g in [g.flipped(axes: axes)] }
+        case .pad(let widths):
+            return .nothing { n, g in
+                var r = g
+                for (axis, w) in widths.enumerated() where w[0] != 0 || w[1] != 0 {
+                    r = r.sliced(axis: axis, w[0], w[0] + n.inputShapes[0][axis])
+                }
+                return [r]
+            }
+        case .concatenate(let axis, let sizes): return .nothing { _, g in g.split(sizes: sizes, axis: axis) }
         case .take(let axis):
-            return [Tensor.zeros(node.inputShapes[0], dtype: g.dtype).scatterAdding(g, at: x[1], axis: axis), nil]
+            return .inputs { x, n, g in
+                [Tensor.zeros(n.inputShapes[0], dtype: g.dtype).scatterAdding(g, at: x[1], axis: axis), nil]
+            }
         case .takeAlong(let axis):
-            var target = g.shape
-            target[axis] = node.inputShapes[0][axis]
-            return [Tensor.zeros(target, dtype: g.dtype).scatterAdding(g, along: x[1], axis: axis), nil]
-        case .scatterAdd(let axis): return [g, need[1] ? g.take(x[2], axis: axis) : nil, nil]
-        case .scatterAddAlong(let axis): return [g, need[1] ? g.take(along: x[2], axis: axis) : nil, nil]
-        case .matmul: return matmulVJP(x[0], x[1], g, need: need)
+            return .inputs { x, n, g in
+                var target = g.shape
+                target[axis] = n.inputShapes[0][axis]
+                return [Tensor.zeros(target, dtype: g.dtype).scatterAdding(g, along: x[1], axis: axis), nil]
+            }
+        case .scatterAdd(let axis): return .inputs { x, n, g in [g, n.needs(1) ? g.take(x[2], axis: axis) : nil, nil] }
+        case .scatterAddAlong(let axis):
+            return .inputs { x, n, g in [g, n.needs(1) ? g.take(along: x[2], axis: axis) : nil, nil] }
+        case .matmul: return .inputs { x, n, g in matmulVJP(x[0], x[1], g, need: [n.needs(0), n.needs(1)]) }
         case .custom(let rule):
-            // Differentiated again (the backward pass is being recorded): recompute the residuals from
-            // the traced inputs so that they, too, depend on them.
-            let residuals = TraceContext.current.active != nil ? rule.forward(x).1 : rule.residuals
-            return rule.backward(residuals, g)
+            return .inputs { x, _, g in
+                // Differentiated again (the backward pass is being recorded): recompute the residuals from
+                // the traced inputs so that they, too, depend on them.
+                let residuals = TraceContext.current.active != nil ? rule.forward(x).1 : rule.residuals
+                return rule.backward(residuals, g)
+            }
         case .checkpoint(let rule):
-            return (try? vjpOfRegion(x, seed: g, rule.body).gradients) ?? x.map { _ in nil }
+            // Recomputes the region on the saved inputs; a failure there (a body that now returns another
+            // shape or dtype) is thrown from the enclosing transform, naming the checkpoint.
+            return .inputs { x, _, g in
+                try vjpOfRegion(x, seed: g, op: "checkpoint (recomputed for the backward pass)", rule.body).gradients
+            }
         }
     }
 }
