@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "QuireKernels", targets: ["QuireKernels"]),
         .library(name: "QuireData", targets: ["QuireData"]),
         .library(name: "QuireCheckpoint", targets: ["QuireCheckpoint"]),
+        .library(name: "QuireDistributed", targets: ["QuireDistributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // The engine.
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
@@ -51,7 +53,7 @@ let package = Package(
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
         .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuirePlot", "QuireMetrics", "QuireKernels", "QuireCheckpoint",
-                                              .product(name: "Crypto", package: "swift-crypto")], swiftSettings: notebookVisible),
+                                              "QuireDistributed", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
@@ -75,6 +77,11 @@ let package = Package(
         .target(name: "QuireData", dependencies: ["QuireTensor", "QuireCheckpoint", "CPNG"], swiftSettings: nativeCPU + notebookVisible),
         // Orbax-style checkpoints: safetensors files, step directories committed atomically, CheckpointManager.
         .target(name: "QuireCheckpoint", dependencies: ["QuireTensor", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: notebookVisible),
+
+        // Data-parallel training over Open MPI: world, collectives, gradient all-reduce, cross-rank checkpoints.
+        // CMPI is imported `internal`ly, so notebooks compile with `-I Modules` alone.
+        .target(name: "QuireDistributed", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuireCheckpoint", "CMPI"],
                 swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
@@ -103,6 +110,7 @@ let package = Package(
                 "QuireKernels",
                 "QuireData",
                 "QuireCheckpoint",
+                "QuireDistributed",
                 "QuireNotebook",
                 "QuireServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -120,6 +128,7 @@ let package = Package(
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
         .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
         .testTarget(name: "QuireCheckpointTests", dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor"]),
+        .testTarget(name: "QuireDistributedTests", dependencies: ["QuireDistributed", "QuireNN", "QuireOptim", "QuireData", "QuireCheckpoint", "QuireTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )

@@ -10,3 +10,4 @@
 @_exported import QuireKernels
 @_exported import QuireData
 @_exported import QuireCheckpoint
+@_exported import QuireDistributed
