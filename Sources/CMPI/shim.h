@@ -18,8 +18,6 @@ static inline MPI_Op quire_mpi_min(void) { return MPI_MIN; }
 static inline MPI_Op quire_mpi_lor(void) { return MPI_LOR; }
 static inline MPI_Errhandler quire_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline void *quire_mpi_in_place(void) { return MPI_IN_PLACE; }
-static inline MPI_Request quire_mpi_request_null(void) { return MPI_REQUEST_NULL; }
-static inline MPI_Status *quire_mpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
 static inline int quire_mpi_success(void) { return MPI_SUCCESS; }
 static inline int quire_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 static inline int quire_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }

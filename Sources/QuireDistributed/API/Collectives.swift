@@ -24,9 +24,9 @@ extension Distributed {
         try allReduce(Tensor([value]), op).item(as: Double.self)
     }
 
-    /// Every tensor of a dictionary combined across ranks, fused into buckets of up to `bucketBytes`:
-    /// one non-blocking `MPI_Iallreduce` per bucket, the next bucket packed while the previous one is in
-    /// flight. This is the gradient all-reduce of data-parallel training (`.mean`).
+    /// Every tensor of a dictionary combined across ranks, fused into buckets of up to `bucketBytes`
+    /// (one `MPI_Allreduce` per bucket instead of one per tensor). This is the gradient all-reduce of
+    /// data-parallel training (`.mean`).
     ///
     /// ```swift
     /// let averaged = try Distributed.allReduce(grads, .mean)

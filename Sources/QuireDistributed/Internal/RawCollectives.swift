@@ -37,20 +37,6 @@ func rawAllReduce(_ source: UnsafeRawPointer?, _ target: UnsafeMutableRawPointer
     }
 }
 
-/// Starts `MPI_Iallreduce` in place on `buffer` (at most `maxChunkElements` elements); the request must be waited.
-func rawStartAllReduce(_ buffer: UnsafeMutableRawPointer, count: Int, type: MPI_Datatype, op: MPI_Op) throws -> MPI_Request? {
-    precondition(count <= maxChunkElements, "rawStartAllReduce: bucket of \(count) elements is too large")
-    var request: MPI_Request? = quire_mpi_request_null()
-    try check(MPI_Iallreduce(quire_mpi_in_place(), buffer, Int32(count), type, op, quire_mpi_comm_world(), &request),
-              "MPI_Iallreduce")
-    return request
-}
-
-func rawWaitAll(_ requests: inout [MPI_Request?]) throws {
-    guard !requests.isEmpty else { return }
-    try check(MPI_Waitall(Int32(requests.count), &requests, quire_mpi_statuses_ignore()), "MPI_Waitall")
-}
-
 /// `MPI_Bcast` of `bytes` bytes at `buffer` from `root`.
 func rawBroadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int) throws {
     try MPIWorld.shared.start()
