@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "QuireCheckpoint", targets: ["QuireCheckpoint"]),
         .library(name: "QuireTesting", targets: ["QuireTesting"]),
         .library(name: "QuireDistributions", targets: ["QuireDistributions"]),
+        .library(name: "QuireDistributed", targets: ["QuireDistributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // The engine.
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
@@ -53,7 +55,7 @@ let package = Package(
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
         .target(name: "Quire", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuirePlot", "QuireMetrics", "QuireKernels", "QuireCheckpoint",
-                                              "QuireTesting", "QuireDistributions",
+                                              "QuireTesting", "QuireDistributions", "QuireDistributed",
                                               .product(name: "Crypto", package: "swift-crypto")], swiftSettings: notebookVisible),
 
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
@@ -87,6 +89,10 @@ let package = Package(
         // distrax-style distributions (sample, logProb, entropy, moments, KL) and bijectors over Tensor ops,
         // so reparameterized samples carry gradients.
         .target(name: "QuireDistributions", dependencies: ["QuireTensor"], swiftSettings: notebookVisible),
+        // Data-parallel training over Open MPI: world, collectives, gradient all-reduce, cross-rank checkpoints.
+        // CMPI is imported `internal`ly, so notebooks compile with `-I Modules` alone.
+        .target(name: "QuireDistributed", dependencies: ["QuireTensor", "QuireOptim", "QuireNN", "QuireData", "QuireCheckpoint", "CMPI"],
+                swiftSettings: notebookVisible),
 
         // The notebook runner: parse, generate, build, run, render. It never imports the engine.
         .target(
@@ -114,6 +120,7 @@ let package = Package(
                 "QuireKernels",
                 "QuireData",
                 "QuireCheckpoint",
+                "QuireDistributed",
                 "QuireNotebook",
                 "QuireServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -138,6 +145,7 @@ let package = Package(
                     dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor", "QuireTestSupport"]),
         .testTarget(name: "QuireTestingTests", dependencies: ["QuireTesting", "QuireTensor", "QuireNN"]),
         .testTarget(name: "QuireDistributionsTests", dependencies: ["QuireDistributions", "QuireTesting", "QuireTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuireDistributedTests", dependencies: ["QuireDistributed", "QuireNN", "QuireOptim", "QuireData", "QuireCheckpoint", "QuireTensor", "QuireTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]
 )

@@ -13,3 +13,4 @@
 @_exported import QuireCheckpoint
 @_exported import QuireTesting
 @_exported import QuireDistributions
+@_exported import QuireDistributed

@@ -7,7 +7,7 @@ struct Quire: ParsableCommand {
         commandName: "quire",
         abstract: "A literate experiment runner for machine learning.",
         version: QuireVersion.string,
-        subcommands: [Run.self, Watch.self, Status.self, Publish.self, Clean.self, Cache.self, Bench.self, Demo.self, Ckpt.self]
+        subcommands: [Run.self, Watch.self, Status.self, Publish.self, Clean.self, Cache.self, Bench.self, Demo.self, Ckpt.self, Launch.self]
     )
 
     /// Parses and runs the command; usage errors exit with 2 (not ArgumentParser's 64), as `quire run` documents.

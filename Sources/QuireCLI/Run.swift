@@ -27,8 +27,14 @@ struct Run: ParsableCommand {
     var timeout: Double?
     @Option(help: ArgumentHelp("Bound the cell cache's size (e.g. 500MB, 2GB; default 2GB or the front matter's cache-size).", valueName: "size"))
     var maxCache: String?
+    @Option(help: ArgumentHelp("Run the notebook program on N processes under Open MPI's mpirun (data-parallel cells; implies --no-cache).", valueName: "n"))
+    var ranks: Int?
+    @Option(help: ArgumentHelp("With --ranks: the hosts to run on (mpirun's hostfile; rank 0 must be this machine).", valueName: "file"))
+    var hostfile: String?
 
     func validate() throws {
+        if let ranks, ranks < 1 { throw ValidationError("--ranks expects a positive number of processes, got \(ranks)") }
+        if hostfile != nil && ranks == nil { throw ValidationError("--hostfile needs --ranks") }
         if notebooks.isEmpty { throw ValidationError("Missing expected argument '<notebooks> ...'") }
         if notebooks.count > 1 && out != nil {
             throw ValidationError("--out names one report folder: give it one notebook (each notebook gets output/<name> otherwise)")
@@ -63,7 +69,7 @@ struct Run: ParsableCommand {
         options.release = release
         options.embed = embed
         options.quireVersion = QuireVersion.string
-        options.noCache = noCache
+        options.noCache = noCache || ranks != nil   // every rank runs every cell; nothing is restored or recorded
         options.refresh = refresh
         options.cacheDirectory = cacheDir
         options.maxCacheBytes = maxCache.flatMap(NotebookCache.parseSize)
@@ -71,6 +77,7 @@ struct Run: ParsableCommand {
         options.defaultTimeout = timeout
         do throws(NotebookError) {
             let engine = try Engine.locate()
+            if let ranks { options.launcher = try MPILauncher(ranks: ranks, hostfile: hostfile) }
             return try NotebookRunner(engine: engine, options: options).run().exitCode
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))

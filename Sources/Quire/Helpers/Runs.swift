@@ -41,10 +41,11 @@ enum NotebookRuns {
     }
 
     /// The report folder of a notebook run (`QUIRE_REPORT_DIR`, else the figures folder's parent);
-    /// nil when the program runs by hand (files then go under the current folder).
+    /// nil when the program runs by hand (files then go under the current folder). Ranks other than 0 of
+    /// `quire run --ranks` have no event channel but the same report folder (their shared checkpoints live there).
     static var reportDirectory: String? {
-        guard EventChannel.isConnected else { return nil }
         if let report = EventChannel.reportDirectory { return report }
+        guard EventChannel.isConnected else { return nil }
         let figures = EventChannel.figuresDirectory
         if let slash = figures.lastIndex(of: "/") { return String(figures[..<slash]) }
         return "."

@@ -106,13 +106,7 @@ public final class CheckpointManager: @unchecked Sendable {
                      force: Bool = false) throws -> Bool {
         guard force || step % options.saveIntervalSteps == 0 else { return false }
         try wait()
-        guard step >= 0 else { throw CheckpointError.invalidSave("\(directory.path): step \(step) is negative") }
-        for name in states.keys where !Self.isValidItemName(name) {
-            throw CheckpointError.invalidSave("\(directory.path): item name \"\(name)\" must be letters, digits, '_', '-' or '.', not starting with '.'")
-        }
-        if try allSteps.contains(step) {
-            throw CheckpointError.invalidSave("\(layout.stepURL(step).path) already exists: step \(step) was saved before")
-        }
+        try checkSavable(step: step, names: states.keys)
         let wallTime = Date().timeIntervalSince1970
         let work: @Sendable () throws -> Void = { [self] in try write(step: step, states: states, metrics: metrics, wallTime: wallTime) }
         guard options.async else {
@@ -135,6 +129,17 @@ public final class CheckpointManager: @unchecked Sendable {
         }
     }
 
+    /// Throws unless `step` is new and non-negative and every item name is valid.
+    func checkSavable(step: Int, names: some Sequence<String>) throws {
+        guard step >= 0 else { throw CheckpointError.invalidSave("\(directory.path): step \(step) is negative") }
+        for name in names where !Self.isValidItemName(name) {
+            throw CheckpointError.invalidSave("\(directory.path): item name \"\(name)\" must be letters, digits, '_', '-' or '.', not starting with '.'")
+        }
+        if try allSteps.contains(step) {
+            throw CheckpointError.invalidSave("\(layout.stepURL(step).path) already exists: step \(step) was saved before")
+        }
+    }
+
     static func isValidItemName(_ name: String) -> Bool {
         !name.isEmpty && !name.hasPrefix(".") && name != "checkpoint"
             && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) }
@@ -143,24 +148,38 @@ public final class CheckpointManager: @unchecked Sendable {
     private func write(step: Int, states: [String: CheckpointState], metrics: [String: Double], wallTime: Double) throws {
         layout.removeTemporaries()
         let tmp = try layout.makeTemporary(for: step)
+        try commit(tmp, step: step, items: try writeItems(states, into: tmp), metrics: metrics, wallTime: wallTime)
+    }
+
+    /// Writes and fsyncs one safetensors file per item into `directory`; returns their entries for `checkpoint.json`.
+    func writeItems(_ states: [String: CheckpointState], into directory: URL) throws -> [String: CheckpointInfo.Item] {
         var items: [String: CheckpointInfo.Item] = [:]
         for (name, state) in states.sorted(by: { $0.key < $1.key }) {
             let file = "\(name).safetensors"
-            let url = tmp.appendingPathComponent(file)
+            let url = directory.appendingPathComponent(file)
             let sha = try Safetensors.write(state.tensors, to: url, sync: true)
             let bytes = try RawFile.openForReading(url.path).size
             items[name] = CheckpointInfo.Item(file: file, sha256: sha, bytes: bytes, tensors: state.tensors.count,
                                               metadata: state.metadata)
         }
+        return items
+    }
+
+    /// Writes `checkpoint.json` into the written temporary directory, renames it into place, and applies retention.
+    func commit(_ tmp: URL, step: Int, items: [String: CheckpointInfo.Item], metrics: [String: Double], wallTime: Double) throws {
         let info = CheckpointInfo(step: step, wallTime: wallTime, metrics: metrics, items: items)
         let infoURL = tmp.appendingPathComponent(CheckpointDirectory.infoFile)
-        let json = try info.encoded()
-        let file = try RawFile.create(infoURL.path)
-        try json.withUnsafeBytes { try file.write($0, at: 0) }
-        try file.sync()
+        try writeSynced(try info.encoded(), to: infoURL)
         try layout.commit(tmp, step: step)
         infos.withLock { $0[step] = info }
         try applyRetention()
+    }
+
+    /// Writes `data` to a new file and fsyncs it.
+    func writeSynced(_ data: Data, to url: URL) throws {
+        let file = try RawFile.create(url.path)
+        try data.withUnsafeBytes { try file.write($0, at: 0) }
+        try file.sync()
     }
 
     /// Deletes the steps the options do not keep: beyond the `maxToKeep` newest, except `keepPeriod`

@@ -32,6 +32,10 @@ public struct RunOptions: Sendable {
     /// Lets the caller stop a run in progress (`quire watch`, when a newer edit arrives). When set, the runner
     /// installs no signal handlers: the caller owns Ctrl-C and calls ``RunCancellation/cancel(_:reason:)``.
     public var cancellation: RunCancellation?
+    /// Runs the program on several ranks under `mpirun` (`quire run --ranks N`): rank 0 streams events and the
+    /// report, the other ranks' output is tagged `[rank r]`. The cell cache is off for such a run (see
+    /// ARCHITECTURE.md, "Distributed").
+    public var launcher: MPILauncher?
     /// Called as each cell's status changes while the program runs (`quire watch` pushes it to open pages):
     /// `.pending` for the cells queued to run and `.restored`/`.stale` for the others as the program
     /// starts, then `.running` and the cell's final status. Called on the runner's thread.
@@ -181,6 +185,7 @@ public struct NotebookRunner {
             var live = record
             if let report = options.cellStatus { for (i, result) in record.results.enumerated() { report(cells[i].id, result.status) } }
             execution.cancellation = options.cancellation
+            execution.launcher = options.launcher
             // Ctrl-C, SIGTERM, SIGHUP: forwarded to the program, the report says interrupted (unless the caller
             // owns the signals and cancels through options.cancellation).
             if options.cancellation == nil { Interrupts.install() }

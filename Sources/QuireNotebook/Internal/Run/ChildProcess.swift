@@ -35,9 +35,11 @@ final class ChildProcess {
     /// The child's fd for acknowledgements.
     static let childAckFD: Int32 = 4
 
-    /// Starts `executable`; `directory` is its working folder (default: the runner's).
+    /// Starts `executable`; `directory` is its working folder (default: the runner's). With `fifos` the events
+    /// and acknowledgements go through those named pipes instead (a program under `mpirun`, whose rank 0
+    /// opens them), held open read-write here so that neither side ever sees end of file or blocks opening.
     static func spawn(_ executable: String, arguments: [String] = [], environment: [String: String],
-                      directory: String? = nil) throws(NotebookError) -> ChildProcess {
+                      directory: String? = nil, fifos: (events: String, acks: String)? = nil) throws(NotebookError) -> ChildProcess {
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
             var fds: [Int32] = [0, 0]
@@ -78,6 +80,12 @@ final class ChildProcess {
             throw NotebookError(.io, "cannot start \(executable): \(String(cString: strerror(rc)))")
         }
         for p in pipes[0..<3] { _ = fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK) }
+        if let fifos {
+            close(pipes[2][0])
+            close(pipes[3][1])
+            let events = open(fifos.events, O_RDWR | O_NONBLOCK | O_CLOEXEC), acks = open(fifos.acks, O_RDWR | O_CLOEXEC)
+            return ChildProcess(pid: pid, stdoutFD: pipes[0][0], stderrFD: pipes[1][0], eventFD: events, ackFD: acks)
+        }
         return ChildProcess(pid: pid, stdoutFD: pipes[0][0], stderrFD: pipes[1][0], eventFD: pipes[2][0], ackFD: pipes[3][1])
     }
 

@@ -38,6 +38,8 @@ final class Execution {
     private var interruptedProcesses: [pid_t] = []
     /// The caller's way to stop the run (``RunOptions/cancellation``): handled as a signal would be.
     var cancellation: RunCancellation?
+    /// Runs the program on several ranks under `mpirun` (`quire run --ranks`); rank 0 sends the events.
+    var launcher: MPILauncher?
 
     init(cells: [Cell], notebookPath: String, results: [CellResult], runMetrics: [RunMetrics] = []) {
         self.cells = cells
@@ -57,7 +59,20 @@ final class Execution {
         if workingDirectory != nil {
             for key in Self.pathVariables { if let path = environment[key], !path.isEmpty { environment[key] = Self.absolute(path) } }
         }
-        let child = try ChildProcess.spawn(executable, environment: environment, directory: workingDirectory.map(Self.absolute))
+        var command = (executable: executable, arguments: [String]())
+        var fifos: (events: String, acks: String)?
+        if let launcher {
+            let scratch = try RankChannel.make()
+            fifos = (scratch + "/events", scratch + "/acks")
+            environment["QUIRE_EVENT_FIFO"] = fifos!.events
+            environment["QUIRE_ACK_FIFO"] = fifos!.acks
+            environment["QUIRE_RANK_SCRATCH"] = scratch
+            environment = launcher.environment(environment)
+            command = launcher.command([executable])
+        }
+        defer { if let fifos { try? FileManager.default.removeItem(atPath: (fifos.events as NSString).deletingLastPathComponent) } }
+        let child = try ChildProcess.spawn(command.executable, arguments: command.arguments, environment: environment,
+                                           directory: workingDirectory.map(Self.absolute), fifos: fifos)
         var timedOut: Double?
         var killAt: Date?
         while child.isOpen {
@@ -120,8 +135,12 @@ final class Execution {
         } else if !finished {
             let index = current >= 0 && results[current].status == .running ? current : max(current, 0)
             if index < results.count {
-                let (message, frames) = CrashReport.summarize(stderr: stderrSinceCellStart, termination: termination,
+                var (message, frames) = CrashReport.summarize(stderr: stderrSinceCellStart, termination: termination,
                                                               notebookPath: notebookPath)
+                if launcher != nil {
+                    let rank = MPILauncher.failedRank(in: stderrSinceCellStart).map { "rank \($0)" } ?? "a rank"
+                    message = "\(rank) failed: \(message)"
+                }
                 fail(index, CellFailure(kind: .crash, message: message, details: frames), status: .failed)
             }
         }
