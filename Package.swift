@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
 
         // Flax-NNX-style modules: Module/Param reflection, state/load by path, layers, valueAndGrad(of:).
-        .target(name: "QuireNN", dependencies: ["QuireTensor", "QuireOptim"], swiftSettings: notebookVisible),
+        .target(name: "QuireNN", dependencies: ["QuireTensor", "QuireOptim", "QuireKernels"], swiftSettings: notebookVisible),
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
@@ -110,7 +110,7 @@ let package = Package(
         ),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData", "QuireCheckpoint"], exclude: ["Fixtures"]),
         .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireCheckpoint", "QuireTensor", "CPNG"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor"]),
