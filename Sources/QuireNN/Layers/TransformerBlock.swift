@@ -37,10 +37,14 @@ public final class TransformerBlock: Module {
     /// `x`: `[batch, length, features]`. With `cache`, the block's keys and values are appended to
     /// layer `layer` of the cache and the new positions attend to every cached one.
     public func callAsFunction(_ x: Tensor, cache: KVCache? = nil, layer: Int = 0) -> Tensor {
-        let a = attention(ln1(x), cache: cache, layer: layer)
-        let h = x + (drop.map { $0(a) } ?? a)
+        // Rows [batch·length, features]: every projection is one 2-D GEMM, forward and backward (a
+        // [batch, length, features] operand would make the weight gradient a batched product plus a sum).
+        let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2])
+        let rows = x.reshaped([b * l, d])
+        let a = attention(ln1(rows), batch: b, cache: cache, layer: layer)
+        let h = rows + (drop.map { $0(a) } ?? a)
         let m = mlp(ln2(h))
-        return h + (drop.map { $0(m) } ?? m)
+        return (h + (drop.map { $0(m) } ?? m)).reshaped([b, l, d])
     }
 
     func mlp(_ x: Tensor) -> Tensor {
@@ -48,10 +52,13 @@ public final class TransformerBlock: Module {
         return fc2(gate(x).silu() * fc1(x))
     }
 
-    func attention(_ x: Tensor, cache: KVCache?, layer: Int) -> Tensor {
+    /// Attention over rows `x` `[batch·length, features]`; returns rows.
+    func attention(_ x: Tensor, batch b: Int, cache: KVCache?, layer: Int) -> Tensor {
         let offset = cache?.length ?? 0
-        var q = attn.splitHeads(attn.query(x)), k = attn.splitHeads(attn.key(x))
-        var v = attn.splitHeads(attn.value(x))
+        let l = x.shape[0] / b
+        let heads = { (t: Tensor) in self.attn.splitHeads(t.reshaped([b, l, t.shape[1]])) }
+        var q = heads(attn.query(x)), k = heads(attn.key(x))
+        var v = heads(attn.value(x))
         if let rotary { q = rotary(q, offset: offset); k = rotary(k, offset: offset) }
         if let cache { (k, v) = cache.append(layer: layer, k, v) }
         let o: Tensor
@@ -60,8 +67,7 @@ public final class TransformerBlock: Module {
         } else {
             o = MultiHeadAttention.scaledDotProduct(q, k, v, causal: true)
         }
-        let (b, l) = (x.shape[0], x.shape[1])
-        return attn.out(o.permuted([0, 2, 1, 3]).reshaped([b, l, attn.heads * attn.headFeatures]))
+        return attn.out(o.permuted([0, 2, 1, 3]).reshaped([b * l, attn.heads * attn.headFeatures]))
     }
 }
 

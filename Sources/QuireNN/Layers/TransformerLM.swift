@@ -53,8 +53,9 @@ public final class TransformerLM: Module {
         if let drop { x = drop(x) }
         for (i, block) in blocks.enumerated() { x = block(x, cache: cache, layer: i) }
         cache?.advance(by: length)
-        let h = lnF(x)
-        return head.map { $0(h) } ?? tok.attend(h)
+        let (b, d) = (x.shape[0], x.shape[2])
+        let h = lnF(x.reshaped([b * length, d]))
+        return (head.map { $0(h) } ?? tok.attend(h)).reshaped([b, length, config.vocabularySize])
     }
 
     /// Mean next-token cross-entropy (nats per token) of `targets` given `inputs` (both int32
