@@ -48,7 +48,7 @@ public final class TransformerBlock: Module {
     }
 
     func mlp(_ x: Tensor) -> Tensor {
-        guard let gate else { return fc2(fc1(x).gelu()) }
+        guard let gate else { return fc2(geluTanh(fc1(x))) }
         return fc2(gate(x).silu() * fc1(x))
     }
 
@@ -78,6 +78,12 @@ func flashCausalAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
     } catch {
         preconditionFailure("flash attention kernel failed for q\(q.shape): \(error)")
     }
+}
+
+/// `gelu()` (tanh form, as `nnx.gelu`) whose backward is one fused pass (``Tensor/geluTanhBackward(_:cotangent:)``).
+func geluTanh(_ x: Tensor) -> Tensor {
+    customVJP(name: "geluTanh", forward: { (x: Tensor) in (x.gelu(), [x]) },
+              backward: { r, g in Tensor.geluTanhBackward(r[0], cotangent: g) })(x)
 }
 
 func makeNorm(_ config: TransformerConfig) -> any UnaryLayer {
