@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
 
         // Flax-NNX-style modules: Module/Param reflection, state/load by path, layers, valueAndGrad(of:).
-        .target(name: "QuireNN", dependencies: ["QuireTensor", "QuireOptim"], swiftSettings: notebookVisible),
+        .target(name: "QuireNN", dependencies: ["QuireTensor", "QuireOptim", "QuireKernels"], swiftSettings: notebookVisible),
 
         // The umbrella a notebook imports: the engine re-exported, plus display/table/markdown/image and the
         // event channel to the runner. Built as the dynamic product `QuireEngine`.
@@ -132,7 +132,7 @@ let package = Package(
         .target(name: "QuireTestSupport", dependencies: ["QuireTensor"], path: "Tests/QuireTestSupport"),
 
         .testTarget(name: "QuireTensorTests", dependencies: ["QuireTensor", "QuireTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData", "QuireTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "QuireNNTests", dependencies: ["QuireNN", "QuireOptim", "QuireData", "QuireCheckpoint", "QuireTestSupport"], exclude: ["Snapshots", "Fixtures"]),
         .testTarget(name: "QuireDataTests", dependencies: ["QuireData", "QuireCheckpoint", "QuireTensor", "CPNG", "QuireTestSupport"]),
         .testTarget(name: "QuireTests", dependencies: ["Quire", "QuireTestSupport"]),
         .testTarget(name: "QuireOptimTests", dependencies: ["QuireOptim", "QuireTensor", "QuireTestSupport"], exclude: ["Fixtures"]),

@@ -1,7 +1,8 @@
 # Sourced by setup.sh and test.sh: makes sure the Debian packages Quire builds against are installed.
 # As root it installs what is missing with apt-get; otherwise it prints the exact command and stops.
 
-QUIRE_APT_PACKAGES="pkg-config libcmark-dev libpng-dev libopenblas-dev libcairo2-dev libopenmpi-dev openmpi-bin fonts-dejavu-core tidy"
+# openmpi: QuireDistributed (data-parallel training). fortunes: the plain-text corpus of the transformer notebook and `quire bench transformer` (as the peer).
+QUIRE_APT_PACKAGES="pkg-config libcmark-dev libpng-dev libopenblas-dev libcairo2-dev fonts-dejavu-core libopenmpi-dev openmpi-bin tidy fortunes"
 
 quire_missing_packages() {
     local missing=()

@@ -108,7 +108,8 @@ private func resetPeakRSS() -> Bool {
     return true
 }
 
-private func procStatusKiB(_ key: String) -> Int {
+/// A `/proc/self/status` field in KiB (VmRSS, VmHWM), 0 when unreadable.
+func procStatusKiB(_ key: String) -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0

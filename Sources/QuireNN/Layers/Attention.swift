@@ -45,7 +45,7 @@ public final class MultiHeadAttention: Module {
     }
 
     /// `[B, L, H·D]` → `[B, H, L, D]`.
-    private func splitHeads(_ t: Tensor) -> Tensor {
+    func splitHeads(_ t: Tensor) -> Tensor {
         t.reshaped([t.shape[0], t.shape[1], heads, headFeatures]).permuted([0, 2, 1, 3])
     }
 
