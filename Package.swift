@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "QuireServeTests", dependencies: ["QuireServe"]),
         .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor"], exclude: ["Golden"]),
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
-        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"]),
+        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor"], exclude: ["Snapshots"]),
         .testTarget(name: "QuireCheckpointTests", dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CCmark", "CPNG", "CCairo", "COpenBLAS"]),
     ]

@@ -5,10 +5,10 @@ import QuireTensor
 // and two vector loads of B per step of k. int8/int32 use a plain i-k-j loop that clang vectorizes.
 
 extension CEmitter {
-    mutating func dot(_ a: Int, _ b: Int, transposeB: Bool, into r: Int) {
-        let ta = ir.types[a], tb = ir.types[b]
+    mutating func dot(_ a: ValueID, _ b: ValueID, transposeB: Bool, into r: ValueID) {
+        let ta = type(a), tb = type(b)
         let m = ta.shape[0], k = ta.shape[1], n = transposeB ? tb.shape[0] : tb.shape[1]
-        let acc = ir.types[r].dtype
+        let acc = type(r).dtype
         var aName = name(a), bName = name(b)
         if ta.dtype != acc {
             let t = temp(acc, m * k)

@@ -16,7 +16,7 @@ struct CompiledKernel {
     }
 
     func run(_ inputs: [Tensor]) throws -> [Tensor] {
-        var outputs = ir.outputRefs.map { Tensor.zeros(ir.refs[$0].arrayShape, dtype: ir.refs[$0].dtype) }
+        var outputs = ir.outputRefs.map { Tensor.zeros(ir.ref($0).arrayShape, dtype: ir.ref($0).dtype) }
         let contiguous = inputs.map { $0.contiguous() }
         withPointers(contiguous, &outputs) { pointers in
             let programs = ir.programCount
