@@ -3,7 +3,8 @@ import QuireTensor
 @testable import QuireKernels
 
 /// Golden snapshots of the C emitted for two small kernels, so a change to the emitter shows in review
-/// as a diff of generated code. Re-record with `QUIRE_RECORD_SNAPSHOTS=1` (see `assertSnapshot`).
+/// as a diff of generated code. Each fixes its codegen options (one AVX2 unchecked, one AVX-512 with
+/// bounds checks) so the snapshots do not depend on the machine or the build configuration. Re-record with `QUIRE_RECORD_SNAPSHOTS=1` (see `assertSnapshot`).
 final class EmittedCSnapshotTests: XCTestCase {
     /// Ragged elementwise kernel: masked loads and stores, scalar constants, binary ops.
     func testMaskedScaleAddSnapshot() throws {
@@ -14,12 +15,13 @@ final class EmittedCSnapshotTests: XCTestCase {
             k.outputs[0].storeInBounds(x * 2 + y)
         }
         let inputs = [Tensor.zeros([10]), Tensor.zeros([10])]
-        assertSnapshot(try CEmitter(ir: f.trace(types(inputs))).function(), named: "scale_add.c.golden")
+        let options = CodegenOptions(target: .avx2, checked: false)
+        assertSnapshot(try CEmitter(ir: f.trace(types(inputs)), options: options).function(), named: "scale_add.c.golden")
     }
 
     /// A carried accumulator through a loop of `dot`s, a row max, a broadcast and exp.
     func testLoopDotRowMaxSnapshot() throws {
-        let a = BlockSpec([4, 8], name: "a") { _ in [0, 0] }, b = BlockSpec([8, 8], name: "b") { _ in [0, 0] }
+        let a = BlockSpec([4, 8], name: "a") { ids in [ids[0], 0] }, b = BlockSpec([8, 8], name: "b") { _ in [0, 0] }
         let f = pallasCall(name: "dot_rowmax", grid: [1], inputs: [a, b],
                            outputs: [OutputSpec(shape: [4, 8], block: BlockSpec([4, 8], name: "c") { _ in [0, 0] })]) { k in
             let acc = k.forLoop(0..<2, carrying: [k.full([4, 8], 0)]) { _, c in
@@ -29,7 +31,8 @@ final class EmittedCSnapshotTests: XCTestCase {
             k.outputs[0][...] = (acc - rowMax).exp()
         }
         let inputs = [Tensor.zeros([4, 8]), Tensor.zeros([8, 8])]
-        assertSnapshot(try CEmitter(ir: f.trace(types(inputs))).function(), named: "dot_rowmax.c.golden")
+        let options = CodegenOptions(target: .avx512, checked: true)
+        assertSnapshot(try CEmitter(ir: f.trace(types(inputs)), options: options).function(), named: "dot_rowmax.c.golden")
     }
 
     private func types(_ inputs: [Tensor]) -> [BlockType] { inputs.map { BlockType(dtype: $0.dtype, shape: $0.shape) } }

@@ -48,6 +48,16 @@ extension CEmitter {
         }
         let global = positions.enumerated().map { "\($1) * \(gs[$0])" }.joined(separator: " + ")
         var condition: String? = nil
+        if a.mask == nil && options.checked {
+            // Checked mode: an unmasked access must lie inside its array; the first that does not is
+            // recorded (program, ref, axis, start, size) and the kernel returns.
+            for (d, s) in a.slices.enumerated() {
+                if case let .constant(o) = ref.origin[d], case let .constant(c) = s.start,
+                   o + c >= 0, o + c + s.size <= ref.arrayShape[d] { continue }   // in bounds when traced
+                let start = "\(operand(ref.origin[d])) + \(operand(s.start))"
+                line("if (q_check(fault, program, \(a.ref.index), \(d), \(start), \(s.size), \(ref.arrayShape[d]))) goto q_fault;")
+            }
+        }
         if let m = a.mask {
             var parts = positions.enumerated().map { "\($1) >= 0 && \($1) < \(ref.arrayShape[$0])" }
             let ls = blockStrides(sizes)

@@ -1,6 +1,7 @@
 import QuireTensor
 
-/// Emits C for a kernel: one function `quire_kernel(lo, hi, buffers)` that runs programs lo..<hi.
+/// Emits C for a kernel: one function `quire_kernel(lo, hi, buffers, fault)` that runs programs lo..<hi
+/// (`fault` receives the first failed bounds check in checked mode; see `CodegenOptions`).
 /// Scalars are C locals; blocks live at fixed offsets in a per-call workspace, and every block
 /// operation is a loop with constant bounds (so clang vectorizes it); `dot` is a register-blocked
 /// micro-kernel on vectors. C text is built by closures that map an element index to an expression
@@ -19,7 +20,12 @@ struct CEmitter {
     var temps = 0
     var tempDecls: [String] = []
 
-    init(ir: KernelIR) { self.ir = ir }
+    let options: CodegenOptions
+
+    init(ir: KernelIR, options: CodegenOptions = .current) {
+        self.ir = ir
+        self.options = options
+    }
 
     /// The whole C file: the prelude and the kernel function.
     func source() -> String { cPrelude + function() }
@@ -93,7 +99,8 @@ struct CEmitter {
             line("const int32_t pid\(axis) = (int32_t)(rest % \(n)); rest /= \(n);")
         }
         emit(ir.body)
-        var out = "void quire_kernel(int64_t lo, int64_t hi, void **buffers) {\n"
+        var out = "/* target \(options.target.rawValue)\(options.checked ? ", checked" : "") */\n"
+        out += "void quire_kernel(int64_t lo, int64_t hi, void **buffers, int64_t *fault) {\n"
         out += "    char *ws = (char *)aligned_alloc(64, \(Swift.max(64, workspaceBytes)));\n"
         for (i, r) in ir.refs.enumerated() {
             let id = RefID(i), t = CEmitter.ctype(r.dtype)
@@ -113,7 +120,9 @@ struct CEmitter {
         out += "    for (int64_t program = lo; program < hi; program++) {\n"
         out += "        int64_t rest = program;\n"
         out += lines.joined(separator: "\n") + "\n"
-        out += "    }\n    free(ws);\n}\n"
+        out += "    }\n"
+        if options.checked { out += "q_fault:\n" }
+        out += "    free(ws);\n}\n"
         return out
     }
 
