@@ -49,12 +49,16 @@ struct CodegenOptions: Hashable, Sendable {
 
     static let current = CodegenOptions(target: .host, checked: checkedByDefault)
 
-    static var checkedByDefault: Bool {
-        if let v = ProcessInfo.processInfo.environment["QUIRE_KERNEL_CHECKS"] { return v != "0" }
-        #if DEBUG
-        return true
-        #else
-        return false
-        #endif
-    }
+    static var checkedByDefault: Bool { buildSwitch("QUIRE_KERNEL_CHECKS", inDebug: true) }
+}
+
+/// A switch whose default follows the build: `inDebug` in debug builds (so in tests), the opposite in
+/// release builds; the environment variable `name` overrides it ("0" off, anything else on).
+func buildSwitch(_ name: String, inDebug: Bool) -> Bool {
+    if let v = ProcessInfo.processInfo.environment[name] { return v != "0" }
+    #if DEBUG
+    return inDebug
+    #else
+    return !inDebug
+    #endif
 }

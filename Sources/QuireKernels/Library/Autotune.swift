@@ -43,14 +43,7 @@ public enum KernelTuning {
     private static let memory = Mutex<[String: [Int]]>([:])
     private static let last = Mutex<Report?>(nil)
 
-    private static var defaultEnabled: Bool {
-        if let v = ProcessInfo.processInfo.environment["QUIRE_KERNEL_AUTOTUNE"] { return v != "0" }
-        #if DEBUG
-        return false
-        #else
-        return true
-        #endif
-    }
+    private static var defaultEnabled: Bool { buildSwitch("QUIRE_KERNEL_AUTOTUNE", inDebug: false) }
 
     static var file: URL { KernelCompiler.cacheDirectory.appendingPathComponent("tuning.json") }
 
