@@ -14,7 +14,10 @@ enum KernelCompiler {
                             "-fno-trapping-math", "-fassociative-math", "-fno-signed-zeros", "-std=gnu11", "-w"]
 
     /// clang's flags for a vector target (they are part of the cache key).
-    static func flags(for target: VectorTarget = .host) -> [String] { baseFlags + target.flags }
+    static func flags(for target: VectorTarget) -> [String] { baseFlags + target.flags }
+
+    /// The flags for this machine's vector target (what `entry(source:kernel:)` uses by default).
+    static var flags: [String] { flags(for: .host) }
 
     /// What the last `library(for:)` did: compiled, or found the library on disk or in this process.
     enum Outcome: String, Sendable { case compiled, diskCache, memoryCache }
