@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "QuireServeTests", dependencies: ["QuireServe"]),
         .testTarget(name: "QuirePlotTests", dependencies: ["QuirePlot", "QuireTensor", "QuireTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "QuireMetricsTests", dependencies: ["QuireMetrics", "QuireTensor"]),
-        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor", "QuireTestSupport"]),
+        .testTarget(name: "QuireKernelsTests", dependencies: ["QuireKernels", "QuireTensor", "QuireTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "QuireCheckpointTests",
                     dependencies: ["QuireCheckpoint", "QuireNN", "QuireOptim", "QuireTensor", "QuireTestSupport"]),
         .testTarget(name: "QuireTestingTests", dependencies: ["QuireTesting", "QuireTensor", "QuireNN"]),

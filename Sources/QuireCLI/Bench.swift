@@ -44,6 +44,6 @@ struct Benchmark: Sendable {
 }
 
 enum BenchmarkRegistry {
-    static let all: [Benchmark] = [sgemmBenchmark, elementwiseBenchmark, gradBenchmark, mlpBenchmark, notebookBenchmark, matmulKernelBenchmark, attentionBenchmark, checkpointBenchmark, dataBenchmark, allReduceBenchmark, transformerBenchmark]
+    static let all: [Benchmark] = [sgemmBenchmark, elementwiseBenchmark, gradBenchmark, mlpBenchmark, notebookBenchmark, matmulKernelBenchmark, attentionBenchmark, attentionGradBenchmark, checkpointBenchmark, dataBenchmark, allReduceBenchmark, transformerBenchmark]
     static func find(_ name: String) -> Benchmark? { all.first { $0.name == name } }
 }

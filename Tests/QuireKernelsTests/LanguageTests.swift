@@ -53,6 +53,31 @@ final class LanguageTests: XCTestCase {
         }
     }
 
+    func testUnmaskedOutOfBoundsAccessIsAnErrorInTheCheckedCompiledBackend() throws {
+        // The same bug as above, compiled with bounds checks (the default in debug builds and tests):
+        // an error naming the kernel, the ref and the bad range, never a silent out-of-bounds read.
+        XCTAssertTrue(CodegenOptions.current.checked, "tests run with the compiled backend's bounds checks on")
+        let spec = BlockSpec([4], name: "x") { ids in [ids[0] + 1] }
+        let f = pallasCall(name: "overrun", grid: [2], inputs: [spec],
+                           outputs: [OutputSpec(shape: [8], block: BlockSpec([4]) { ids in [ids[0]] })]) { k in
+            k.outputs[0][...] = k.inputs[0][...]
+        }
+        XCTAssertThrowsError(try f([Tensor.zeros([8])], backend: .compiled)) { error in
+            guard case let .outOfBounds(kernel, ref, message)? = error as? KernelError else { return XCTFail("\(error)") }
+            XCTAssertEqual(kernel, "overrun")
+            XCTAssertEqual(ref, "x")
+            XCTAssertTrue(message.contains("program [1]") && message.contains("8..<12") && message.contains("[8]"), message)
+        }
+        // Unchecked code for the same kernel has no check in it (release builds trust the kernel).
+        let ir = try f.trace([BlockType(dtype: .float32, shape: [8])])
+        let unchecked = CEmitter(ir: ir, options: CodegenOptions(target: .host, checked: false)).function()
+        XCTAssertFalse(unchecked.contains("q_check"))
+        // An in-bounds kernel runs with checks on and agrees with the interpreter.
+        let fine = Kernels.vectorAddKernel(count: 37, block: 16)
+        let x = randomTensor([37], seed: 3), y = randomTensor([37], seed: 4)
+        try assertBackendsAgree(fine, [x, y], reference: [x + y], tolerance: 0)
+    }
+
     /// Exercises when, forLoop with a dynamic bound, scratch persistence, iota, masks, reductions,
     /// select, casts and atomicAdd in one kernel, on both backends, against values computed here.
     func testControlFlowScratchAtomicsAndCastsAgree() throws {

@@ -33,6 +33,32 @@ let attentionBenchmark = Benchmark(name: "attention", summary: "causal flash att
     }
 }
 
+/// Forward and backward: the gradients of sum(attention(q, k, v) · dout) with respect to q, k and v,
+/// as the peer's `jax_nn_dot_product_attention_grad` case (one forward plus the two backward kernels).
+let attentionGradBenchmark = Benchmark(name: "attention-grad", summary: "causal flash attention forward+backward ms and extra memory, seq 1024/2048/4096") { r in
+    for seq in [1024, 2048, 4096] where r.wants("seq\(seq)") {
+        let shape = [1, 4, seq, 64]
+        let q = benchInput(shape, seed: 1), k = benchInput(shape, seed: 2), v = benchInput(shape, seed: 3)
+        let dout = benchInput(shape, seed: 4)
+        let grads = { try valueAndGrad { xs in (try Kernels.flashAttention(xs[0], xs[1], xs[2], causal: true) * dout).sum() }([q, k, v]) }
+        _ = try grads()   // compile, warm the code
+        let rss0 = residentKiB("VmRSS")
+        let reset = (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
+        var first = try grads()
+        let rssPeak = residentKiB("VmHWM") - rss0
+        blackHole(first.1[0])
+        first = (Tensor.zeros([1]), [])
+        var failure: Error?
+        let t = measure(minReps: 3, minSeconds: 1) {
+            do { blackHole(try grads().1[0]) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        r.emit(["benchmark": "attention-grad", "case": "seq\(seq)", "seq": seq, "median_ms": round(t.median * 1000, 2),
+                "best_ms": round(t.best * 1000, 2), "extra_peak_rss_mib": reset ? round(Double(rssPeak) / 1024, 1) : -1,
+                "reps": t.reps])
+    }
+}
+
 private func residentKiB(_ key: String) -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {

@@ -2,9 +2,11 @@ import Foundation
 import QuireKernels
 import QuireTensor
 
-/// The kernel language's tiled matmul at n = 1024 against OpenBLAS in the same run (GFLOP/s and their
-/// ratio), and what compiling costs: the first call's clang run and the disk-cache hit after it.
-let matmulKernelBenchmark = Benchmark(name: "matmul-kernel", summary: "tiled matmul kernel GFLOP/s vs OpenBLAS at n = 1024; compile time and cache hit") { r in
+/// The kernel language's tiled matmul against OpenBLAS in the same run (GFLOP/s and their ratio):
+/// autotuned at n = 1024 and 2048 (with the blocks tried and chosen, and what the second call cost),
+/// fixed blocks at 1024, float16/bfloat16/int8 inputs against float32 OpenBLAS; and what compiling
+/// costs: the first call's clang run and the disk-cache hit after it.
+let matmulKernelBenchmark = Benchmark(name: "matmul-kernel", summary: "tiled matmul kernel GFLOP/s vs OpenBLAS at n = 1024/2048 (autotuned and fixed blocks, f16/bf16/int8); compile time and cache hit") { r in
     let n = 1024
     let a = benchInput([n, n], seed: 1), b = benchInput([n, n], seed: 2)
     let flops = 2 * Double(n) * Double(n) * Double(n)
@@ -25,18 +27,68 @@ let matmulKernelBenchmark = Benchmark(name: "matmul-kernel", summary: "tiled mat
                 "first_ms": round(compileSeconds * 1000, 1), "second_call": second.rawValue,
                 "cache_hit_ms": round(hitSeconds * 1000, 2)])
     }
-    // OpenBLAS and the kernel (at a few block shapes) back to back, so both see the same machine load.
+    // OpenBLAS and the kernel back to back, so both see the same machine load: autotuned blocks at
+    // n = 1024 and 2048 (the tuning report says what was tried), then a few fixed block shapes.
+    KernelTuning.isEnabled = true
+    for size in [1024, 2048] where r.wants("n\(size)_tuned") {
+        let x = size == n ? a : benchInput([size, size], seed: 1), y = size == n ? b : benchInput([size, size], seed: 2)
+        let work = 2 * Double(size) * Double(size) * Double(size)
+        let tb = measure(minReps: 5, minSeconds: 1) { blackHole(x.matmul(y)) }
+        let t0 = Date()
+        _ = try Kernels.matmul(x, y)   // tunes (or reads tuning.json) and compiles outside the timing
+        let tuneSeconds = Date().timeIntervalSince(t0)
+        let report = KernelTuning.lastReport
+        let t1 = Date()
+        _ = try Kernels.matmul(x, y)
+        let secondSeconds = Date().timeIntervalSince(t1)
+        let second = KernelTuning.lastReport?.source ?? "?"
+        let tk = try measureThrowing { _ = try Kernels.matmul(x, y) }
+        let blas = work / tb.median / 1e9, kernel = work / tk.median / 1e9
+        r.emit(["benchmark": "matmul-kernel", "case": "n\(size)_tuned", "n": size, "kernel_gflops": round(kernel, 1),
+                "openblas_gflops": round(blas, 1), "fraction_of_openblas": round(kernel / blas, 2),
+                "kernel_ms": round(tk.median * 1000, 2), "openblas_ms": round(tb.median * 1000, 2),
+                "chosen_blocks": report?.chosen ?? [], "tuning": report?.source ?? "?", "first_call_s": round(tuneSeconds, 2),
+                "tried_ms": (report?.tried ?? []).map { "\($0.blocks[0])x\($0.blocks[1]): \(round($0.milliseconds, 2))" },
+                "second_call": second, "second_call_ms": round(secondSeconds * 1000, 2)])
+    }
     for (bm, bn, bk) in [(64, 128, 128), (128, 128, 64), (64, 64, 256), (96, 128, 128)] where r.wants("n\(n)_\(bm)x\(bn)x\(bk)") {
         let tb = measure(minReps: 5, minSeconds: 1) { blackHole(a.matmul(b)) }
         _ = try Kernels.matmul(a, b, blockM: bm, blockN: bn, blockK: bk)   // compile outside the timing
-        var failure: Error?
-        let tk = measure(minReps: 5, minSeconds: 1) {
-            do { blackHole(try Kernels.matmul(a, b, blockM: bm, blockN: bn, blockK: bk)) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        let tk = try measureThrowing { _ = try Kernels.matmul(a, b, blockM: bm, blockN: bn, blockK: bk) }
         let blas = flops / tb.median / 1e9, kernel = flops / tk.median / 1e9
         r.emit(["benchmark": "matmul-kernel", "case": "n\(n)_\(bm)x\(bn)x\(bk)", "n": n, "kernel_gflops": round(kernel, 1),
                 "openblas_gflops": round(blas, 1), "fraction_of_openblas": round(kernel / blas, 2),
                 "kernel_ms": round(tk.median * 1000, 2), "openblas_ms": round(tb.median * 1000, 2)])
     }
+    // Narrow inputs against float32 OpenBLAS at n = 1024: float16/bfloat16 through the matmul kernel
+    // (widened to float32 in the block, float32 accumulation), int8 through the quantized kernel (int32
+    // accumulation, per-row/column scales).
+    for dtype in [DType.float16, .bfloat16, .int8] where r.wants("n\(n)_\(dtype)") {
+        let tb = measure(minReps: 5, minSeconds: 1) { blackHole(a.matmul(b)) }
+        let tk: Timing
+        if dtype == .int8 {
+            let qa = (a * 100).cast(to: .int8), qb = (b * 100).cast(to: .int8)
+            let rows = Tensor.ones([n]) * 1e-4, cols = Tensor.ones([n])
+            _ = try Kernels.quantizedMatmul(qa, qb, rowScales: rows, columnScales: cols)
+            tk = try measureThrowing { _ = try Kernels.quantizedMatmul(qa, qb, rowScales: rows, columnScales: cols) }
+        } else {
+            let xa = a.cast(to: dtype), xb = b.cast(to: dtype)
+            _ = try Kernels.matmul(xa, xb)
+            tk = try measureThrowing { _ = try Kernels.matmul(xa, xb) }
+        }
+        let blas = flops / tb.median / 1e9, kernel = flops / tk.median / 1e9
+        r.emit(["benchmark": "matmul-kernel", "case": "n\(n)_\(dtype)", "n": n, "dtype": "\(dtype)",
+                "kernel_gops": round(kernel, 1), "openblas_f32_gflops": round(blas, 1), "ratio_to_openblas_f32": round(kernel / blas, 2),
+                "kernel_ms": round(tk.median * 1000, 2), "openblas_ms": round(tb.median * 1000, 2)])
+    }
+}
+
+/// `measure` for a throwing body: the first error is rethrown after timing.
+private func measureThrowing(_ body: () throws -> Void) throws -> Timing {
+    var failure: Error?
+    let t = measure(minReps: 5, minSeconds: 1) {
+        do { try body() } catch { failure = error }
+    }
+    if let failure { throw failure }
+    return t
 }

@@ -62,7 +62,7 @@ public struct KernelRefs {
                         _ body: (KernelValue, [KernelValue]) -> [KernelValue]) -> [KernelValue] {
         let lo = tracer.indexOperand(lower, "forLoop lower bound")
         let hi = tracer.indexOperand(upper, "forLoop upper bound")
-        var index = 0, params: [Int] = []
+        var index = ValueID(0), params: [ValueID] = []
         var yields: [KernelValue] = []
         let region = tracer.region {
             index = tracer.newValue(BlockType(dtype: .int32, shape: []))

@@ -13,7 +13,7 @@ import QuireTensor
 /// ```
 public struct KernelValue {
     let tracer: Tracer
-    let id: Int
+    let id: ValueID
 
     /// The element type.
     public var dtype: DType { tracer.type(id).dtype }

@@ -119,7 +119,7 @@ extension Tracer {
         let scratch = f.scratchSpecs.enumerated().map { i, s in
             t.refs.append(RefInfo(name: s.name ?? "scratch\(i)", role: .scratch, dtype: s.dtype, arrayShape: s.shape,
                                   blockShape: s.shape, origin: s.shape.map { _ in .constant(0) }))
-            return Ref(tracer: t, index: t.refs.count - 1)
+            return Ref(tracer: t, id: RefID(t.refs.count - 1))
         }
         f.body(KernelRefs(tracer: t, inputs: inputs, outputs: outputs, scratch: scratch))
         if let error = t.error { throw error }
@@ -151,6 +151,6 @@ extension Tracer {
             }
         }
         refs.append(RefInfo(name: name, role: role, dtype: dtype, arrayShape: shape, blockShape: block, origin: origin))
-        return Ref(tracer: self, index: refs.count - 1)
+        return Ref(tracer: self, id: RefID(refs.count - 1))
     }
 }

@@ -9,9 +9,9 @@ import QuireTensor
 /// ```
 public struct Ref {
     let tracer: Tracer
-    let index: Int
+    let id: RefID
 
-    var info: RefInfo { tracer.refs[index] }
+    var info: RefInfo { tracer.refs[id.index] }
     public var name: String { info.name }
     public var dtype: DType { info.dtype }
     public var blockShape: [Int] { info.blockShape }
@@ -98,7 +98,7 @@ extension Tracer {
         let where_ = "\(what) of ref '\(info.name)' (array \(info.arrayShape), block \(info.blockShape))"
         guard given.count == info.blockShape.count else {
             fail("\(where_): \(given.count) slices for a rank-\(info.blockShape.count) block")
-            return Access(ref: ref.index, slices: info.blockShape.map { AxisSlice(start: .constant(0), size: $0) }, mask: nil)
+            return Access(ref: ref.id, slices: info.blockShape.map { AxisSlice(start: .constant(0), size: $0) }, mask: nil)
         }
         var out: [AxisSlice] = []
         for (axis, s) in given.enumerated() {
@@ -120,7 +120,7 @@ extension Tracer {
                 break
             }
         }
-        return Access(ref: ref.index, slices: out, mask: mask?.id)
+        return Access(ref: ref.id, slices: out, mask: mask?.id)
     }
 
     func fitStored(_ value: KernelValue, _ access: Access, _ ref: Ref, _ what: String) -> KernelValue {

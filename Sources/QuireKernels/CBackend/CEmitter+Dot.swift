@@ -1,14 +1,17 @@
 import QuireTensor
 
-// `dot` in emitted C. float32 (and float16/bfloat16, widened first) use a register-blocked
-// micro-kernel: an MR × 16 tile of C held in 8-wide vector registers, updated by one broadcast of A
-// and two vector loads of B per step of k. int8/int32 use a plain i-k-j loop that clang vectorizes.
+// `dot` in emitted C. float32 (and float16/bfloat16, widened first) use a register-tiled outer-product
+// micro-kernel: an MR × NR tile of C held in vector registers across the whole k loop, updated by one
+// broadcast of A per row and NR / lanes vector loads of B per step of k. The vector width is the
+// target's (16 floats on AVX-512, 8 on AVX2), and MR is as large as the registers allow. Each output
+// element is summed over k in order, whatever the tile shape, so results do not depend on the blocks.
+// int8/int32 use a plain i-k-j loop that clang vectorizes.
 
 extension CEmitter {
-    mutating func dot(_ a: Int, _ b: Int, transposeB: Bool, into r: Int) {
-        let ta = ir.types[a], tb = ir.types[b]
+    mutating func dot(_ a: ValueID, _ b: ValueID, transposeB: Bool, into r: ValueID) {
+        let ta = type(a), tb = type(b)
         let m = ta.shape[0], k = ta.shape[1], n = transposeB ? tb.shape[0] : tb.shape[1]
-        let acc = ir.types[r].dtype
+        let acc = type(r).dtype
         var aName = name(a), bName = name(b)
         if ta.dtype != acc {
             let t = temp(acc, m * k)
@@ -34,31 +37,42 @@ extension CEmitter {
         }
     }
 
-    /// C[m×n] = A[m×k]·B[k×n], n a multiple of 8: tiles of MR rows × NR columns (NR 16 or 8).
-    private mutating func microKernel(a: String, b: String, c: String, m: Int, k: Int, n: Int) {
-        let nr = n % 16 == 0 ? 16 : 8
-        let vecs = nr / 8
-        let mainRows = m - m % 6
-        if mainRows > 0 { tileLoop(a: a, b: b, c: c, rows: 0..<mainRows, mr: 6, vecs: vecs, k: k, n: n) }
-        if m % 6 > 0 { tileLoop(a: a, b: b, c: c, rows: mainRows..<m, mr: m % 6, vecs: vecs, k: k, n: n) }
+    /// The micro-kernel's tile for an [m, n] result, n a multiple of 8: vector lanes, vectors per
+    /// row (NR = lanes × vectors) and rows (MR), sized to the target's registers.
+    func tile(m: Int, n: Int) -> (lanes: Int, vectors: Int, rows: Int) {
+        let target = options.target
+        let lanes = n % target.floatLanes == 0 ? target.floatLanes : 8
+        let vectors = n % (2 * lanes) == 0 ? 2 : 1
+        // Accumulators plus the B vectors plus one broadcast A must fit in the registers.
+        let rows = Swift.min(target == .avx512 ? 12 : 6, (target.registers - vectors - 1) / vectors, Swift.max(1, m))
+        return (lanes, vectors, rows)
     }
 
-    private mutating func tileLoop(a: String, b: String, c: String, rows: Range<Int>, mr: Int, vecs: Int, k: Int, n: Int) {
-        line("for (int i0 = \(rows.lowerBound); i0 < \(rows.upperBound); i0 += \(mr)) for (int j0 = 0; j0 < \(n); j0 += \(vecs * 8)) {")
+    /// C[m×n] = A[m×k]·B[k×n], n a multiple of 8: full tiles of MR rows, then one tile of the rest.
+    private mutating func microKernel(a: String, b: String, c: String, m: Int, k: Int, n: Int) {
+        let (lanes, vectors, mr) = tile(m: m, n: n)
+        let mainRows = m - m % mr
+        if mainRows > 0 { tileLoop(a: a, b: b, c: c, rows: 0..<mainRows, mr: mr, lanes: lanes, vecs: vectors, k: k, n: n) }
+        if m % mr > 0 { tileLoop(a: a, b: b, c: c, rows: mainRows..<m, mr: m % mr, lanes: lanes, vecs: vectors, k: k, n: n) }
+    }
+
+    private mutating func tileLoop(a: String, b: String, c: String, rows: Range<Int>, mr: Int, lanes: Int, vecs: Int, k: Int, n: Int) {
+        let v = "q_v\(lanes)f", vu = "q_v\(lanes)fu"
+        line("for (int i0 = \(rows.lowerBound); i0 < \(rows.upperBound); i0 += \(mr)) for (int j0 = 0; j0 < \(n); j0 += \(vecs * lanes)) {")
         indent += 1
-        for r in 0..<mr { for v in 0..<vecs { line("q_v8f c\(r)_\(v) = {0};") } }
+        for r in 0..<mr { for x in 0..<vecs { line("\(v) c\(r)_\(x) = {0};") } }
         line("for (int p = 0; p < \(k); p++) {")
         indent += 1
-        for v in 0..<vecs { line("q_v8f b\(v) = *(const q_v8fu *)&\(b)[p * \(n) + j0 + \(v * 8)];") }
+        for x in 0..<vecs { line("\(v) b\(x) = *(const \(vu) *)&\(b)[p * \(n) + j0 + \(x * lanes)];") }
         for r in 0..<mr {
-            line("{ float x = \(a)[(i0 + \(r)) * \(k) + p]; q_v8f av = {x, x, x, x, x, x, x, x};")
-            for v in 0..<vecs { line("  c\(r)_\(v) += av * b\(v);") }
+            line("{ \(v) av = (\(v)){0} + \(a)[(i0 + \(r)) * \(k) + p];")
+            for x in 0..<vecs { line("  c\(r)_\(x) += av * b\(x);") }
             line("}")
         }
         indent -= 1
         line("}")
         for r in 0..<mr {
-            for v in 0..<vecs { line("*(q_v8fu *)&\(c)[(i0 + \(r)) * \(n) + j0 + \(v * 8)] = c\(r)_\(v);") }
+            for x in 0..<vecs { line("*(\(vu) *)&\(c)[(i0 + \(r)) * \(n) + j0 + \(x * lanes)] = c\(r)_\(x);") }
         }
         indent -= 1
         line("}")

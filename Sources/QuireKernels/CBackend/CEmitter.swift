@@ -1,22 +1,37 @@
 import QuireTensor
 
-/// Emits C for a kernel: one function `quire_kernel(lo, hi, buffers)` that runs programs lo..<hi.
+/// Emits C for a kernel: one function `quire_kernel(lo, hi, buffers, fault)` that runs programs lo..<hi
+/// (`fault` receives the first failed bounds check in checked mode; see `CodegenOptions`).
 /// Scalars are C locals; blocks live at fixed offsets in a per-call workspace, and every block
 /// operation is a loop with constant bounds (so clang vectorizes it); `dot` is a register-blocked
-/// micro-kernel on 8-wide vectors.
+/// micro-kernel on vectors. C text is built by closures that map an element index to an expression
+/// (`element(id)("e")` is `v7[e]`, or `v7` for a scalar); the emitter never reads back what it wrote.
+/// Expressions are in CEmitter+Expressions.swift, ref accesses in CEmitter+Memory.swift.
 struct CEmitter {
+    /// Where a block lives in the workspace: a value's block, or a scratch ref's whole array.
+    enum Slot: Hashable { case value(ValueID), scratch(RefID) }
+
     let ir: KernelIR
     var lines: [String] = []
     var indent = 1
-    var offsets: [Int: Int] = [:]       // block value → workspace byte offset
-    var alias: [Int: Int] = [:]         // loop result → its param
+    var offsets: [Slot: Int] = [:]           // workspace byte offset
+    var alias: [ValueID: ValueID] = [:]      // loop result → its param
     var workspaceBytes = 0
     var temps = 0
     var tempDecls: [String] = []
 
-    init(ir: KernelIR) { self.ir = ir }
+    let options: CodegenOptions
 
-    func source() -> String {
+    init(ir: KernelIR, options: CodegenOptions = .current) {
+        self.ir = ir
+        self.options = options
+    }
+
+    /// The whole C file: the prelude and the kernel function.
+    func source() -> String { cPrelude + function() }
+
+    /// The kernel function alone (what golden snapshots compare).
+    func function() -> String {
         var e = self
         return e.build()
     }
@@ -35,13 +50,17 @@ struct CEmitter {
 
     // MARK: names and storage
 
-    func resolved(_ id: Int) -> Int { alias[id].map(resolved) ?? id }
-    func name(_ id: Int) -> String { "v\(resolved(id))" }
-    func isScalar(_ id: Int) -> Bool { ir.types[id].isScalar }
-    /// An element of a value: scalars have no index.
-    func el(_ id: Int, _ index: String) -> String { isScalar(id) ? name(id) : "\(name(id))[\(index)]" }
-    /// Where element `index` of a result is written.
-    func dst(_ id: Int, _ index: String) -> String { isScalar(id) ? name(id) : "\(name(id))[\(index)]" }
+    func resolved(_ id: ValueID) -> ValueID { alias[id].map(resolved) ?? id }
+    func name(_ id: ValueID) -> String { "v\(resolved(id).index)" }
+    func refName(_ r: RefID) -> String { "r\(r.index)" }
+    func type(_ id: ValueID) -> BlockType { ir.type(id) }
+    func isScalar(_ id: ValueID) -> Bool { type(id).isScalar }
+
+    /// Element `index` of a value, as a C lvalue: `v7[index]` for a block, `v7` for a scalar (any index).
+    func element(_ id: ValueID) -> (String) -> String {
+        let n = name(id)
+        return isScalar(id) ? { _ in n } : { "\(n)[\($0)]" }
+    }
 
     mutating func slot(_ bytes: Int) -> Int {
         let off = workspaceBytes
@@ -70,44 +89,48 @@ struct CEmitter {
 
     mutating func build() -> String {
         indent = 2
-        for (i, r) in ir.refs.enumerated() where r.role == .scratch {
-            let bytes = r.arrayShape.reduce(1, *) * r.dtype.byteSize
-            offsets[-1 - i] = slot(bytes)
-            line("memset(r\(i), 0, \(bytes));")
+        let scratch = ir.refs.indices.map(RefID.init).filter { ir.ref($0).role == .scratch }
+        for r in scratch {
+            let bytes = ir.ref(r).arrayShape.reduce(1, *) * ir.ref(r).dtype.byteSize
+            offsets[.scratch(r)] = slot(bytes)
+            line("memset(\(refName(r)), 0, \(bytes));")
         }
         for (axis, n) in ir.grid.enumerated().reversed() {
             line("const int32_t pid\(axis) = (int32_t)(rest % \(n)); rest /= \(n);")
         }
         emit(ir.body)
-        let body = lines
-        var out = cPrelude
-        out += "void quire_kernel(int64_t lo, int64_t hi, void **buffers) {\n"
+        var out = "/* target \(options.target.rawValue)\(options.checked ? ", checked" : "") */\n"
+        out += "void quire_kernel(int64_t lo, int64_t hi, void **buffers, int64_t *fault) {\n"
         out += "    char *ws = (char *)aligned_alloc(64, \(Swift.max(64, workspaceBytes)));\n"
         for (i, r) in ir.refs.enumerated() {
-            let t = CEmitter.ctype(r.dtype)
-            if r.role == .scratch {
-                out += "    \(t) *restrict r\(i) = (\(t) *)(ws + \(offsets[-1 - i]!));\n"
-            } else {
-                out += "    \(r.role == .input ? "const " : "")\(t) *restrict r\(i) = (\(r.role == .input ? "const " : "")\(t) *)buffers[\(i)];\n"
+            let id = RefID(i), t = CEmitter.ctype(r.dtype)
+            switch r.role {
+            case .scratch: out += "    \(t) *restrict \(refName(id)) = (\(t) *)(ws + \(offsets[.scratch(id)]!));\n"
+            case .input: out += "    const \(t) *restrict \(refName(id)) = (const \(t) *)buffers[\(i)];\n"
+            case .output: out += "    \(t) *restrict \(refName(id)) = (\(t) *)buffers[\(i)];\n"
             }
         }
-        for (id, t) in ir.types.enumerated() where alias[id] == nil {
+        for (i, t) in ir.types.enumerated() where alias[ValueID(i)] == nil {
             let c = CEmitter.ctype(t.dtype)
-            if t.isScalar { out += "    \(c) v\(id) = 0;\n" } else if let off = offsets[id] {
-                out += "    \(c) *restrict v\(id) = (\(c) *)(ws + \(off));\n"
+            if t.isScalar { out += "    \(c) v\(i) = 0;\n" } else if let off = offsets[.value(ValueID(i))] {
+                out += "    \(c) *restrict v\(i) = (\(c) *)(ws + \(off));\n"
             }
         }
         for d in tempDecls { out += "    \(d)\n" }
         out += "    for (int64_t program = lo; program < hi; program++) {\n"
         out += "        int64_t rest = program;\n"
-        out += body.joined(separator: "\n") + "\n"
-        out += "    }\n    free(ws);\n}\n"
+        out += lines.joined(separator: "\n") + "\n"
+        out += "    }\n"
+        if options.checked { out += "q_fault:\n" }
+        out += "    free(ws);\n}\n"
         return out
     }
 
-    mutating func define(_ id: Int) {
-        let t = ir.types[id]
-        if !t.isScalar && offsets[id] == nil && alias[id] == nil { offsets[id] = slot(t.count * t.dtype.byteSize) }
+    mutating func define(_ id: ValueID) {
+        let t = type(id)
+        if !t.isScalar && offsets[.value(id)] == nil && alias[id] == nil {
+            offsets[.value(id)] = slot(t.count * t.dtype.byteSize)
+        }
     }
 
     mutating func emit(_ body: [Instruction]) {
@@ -117,247 +140,83 @@ struct CEmitter {
         }
     }
 
-    /// `for (int e = 0; e < n; e++) <body(e)>`, or just the body for a scalar.
-    func elementwise(_ result: Int, _ body: (String) -> String) -> String {
-        let n = ir.types[result].count
-        if isScalar(result) { return "\(dst(result, "0")) = \(body("0"));" }
-        return "for (int e = 0; e < \(n); e++) \(dst(result, "e")) = \(body("e"));"
-    }
-
     mutating func emit(_ ins: Instruction) {
-        let r = ins.results.first ?? -1
+        guard let r = ins.results.first else { return emitEffect(ins.op) }
         switch ins.op {
         case let .programID(axis): line("\(name(r)) = pid\(axis);")
         case let .numPrograms(axis): line("\(name(r)) = \(ir.grid[axis]);")
-        case let .constant(x): line("\(name(r)) = \(literal(x, ir.types[r].dtype));")
+        case let .constant(x): line("\(name(r)) = \(literal(x, type(r).dtype));")
         case let .iota(axis):
-            let t = ir.types[r], s = blockStrides(t.shape)
+            let t = type(r), s = blockStrides(t.shape)
             line(elementwise(r) { e in "(int32_t)((\(e) / \(s[axis])) % \(t.shape[axis]))" })
-        case let .unary(op, a): let dt = ir.types[r].dtype; line(elementwise(r) { e in unary(op, el(a, e), dt) })
-        case let .binary(op, a, b): let dt = ir.types[r].dtype; line(elementwise(r) { e in binary(op, el(a, e), el(b, e), dt) })
-        case let .compare(op, a, b): line(elementwise(r) { e in "(\(el(a, e)) \(compareSymbol(op)) \(el(b, e)))" })
-        case let .select(c, a, b): line(elementwise(r) { e in "(\(el(c, e)) ? \(el(a, e)) : \(el(b, e)))" })
+        case let .unary(op, a):
+            let dt = type(r).dtype, x = element(a)
+            line(elementwise(r) { e in unary(op, x(e), dt) })
+        case let .binary(op, a, b):
+            let dt = type(r).dtype, x = element(a), y = element(b)
+            line(elementwise(r) { e in binary(op, x(e), y(e), dt) })
+        case let .compare(op, a, b):
+            let x = element(a), y = element(b)
+            line(elementwise(r) { e in "(\(x(e)) \(compareSymbol(op)) \(y(e)))" })
+        case let .select(c, a, b):
+            let p = element(c), x = element(a), y = element(b)
+            line(elementwise(r) { e in "(\(p(e)) ? \(x(e)) : \(y(e)))" })
         case let .broadcast(a): broadcast(a, into: r)
-        case let .reshape(a): line(elementwise(r) { e in el(a, e) })
+        case let .reshape(a): let x = element(a); line(elementwise(r) { e in x(e) })
         case let .transpose(a):
-            let s = ir.types[a].shape
+            let s = type(a).shape
             line("for (int i = 0; i < \(s[0]); i++) for (int j = 0; j < \(s[1]); j++) \(name(r))[j * \(s[0]) + i] = \(name(a))[i * \(s[1]) + j];")
         case let .reduce(op, a, axis): reduce(op, a, axis: axis, into: r)
         case let .cast(a):
-            let from = ir.types[a].dtype, to = ir.types[r].dtype
-            line(elementwise(r) { e in conversion(el(a, e), from: from, to: to) })
+            let from = type(a).dtype, to = type(r).dtype, x = element(a)
+            line(elementwise(r) { e in conversion(x(e), from: from, to: to) })
         case let .dot(a, b, transposeB): dot(a, b, transposeB: transposeB, into: r)
-        case let .load(acc, other):
-            let target = isScalar(r) ? name(r) : name(r) + "[%]", refName = "r\(acc.ref)"
-            let fill = literal(other, ir.refs[acc.ref].dtype)
-            access(acc) { e, g, inside in
-                let v = "\(refName)[\(g)]", d = target.replacingOccurrences(of: "%", with: e)
-                return "\(d) = \(inside.map { "\($0) ? \(v) : \(fill)" } ?? v);"
-            }
-        case let .store(acc, v):
-            let value = isScalar(v) ? name(v) : name(v) + "[%]", refName = "r\(acc.ref)"
-            access(acc) { e, g, inside in
-                let s = "\(refName)[\(g)] = \(value.replacingOccurrences(of: "%", with: e));"
-                return inside.map { "if (\($0)) \(s)" } ?? s
-            }
-        case let .atomicAdd(acc, v):
-            let value = isScalar(v) ? name(v) : name(v) + "[%]", refName = "r\(acc.ref)"
-            let f = ir.refs[acc.ref].dtype == .int32 ? "q_atomic_add_i32" : "q_atomic_add_f32"
-            access(acc) { e, g, inside in
-                let s = "\(f)(&\(refName)[\(g)], \(value.replacingOccurrences(of: "%", with: e)));"
-                return inside.map { "if (\($0)) \(s)" } ?? s
-            }
+        case let .load(acc, other): load(acc, other: other, into: r)
+        case let .forLoop(loop): forLoop(loop, results: ins.results)
+        case .store, .atomicAdd, .when: emitEffect(ins.op)
+        }
+    }
+
+    /// Instructions without results: stores and conditionals.
+    mutating func emitEffect(_ op: Op) {
+        switch op {
+        case let .store(acc, v): store(v, into: acc)
+        case let .atomicAdd(acc, v): atomicAdd(v, into: acc)
         case let .when(c, body):
             line("if (\(name(c))) {")
             indent += 1
             emit(body)
             indent -= 1
             line("}")
-        case let .forLoop(loop): forLoop(loop, results: ins.results)
+        case let .forLoop(loop): forLoop(loop, results: [])
+        default: preconditionFailure("\(op) defines a value")
         }
-    }
-
-    func literal(_ x: Double, _ d: DType) -> String {
-        switch d {
-        case .bfloat16: return "((uint16_t)\(BFloat16(Float(x)).bitPattern))"
-        case .float32, .float16:
-            if x.isNaN { return "NAN" }
-            if x.isInfinite { return x > 0 ? "INFINITY" : "(-INFINITY)" }
-            return "((\(CEmitter.ctype(d)))\(Float(x).debugDescription)f)"
-        case .bool: return x != 0 ? "1" : "0"
-        default: return "((\(CEmitter.ctype(d)))\(Int64(x)))"
-        }
-    }
-
-    func unary(_ op: UnaryOp, _ x: String, _ d: DType) -> String {
-        let isInt = d == .int32
-        switch op {
-        case .negate: return "(-\(x))"
-        case .exp: return "q_expf(\(x))"
-        case .log: return "logf(\(x))"
-        case .sqrt: return "sqrtf(\(x))"
-        case .rsqrt: return "(1.0f / sqrtf(\(x)))"
-        case .tanh: return "q_tanhf(\(x))"
-        case .erf: return "q_erff(\(x))"
-        case .sigmoid: return "q_sigmoidf(\(x))"
-        case .abs: return isInt ? "abs(\(x))" : "fabsf(\(x))"
-        case .logicalNot: return "(!\(x))"
-        }
-    }
-
-    func binary(_ op: BinaryOp, _ a: String, _ b: String, _ d: DType) -> String {
-        let isInt = d == .int32
-        switch op {
-        case .add: return "(\(a) + \(b))"
-        case .subtract: return "(\(a) - \(b))"
-        case .multiply: return isInt ? "(int32_t)((uint32_t)\(a) * (uint32_t)\(b))" : "(\(a) * \(b))"
-        case .divide: return isInt ? "(\(b) ? \(a) / \(b) : 0)" : "(\(a) / \(b))"
-        case .maximum: return isInt ? "q_maxi(\(a), \(b))" : "q_maxf(\(a), \(b))"
-        case .minimum: return isInt ? "q_mini(\(a), \(b))" : "q_minf(\(a), \(b))"
-        case .pow: return "powf(\(a), \(b))"
-        case .remainder: return "(\(b) ? \(a) % \(b) : 0)"
-        case .logicalAnd: return "(\(a) && \(b))"
-        case .logicalOr: return "(\(a) || \(b))"
-        }
-    }
-
-    func compareSymbol(_ op: CompareOp) -> String {
-        switch op {
-        case .less: return "<"
-        case .lessEqual: return "<="
-        case .greater: return ">"
-        case .greaterEqual: return ">="
-        case .equal: return "=="
-        case .notEqual: return "!="
-        }
-    }
-
-    func conversion(_ value: String, from: DType, to: DType) -> String {
-        let fromFloat = from.isFloatingPoint
-        let x = from == .bfloat16 ? "q_bf16_to_f32(\(value))" : value
-        switch to {
-        case .int32: return fromFloat ? "q_sat_i32((float)\(x))" : "(int32_t)\(x)"
-        case .int8: return fromFloat ? "q_sat_i8((float)\(x))" : "q_sat_i8i((int32_t)\(x))"
-        case .bool: return "(uint8_t)(\(x) != 0)"
-        case .float16: return "(_Float16)(float)\(x)"
-        case .bfloat16: return "q_f32_to_bf16((float)\(x))"
-        default: return "(\(CEmitter.ctype(to)))\(x)"
-        }
-    }
-
-    // MARK: shape operations
-
-    /// Nested loops over `shape` with index variables i0, i1, …; `body` gets the linear index.
-    mutating func nest(_ shape: [Int], _ body: (String) -> String) {
-        let s = blockStrides(shape)
-        var head = ""
-        for (d, n) in shape.enumerated() { head += "for (int i\(d) = 0; i\(d) < \(n); i\(d)++) " }
-        let linear = shape.indices.map { "i\($0) * \(s[$0])" }.joined(separator: " + ")
-        line(head + "{ " + body(linear.isEmpty ? "0" : linear) + " }")
-    }
-
-    mutating func broadcast(_ a: Int, into r: Int) {
-        let shape = ir.types[r].shape, src = ir.types[a].shape
-        let padded = [Int](repeating: 1, count: shape.count - src.count) + src
-        let ss = blockStrides(padded)
-        let off = shape.indices.filter { padded[$0] != 1 }.map { "i\($0) * \(ss[$0])" }.joined(separator: " + ")
-        let from = isScalar(a) ? name(a) : "\(name(a))[\(off.isEmpty ? "0" : off)]"
-        let dstName = name(r)
-        nest(shape) { e in "\(dstName)[\(e)] = \(from);" }
-    }
-
-    mutating func reduce(_ op: ReduceOp, _ a: Int, axis: Int, into r: Int) {
-        let s = ir.types[a].shape, dt = ir.types[r].dtype
-        let outer = s[..<axis].reduce(1, *), n = s[axis], inner = s[(axis + 1)...].reduce(1, *)
-        let isInt = dt == .int32
-        let initial: String
-        switch op {
-        case .sum: initial = isInt ? "0" : "0.0f"
-        case .max: initial = isInt ? "INT32_MIN" : "(-INFINITY)"
-        case .min: initial = isInt ? "INT32_MAX" : "INFINITY"
-        }
-        let out = isScalar(r) ? "(&\(name(r)))" : name(r)
-        let x = "\(name(a))[(o * \(n) + k) * \(inner) + i]", y = "\(out)[o * \(inner) + i]"
-        let combine: String
-        switch op {
-        case .sum: combine = "\(y) += \(x);"
-        case .max: combine = "\(y) = \(isInt ? "q_maxi" : "q_maxf")(\(y), \(x));"
-        case .min: combine = "\(y) = \(isInt ? "q_mini" : "q_minf")(\(y), \(x));"
-        }
-        if inner == 1 && op != .sum && n % 8 == 0 {
-            // max/min along a contiguous axis: eight independent lanes (vectorizable despite the NaN
-            // checks), combined at the end; the result is the same in any order.
-            let f = combine.contains("q_max") ? (isInt ? "q_maxi" : "q_maxf") : (isInt ? "q_mini" : "q_minf")
-            let t = CEmitter.ctype(dt)
-            line("for (int o = 0; o < \(outer); o++) {")
-            line("    \(t) lane[8]; for (int l = 0; l < 8; l++) lane[l] = \(initial);")
-            line("    for (int k = 0; k < \(n); k += 8) for (int l = 0; l < 8; l++) lane[l] = \(f)(lane[l], \(name(a))[o * \(n) + k + l]);")
-            line("    \(t) acc = lane[0]; for (int l = 1; l < 8; l++) acc = \(f)(acc, lane[l]);")
-            line("    \(out)[o] = acc;")
-            line("}")
-        } else if inner == 1 {
-            let acc = "acc"
-            let c1 = combine.replacingOccurrences(of: y, with: acc)
-            line("for (int o = 0; o < \(outer); o++) { const int i = 0; \(CEmitter.ctype(dt)) \(acc) = \(initial); for (int k = 0; k < \(n); k++) { \(c1) } \(y) = \(acc); }")
-        } else {
-            line("for (int o = 0; o < \(outer); o++) {")
-            line("    for (int i = 0; i < \(inner); i++) \(y) = \(initial);")
-            line("    for (int k = 0; k < \(n); k++) for (int i = 0; i < \(inner); i++) { \(combine) }")
-            line("}")
-        }
-    }
-
-    // MARK: memory access
-
-    /// Loops over an access's elements; `body(local, global, condition)` gives the statement for one
-    /// element (condition nil when the access is unmasked).
-    mutating func access(_ a: Access, _ body: (String, String, String?) -> String) {
-        let ref = ir.refs[a.ref]
-        let sizes = a.slices.map(\.size)
-        let gs = blockStrides(ref.arrayShape)
-        var positions: [String] = []
-        for (d, s) in a.slices.enumerated() {
-            positions.append("(\(operand(ref.origin[d])) + \(operand(s.start)) + i\(d))")
-        }
-        let global = positions.enumerated().map { "\($1) * \(gs[$0])" }.joined(separator: " + ")
-        var condition: String? = nil
-        if let m = a.mask {
-            var parts = positions.enumerated().map { "\($1) >= 0 && \($1) < \(ref.arrayShape[$0])" }
-            if !isScalar(m) {
-                let ls = blockStrides(sizes)
-                let li = sizes.indices.map { "i\($0) * \(ls[$0])" }.joined(separator: " + ")
-                parts.insert("\(name(m))[\(li.isEmpty ? "0" : li)]", at: 0)
-            } else {
-                parts.insert(name(m), at: 0)
-            }
-            condition = parts.joined(separator: " && ")
-        }
-        nest(sizes) { e in body(e, global.isEmpty ? "0" : global, condition) }
     }
 
     // MARK: control flow
 
-    mutating func copy(_ dstID: Int, from srcID: Int) {
-        let t = ir.types[dstID]
+    mutating func copy(_ dstID: ValueID, from srcID: ValueID) {
+        let t = type(dstID)
         if resolved(dstID) == resolved(srcID) { return }
-        if t.isScalar { line("\(name(dstID)) = \(el(srcID, "0"));") } else if isScalar(srcID) {
+        if t.isScalar { line("\(name(dstID)) = \(element(srcID)("0"));") } else if isScalar(srcID) {
             line("for (int e = 0; e < \(t.count); e++) \(name(dstID))[e] = \(name(srcID));")
         } else {
             line("memcpy(\(name(dstID)), \(name(srcID)), \(t.count * t.dtype.byteSize));")
         }
     }
 
-    mutating func forLoop(_ loop: ForLoop, results: [Int]) {
+    mutating func forLoop(_ loop: ForLoop, results: [ValueID]) {
         for (p, i) in zip(loop.params, loop.inits) { define(p); copy(p, from: i) }
-        line("for (int32_t \(name(loop.index)) = \(operand(loop.lower)); \(name(loop.index)) < \(operand(loop.upper)); \(name(loop.index))++) {")
+        let i = name(loop.index)
+        line("for (int32_t \(i) = \(operand(loop.lower)); \(i) < \(operand(loop.upper)); \(i)++) {")
         indent += 1
         emit(loop.body)
         let paramSet = Set(loop.params.map(resolved))
         if loop.yields.contains(where: { paramSet.contains(resolved($0)) }) {
             // A yield that is another param: go through temporaries so no param is read after it is overwritten.
-            var staged: [(Int, String)] = []
+            var staged: [(ValueID, String)] = []
             for (p, y) in zip(loop.params, loop.yields) where resolved(p) != resolved(y) {
-                let t = ir.types[p]
+                let t = type(p)
                 if t.isScalar {
                     temps += 1
                     let n = "s\(temps)"
@@ -370,7 +229,7 @@ struct CEmitter {
                 }
             }
             for (p, n) in staged {
-                let t = ir.types[p]
+                let t = type(p)
                 line(t.isScalar ? "\(name(p)) = \(n);" : "memcpy(\(name(p)), \(n), \(t.count * t.dtype.byteSize));")
             }
         } else {

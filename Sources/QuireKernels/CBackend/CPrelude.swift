@@ -10,6 +10,20 @@ let cPrelude = #"""
 
 typedef float q_v8f __attribute__((vector_size(32)));
 typedef float q_v8fu __attribute__((vector_size(32), aligned(4)));
+typedef float q_v16f __attribute__((vector_size(64)));
+typedef float q_v16fu __attribute__((vector_size(64), aligned(4)));
+
+/* Checked mode: 0 when start..<start+size lies in 0..<extent; else records the first fault (flag,
+   program, ref, axis, start, size) and returns 1 so the kernel stops. */
+static inline int q_check(int64_t *fault, int64_t program, int64_t ref, int64_t axis, int64_t start,
+                          int64_t size, int64_t extent) {
+    if (start >= 0 && start + size <= extent) return 0;
+    int64_t none = 0;
+    if (__atomic_compare_exchange_n(&fault[0], &none, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        fault[1] = program; fault[2] = ref; fault[3] = axis; fault[4] = start; fault[5] = size;
+    }
+    return 1;
+}
 
 static inline float q_expf(float x) {
     /* 2^n · p(r), r = x − n·ln2 in [−ln2/2, ln2/2]; degree-6 polynomial; 0 below the float range. */

@@ -1,40 +1,55 @@
 import Dispatch
 import QuireTensor
 
-/// A kernel compiled to native code: calls `quire_kernel(lo, hi, buffers)` on contiguous chunks of
-/// program ids spread over the engine's threads.
+/// A kernel compiled to native code: calls `quire_kernel(lo, hi, buffers, fault)` on contiguous chunks
+/// of program ids spread over the engine's threads. In checked mode a failed bounds check fills
+/// `fault` (set flag, program, ref, axis, start, size) and `run` throws `KernelError.outOfBounds`.
 struct CompiledKernel {
-    typealias Entry = @convention(c) (Int64, Int64, UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void
+    typealias Entry = @convention(c) (Int64, Int64, UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int64>) -> Void
     let ir: KernelIR
     let entry: Entry
     let outcome: KernelCompiler.Outcome
 
-    static func load(_ ir: KernelIR) throws -> CompiledKernel {
-        let source = CEmitter(ir: ir).source()
-        let (fn, outcome) = try KernelCompiler.entry(source: source, kernel: ir.name)
+    static func load(_ ir: KernelIR, options: CodegenOptions = .current) throws -> CompiledKernel {
+        let source = CEmitter(ir: ir, options: options).source()
+        let (fn, outcome) = try KernelCompiler.entry(source: source, kernel: ir.name, target: options.target)
         return CompiledKernel(ir: ir, entry: unsafeBitCast(fn, to: Entry.self), outcome: outcome)
     }
 
     func run(_ inputs: [Tensor]) throws -> [Tensor] {
-        var outputs = ir.outputRefs.map { Tensor.zeros(ir.refs[$0].arrayShape, dtype: ir.refs[$0].dtype) }
+        var outputs = ir.outputRefs.map { Tensor.zeros(ir.ref($0).arrayShape, dtype: ir.ref($0).dtype) }
         let contiguous = inputs.map { $0.contiguous() }
-        withPointers(contiguous, &outputs) { pointers in
-            let programs = ir.programCount
-            let chunks = Swift.min(programs, Parallelism.threadCount * 4)
-            let box = PointerBox(pointers: pointers, entry: entry)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                var local = box.pointers
-                let lo = Int64(programs * c / chunks), hi = Int64(programs * (c + 1) / chunks)
-                local.withUnsafeMutableBufferPointer { box.entry(lo, hi, $0.baseAddress!) }
+        var fault = [Int64](repeating: 0, count: 8)
+        fault.withUnsafeMutableBufferPointer { faultBuffer in
+            withPointers(contiguous, &outputs) { pointers in
+                let programs = ir.programCount
+                let chunks = Swift.min(programs, Parallelism.threadCount * 4)
+                let box = PointerBox(pointers: pointers, entry: entry, fault: faultBuffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    var local = box.pointers
+                    let lo = Int64(programs * c / chunks), hi = Int64(programs * (c + 1) / chunks)
+                    local.withUnsafeMutableBufferPointer { box.entry(lo, hi, $0.baseAddress!, box.fault) }
+                }
             }
         }
+        if fault[0] != 0 { throw outOfBounds(fault) }
         return outputs
+    }
+
+    /// The error for a recorded fault: kernel, ref, the program's grid position and the bad range.
+    private func outOfBounds(_ f: [Int64]) -> KernelError {
+        let ref = ir.refs[Int(f[2])], axis = Int(f[3]), start = Int(f[4]), size = Int(f[5])
+        var rest = Int(f[1])
+        let program = ir.grid.reversed().map { n -> Int in defer { rest /= n }; return rest % n }.reversed()
+        return .outOfBounds(kernel: ir.name, ref: ref.name,
+                            message: "program \(Array(program)) accesses \(start)..<\(start + size) on axis \(axis) of an array of shape \(ref.arrayShape) without a mask (caught by the compiled backend's bounds checks)")
     }
 }
 
 private struct PointerBox: @unchecked Sendable {
     let pointers: [UnsafeMutableRawPointer?]
     let entry: CompiledKernel.Entry
+    let fault: UnsafeMutablePointer<Int64>
 }
 
 /// Calls `body` with raw pointers to every input's and output's elements (inputs first). The tensors

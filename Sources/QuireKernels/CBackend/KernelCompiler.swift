@@ -10,8 +10,14 @@ import Glibc
 /// writes to a private temporary name and renames into place, so concurrent processes never load a
 /// half-written library; a cache entry is used only when its stored source equals the new source.
 enum KernelCompiler {
-    static let flags = ["-O3", "-march=native", "-shared", "-fPIC", "-fwrapv", "-fno-math-errno",
-                        "-fno-trapping-math", "-fassociative-math", "-fno-signed-zeros", "-std=gnu11", "-w"]
+    static let baseFlags = ["-O3", "-march=native", "-shared", "-fPIC", "-fwrapv", "-fno-math-errno",
+                            "-fno-trapping-math", "-fassociative-math", "-fno-signed-zeros", "-std=gnu11", "-w"]
+
+    /// clang's flags for a vector target (they are part of the cache key).
+    static func flags(for target: VectorTarget) -> [String] { baseFlags + target.flags }
+
+    /// The flags for this machine's vector target (what `entry(source:kernel:)` uses by default).
+    static var flags: [String] { flags(for: .host) }
 
     /// What the last `library(for:)` did: compiled, or found the library on disk or in this process.
     enum Outcome: String, Sendable { case compiled, diskCache, memoryCache }
@@ -53,7 +59,8 @@ enum KernelCompiler {
     }
 
     /// The entry point of the compiled source, compiling it if no cached library matches.
-    static func entry(source: String, kernel: String) throws -> (UnsafeMutableRawPointer, Outcome) {
+    static func entry(source: String, kernel: String, target: VectorTarget = .host) throws -> (UnsafeMutableRawPointer, Outcome) {
+        let flags = flags(for: target)
         let key = digest(source + "\n" + flags.joined(separator: " "))
         if let fn = loadedTable.withLock({ $0[key] }) { return (UnsafeMutableRawPointer(bitPattern: fn)!, .memoryCache) }
         let dir = cacheDirectory
@@ -61,7 +68,7 @@ enum KernelCompiler {
         var outcome = Outcome.diskCache
         let cachedSource = try? String(contentsOf: src, encoding: .utf8)
         if cachedSource != source || !FileManager.default.fileExists(atPath: lib.path) {
-            try compile(source: source, key: key, into: dir, kernel: kernel)
+            try compile(source: source, key: key, flags: flags, into: dir, kernel: kernel)
             outcome = .compiled
         }
         guard let handle = dlopen(lib.path, RTLD_NOW | RTLD_LOCAL) else {
@@ -75,7 +82,7 @@ enum KernelCompiler {
         return (fn, outcome)
     }
 
-    private static func compile(source: String, key: String, into dir: URL, kernel: String) throws {
+    private static func compile(source: String, key: String, flags: [String], into dir: URL, kernel: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         let unique = "\(key).\(getpid()).\(UInt64.random(in: 0...UInt64.max))"

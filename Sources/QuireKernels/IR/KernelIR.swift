@@ -13,10 +13,47 @@ public struct BlockType: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(dtype)\(shape)" }
 }
 
+/// A value defined by one instruction (SSA), numbered in definition order; `%7` in IR listings.
+struct ValueID: Hashable, Comparable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    let index: Int
+    init(_ index: Int) { self.index = index }
+    static func < (a: ValueID, b: ValueID) -> Bool { a.index < b.index }
+    var description: String { "%\(index)" }
+    var debugDescription: String { description }
+}
+
+/// One of a kernel's refs (inputs, then outputs, then scratch), in `KernelIR.refs` order.
+struct RefID: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    let index: Int
+    init(_ index: Int) { self.index = index }
+    var description: String { "ref\(index)" }
+    var debugDescription: String { description }
+}
+
+/// Something per value (the interpreter's elements), indexed by `ValueID`.
+struct ValueTable<Element> {
+    private var items: [Element]
+    init(repeating x: Element, count: Int) { items = Array(repeating: x, count: count) }
+    subscript(_ v: ValueID) -> Element {
+        get { items[v.index] }
+        set { items[v.index] = newValue }
+    }
+}
+
+/// Something per ref (the interpreter's arrays), indexed by `RefID`.
+struct RefTable<Element> {
+    private(set) var items: [Element]
+    init(_ items: [Element]) { self.items = items }
+    subscript(_ r: RefID) -> Element {
+        get { items[r.index] }
+        set { items[r.index] = newValue }
+    }
+}
+
 /// An integer that is either known when tracing or held in a scalar int32 value.
 enum Operand: Hashable, Sendable {
     case constant(Int)
-    case value(Int)
+    case value(ValueID)
 }
 
 /// One axis of a ref access: `size` elements starting at `start`, in the block's coordinates.
@@ -29,9 +66,9 @@ struct AxisSlice: Hashable, Sendable {
 /// and that lie inside the array; unmasked ones must stay inside the array (checked when tracing for
 /// blocks that divide their array, and by the interpreter at run time).
 struct Access: Hashable, Sendable {
-    var ref: Int
+    var ref: RefID
     var slices: [AxisSlice]
-    var mask: Int?
+    var mask: ValueID?
 }
 
 enum UnaryOp: String, Sendable { case negate, exp, log, sqrt, rsqrt, tanh, erf, sigmoid, abs, logicalNot }
@@ -44,11 +81,11 @@ enum ReduceOp: String, Sendable { case sum, max, min }
 struct ForLoop: Sendable {
     var lower: Operand
     var upper: Operand
-    var inits: [Int]
-    var index: Int
-    var params: [Int]
+    var inits: [ValueID]
+    var index: ValueID
+    var params: [ValueID]
     var body: [Instruction]
-    var yields: [Int]
+    var yields: [ValueID]
 }
 
 indirect enum Op: Sendable {
@@ -56,25 +93,25 @@ indirect enum Op: Sendable {
     case numPrograms(axis: Int)
     case constant(Double)
     case iota(axis: Int)
-    case unary(UnaryOp, Int)
-    case binary(BinaryOp, Int, Int)          // same shapes, or one side a scalar
-    case compare(CompareOp, Int, Int)        // same rule; result bool
-    case select(Int, Int, Int)               // condition (bool), then, else
-    case broadcast(Int)                      // NumPy rules to the result shape
-    case reshape(Int)
-    case transpose(Int)                      // 2-D only
-    case reduce(ReduceOp, Int, axis: Int)    // drops the axis
-    case cast(Int)
-    case dot(Int, Int, transposeB: Bool)     // [M,K]·[K,N] (or [N,K]ᵀ) → [M,N], accumulating wide
+    case unary(UnaryOp, ValueID)
+    case binary(BinaryOp, ValueID, ValueID)          // same shapes, or one side a scalar
+    case compare(CompareOp, ValueID, ValueID)        // same rule; result bool
+    case select(ValueID, ValueID, ValueID)           // condition (bool), then, else
+    case broadcast(ValueID)                          // NumPy rules to the result shape
+    case reshape(ValueID)
+    case transpose(ValueID)                          // 2-D only
+    case reduce(ReduceOp, ValueID, axis: Int)        // drops the axis
+    case cast(ValueID)
+    case dot(ValueID, ValueID, transposeB: Bool)     // [M,K]·[K,N] (or [N,K]ᵀ) → [M,N], accumulating wide
     case load(Access, other: Double)
-    case store(Access, value: Int)
-    case atomicAdd(Access, value: Int)
+    case store(Access, value: ValueID)
+    case atomicAdd(Access, value: ValueID)
     case forLoop(ForLoop)
-    case when(condition: Int, body: [Instruction])
+    case when(condition: ValueID, body: [Instruction])
 }
 
 struct Instruction: Sendable {
-    var results: [Int]
+    var results: [ValueID]
     var op: Op
 }
 
@@ -100,14 +137,17 @@ struct KernelIR: Sendable {
 
     var programCount: Int { grid.reduce(1, *) }
     var inputCount: Int { refs.filter { $0.role == .input }.count }
-    var outputRefs: [Int] { refs.indices.filter { refs[$0].role == .output } }
+    var outputRefs: [RefID] { refs.indices.filter { refs[$0].role == .output }.map(RefID.init) }
+
+    func type(_ v: ValueID) -> BlockType { types[v.index] }
+    func ref(_ r: RefID) -> RefInfo { refs[r.index] }
 }
 
 extension Op {
     /// The values an instruction reads where it stands (a loop's body and yields are inside it).
-    var operands: [Int] {
-        func of(_ o: Operand) -> [Int] { if case let .value(v) = o { return [v] } else { return [] } }
-        func of(_ a: Access) -> [Int] { a.slices.flatMap { of($0.start) } + (a.mask.map { [$0] } ?? []) }
+    var operands: [ValueID] {
+        func of(_ o: Operand) -> [ValueID] { if case let .value(v) = o { return [v] } else { return [] } }
+        func of(_ a: Access) -> [ValueID] { a.slices.flatMap { of($0.start) } + (a.mask.map { [$0] } ?? []) }
         switch self {
         case .programID, .numPrograms, .constant, .iota: return []
         case let .unary(_, a), let .broadcast(a), let .reshape(a), let .transpose(a), let .reduce(_, a, _), let .cast(a): return [a]

@@ -11,7 +11,7 @@ final class Tracer {
     private var regions: [[Instruction]] = [[]]
     /// Which region defined each value, and the regions open now (a value is usable only inside the
     /// region that defined it, or regions nested in it).
-    private var scopeOf: [Int] = []
+    private var scopeOf: [Int] = []     // by value index
     private var openScopes: [Int] = [0]
     private var nextScope = 1
     private(set) var error: KernelError?
@@ -25,16 +25,16 @@ final class Tracer {
         if error == nil { error = .trace(kernel: kernel, message: message) }
     }
 
-    func newValue(_ type: BlockType) -> Int {
+    func newValue(_ type: BlockType) -> ValueID {
         types.append(type)
         scopeOf.append(openScopes[openScopes.count - 1])
-        return types.count - 1
+        return ValueID(types.count - 1)
     }
 
     /// Fails when an instruction uses a value defined inside a `when` or `forLoop` body it is not in.
     private func checkScopes(_ op: Op) {
-        for v in op.operands where !openScopes.contains(scopeOf[v]) {
-            fail("value %\(v) (\(types[v])) is used outside the when/forLoop body that defined it; carry it out of a loop with forLoop(carrying:), or write it to a scratch ref")
+        for v in op.operands where !openScopes.contains(scopeOf[v.index]) {
+            fail("value \(v) (\(type(v))) is used outside the when/forLoop body that defined it; carry it out of a loop with forLoop(carrying:), or write it to a scratch ref")
             return
         }
     }
@@ -67,7 +67,7 @@ final class Tracer {
         return regions.removeLast()
     }
 
-    func type(_ id: Int) -> BlockType { types[id] }
+    func type(_ id: ValueID) -> BlockType { types[id.index] }
 
     var instructions: [Instruction] { regions[0] }
 

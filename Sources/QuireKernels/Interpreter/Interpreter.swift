@@ -5,18 +5,18 @@ import QuireTensor
 /// Double rounded to each value's dtype. It defines what a kernel means; the compiled backend must agree.
 struct Interpreter {
     let ir: KernelIR
-    private var values: [[Double]]
-    private var arrays: [[Double]] = []
+    private var values: ValueTable<[Double]>
+    private var arrays = RefTable<[Double]>([])
     private var programIDs: [Int] = []
 
     init(ir: KernelIR) {
         self.ir = ir
-        self.values = Array(repeating: [], count: ir.types.count)
+        self.values = ValueTable(repeating: [], count: ir.types.count)
     }
 
     mutating func run(_ inputs: [Tensor]) throws -> [Tensor] {
-        arrays = ir.refs.map { [Double](repeating: 0, count: $0.arrayShape.reduce(1, *)) }
-        for (i, t) in inputs.enumerated() { arrays[i] = t.scalars(as: Double.self) }
+        arrays = RefTable(ir.refs.map { [Double](repeating: 0, count: $0.arrayShape.reduce(1, *)) })
+        for (i, t) in inputs.enumerated() { arrays[RefID(i)] = t.scalars(as: Double.self) }
         for program in 0..<ir.programCount {
             var rest = program
             programIDs = ir.grid.indices.reversed().map { axis -> Int in
@@ -24,12 +24,12 @@ struct Interpreter {
                 return rest % ir.grid[axis]
             }.reversed()
             for (i, r) in ir.refs.enumerated() where r.role == .scratch {
-                arrays[i] = [Double](repeating: 0, count: r.arrayShape.reduce(1, *))
+                arrays[RefID(i)] = [Double](repeating: 0, count: r.arrayShape.reduce(1, *))
             }
             try execute(ir.body)
         }
         return ir.outputRefs.map { i in
-            Tensor(arrays[i], shape: ir.refs[i].arrayShape).cast(to: ir.refs[i].dtype)
+            Tensor(arrays[i], shape: ir.ref(i).arrayShape).cast(to: ir.ref(i).dtype)
         }
     }
 
@@ -45,7 +45,7 @@ struct Interpreter {
     }
 
     private mutating func execute(_ ins: Instruction) throws {
-        let type = ins.results.first.map { ir.types[$0] }
+        let type = ins.results.first.map { ir.type($0) }
         switch ins.op {
         case let .programID(axis): values[ins.results[0]] = [Double(programIDs[axis])]
         case let .numPrograms(axis): values[ins.results[0]] = [Double(ir.grid[axis])]
@@ -64,7 +64,7 @@ struct Interpreter {
         case let .broadcast(a): values[ins.results[0]] = broadcast(a, to: type!.shape)
         case let .reshape(a): values[ins.results[0]] = values[a]
         case let .transpose(a):
-            let s = ir.types[a].shape
+            let s = ir.type(a).shape
             values[ins.results[0]] = (0..<(s[0] * s[1])).map { e in values[a][(e % s[0]) * s[1] + e / s[0]] }
         case let .reduce(op, a, axis): values[ins.results[0]] = reduce(op, a, axis: axis, dtype: type!.dtype)
         case let .cast(a): values[ins.results[0]] = values[a].map { converted($0, to: type!.dtype) }
@@ -85,9 +85,9 @@ struct Interpreter {
         }
     }
 
-    private func element(_ v: Int, _ i: Int) -> Double { values[v].count == 1 ? values[v][0] : values[v][i] }
+    private func element(_ v: ValueID, _ i: Int) -> Double { values[v].count == 1 ? values[v][0] : values[v][i] }
 
-    private func zipped(_ a: Int, _ b: Int, _ n: Int, _ f: (Double, Double) -> Double) -> [Double] {
+    private func zipped(_ a: ValueID, _ b: ValueID, _ n: Int, _ f: (Double, Double) -> Double) -> [Double] {
         (0..<n).map { f(element(a, $0), element(b, $0)) }
     }
 
@@ -136,8 +136,8 @@ struct Interpreter {
         }
     }
 
-    private func broadcast(_ a: Int, to shape: [Int]) -> [Double] {
-        let src = ir.types[a].shape
+    private func broadcast(_ a: ValueID, to shape: [Int]) -> [Double] {
+        let src = ir.type(a).shape
         let padded = [Int](repeating: 1, count: shape.count - src.count) + src
         let ss = blockStrides(padded), ds = blockStrides(shape)
         let n = shape.reduce(1, *)
@@ -148,8 +148,8 @@ struct Interpreter {
         }
     }
 
-    private func reduce(_ op: ReduceOp, _ a: Int, axis: Int, dtype: DType) -> [Double] {
-        let s = ir.types[a].shape
+    private func reduce(_ op: ReduceOp, _ a: ValueID, axis: Int, dtype: DType) -> [Double] {
+        let s = ir.type(a).shape
         let outer = s[..<axis].reduce(1, *), n = s[axis], inner = s[(axis + 1)...].reduce(1, *)
         var out = [Double](repeating: 0, count: outer * inner)
         for o in 0..<outer {
@@ -169,8 +169,8 @@ struct Interpreter {
         return out
     }
 
-    private func dot(_ a: Int, _ b: Int, transposeB: Bool, dtype: DType) -> [Double] {
-        let sa = ir.types[a].shape, sb = ir.types[b].shape
+    private func dot(_ a: ValueID, _ b: ValueID, transposeB: Bool, dtype: DType) -> [Double] {
+        let sa = ir.type(a).shape, sb = ir.type(b).shape
         let m = sa[0], k = sa[1], n = transposeB ? sb[0] : sb[1]
         var out = [Double](repeating: 0, count: m * n)
         for i in 0..<m {
@@ -186,7 +186,7 @@ struct Interpreter {
     /// Calls `body(local, global)` for each element of the access that is in bounds and unmasked;
     /// throws for an unmasked element outside the array.
     private func forEachElement(_ access: Access, _ body: (Int, Int) -> Void) throws {
-        let ref = ir.refs[access.ref]
+        let ref = ir.ref(access.ref)
         let sizes = access.slices.map(\.size)
         let starts = access.slices.indices.map { scalar(access.slices[$0].start) + scalar(ref.origin[$0]) }
         let ls = blockStrides(sizes), gs = blockStrides(ref.arrayShape)
@@ -209,17 +209,17 @@ struct Interpreter {
 
     private mutating func load(_ access: Access, other: Double) throws -> [Double] {
         let n = access.slices.reduce(1) { $0 * $1.size }
-        var out = [Double](repeating: rounded(other, ir.refs[access.ref].dtype), count: n)
+        var out = [Double](repeating: rounded(other, ir.ref(access.ref).dtype), count: n)
         let src = arrays[access.ref]
         try forEachElement(access) { e, g in out[e] = src[g] }
         return out
     }
 
-    private mutating func write(_ access: Access, _ v: Int, accumulate: Bool) throws {
+    private mutating func write(_ access: Access, _ v: ValueID, accumulate: Bool) throws {
         var dst = arrays[access.ref]
         arrays[access.ref] = []
         defer { arrays[access.ref] = dst }
-        let dtype = ir.refs[access.ref].dtype
+        let dtype = ir.ref(access.ref).dtype
         let src = values[v]
         try forEachElement(access) { e, g in
             let x = src.count == 1 ? src[0] : src[e]

@@ -27,13 +27,26 @@ extension Kernels {
     }
 
     /// `a · b` by the tiled matmul kernel (float32 result; float16/bfloat16 inputs accumulate in float32).
-    public static func matmul(_ a: Tensor, _ b: Tensor, blockM: Int = 64, blockN: Int = 128, blockK: Int = 128,
+    /// Without `blockM`/`blockN` the blocks are autotuned when ``KernelTuning/isEnabled`` (release
+    /// builds), else 64 × 128; `blockK` fixes the order each output is summed in, so it is never tuned.
+    public static func matmul(_ a: Tensor, _ b: Tensor, blockM: Int? = nil, blockN: Int? = nil, blockK: Int = 128,
                               backend: KernelBackend = .compiled) throws -> Tensor {
         guard a.rank == 2, b.rank == 2, a.shape[1] == b.shape[0], a.dtype == b.dtype else {
             throw KernelError.badInput(kernel: "matmul", message: "needs [m, k] and [k, n] matrices of one dtype, got \(a.dtype)\(a.shape) and \(b.dtype)\(b.shape)")
         }
-        let f = matmulKernel(m: a.shape[0], k: a.shape[1], n: b.shape[1], dtype: a.dtype,
-                             blockM: blockM, blockN: blockN, blockK: blockK)
-        return try f([a, b], backend: backend)[0]
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        func run(_ bm: Int, _ bn: Int) throws -> Tensor {
+            try matmulKernel(m: m, k: k, n: n, dtype: a.dtype, blockM: bm, blockN: bn, blockK: blockK)([a, b], backend: backend)[0]
+        }
+        if blockM == nil && blockN == nil && backend == .compiled && KernelTuning.isEnabled {
+            let chosen = try KernelTuning.choose("matmul/\(m)/\(k)/\(n)/\(a.dtype)/\(blockK)", candidates: matmulBlockCandidates) {
+                _ = try run($0[0], $0[1])
+            }
+            return try run(chosen[0], chosen[1])
+        }
+        return try run(blockM ?? 64, blockN ?? 128)
     }
+
+    /// The [blockM, blockN] shapes the autotuner tries (multiples of the AVX-512 and AVX2 tiles' widths).
+    static let matmulBlockCandidates: [[Int]] = [[64, 128], [128, 128], [64, 256], [96, 128], [128, 64], [32, 256]]
 }
