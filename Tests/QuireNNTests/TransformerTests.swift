@@ -50,7 +50,7 @@ final class TransformerTests: XCTestCase {
         for variant in [0, 1] {
             let model = TransformerLM(tiny(variant, dtype: .float64), rngs: Rngs(variant))
             let x = tokens(2, 6, vocab: 7, seed: 1), y = tokens(2, 6, vocab: 7, seed: 2)
-            let (_, grads) = try valueAndGrad(of: model) { m in m.loss(inputs: x, targets: y) }
+            let (_, grads) = try valueAndGrad(of: model) { m in try m.loss(inputs: x, targets: y) }
             let h = 1e-5
             for (path, param) in model.parameters(.trainable) {
                 let base = param.value
@@ -59,9 +59,9 @@ final class TransformerTests: XCTestCase {
                 for i in Set([0, values.count / 2, values.count - 1]) {
                     let v0 = values[i]
                     values[i] = v0 + h; param.value = Tensor(values, shape: base.shape)
-                    let up = model.loss(inputs: x, targets: y).item(as: Double.self)
+                    let up = try model.loss(inputs: x, targets: y).item(as: Double.self)
                     values[i] = v0 - h; param.value = Tensor(values, shape: base.shape)
-                    let down = model.loss(inputs: x, targets: y).item(as: Double.self)
+                    let down = try model.loss(inputs: x, targets: y).item(as: Double.self)
                     values[i] = v0; param.value = base
                     let fd = (up - down) / (2 * h)
                     XCTAssertEqual(g[i], fd, accuracy: 1e-7 + 1e-5 * abs(fd), "variant \(variant) \(path)[\(i)]")
@@ -78,8 +78,8 @@ final class TransformerTests: XCTestCase {
             let f64 = TransformerLM(tiny(variant, dtype: .float64), rngs: Rngs(0))
             try f64.load(f32.state().mapValues { $0.cast(to: .float64) })
             let x = tokens(2, 9, vocab: 7, seed: 3), y = tokens(2, 9, vocab: 7, seed: 4)
-            let (l32, g32) = try valueAndGrad(of: f32) { m in m.loss(inputs: x, targets: y) }
-            let (l64, g64) = try valueAndGrad(of: f64) { m in m.loss(inputs: x, targets: y) }
+            let (l32, g32) = try valueAndGrad(of: f32) { m in try m.loss(inputs: x, targets: y) }
+            let (l64, g64) = try valueAndGrad(of: f64) { m in try m.loss(inputs: x, targets: y) }
             XCTAssertEqual(l32.item(as: Double.self), l64.item(as: Double.self), accuracy: 1e-5)
             for (path, g) in g64 { assertClose(g32[path]!, g, rtol: 1e-4, atol: 1e-4, checkDType: false, "variant \(variant) \(path)") }
         }
@@ -175,7 +175,7 @@ final class TransformerTests: XCTestCase {
         let x = Tensor(Array(pattern.prefix(12)), shape: [1, 12]), y = Tensor(Array(pattern.dropFirst()), shape: [1, 12])
         var first = 0.0, last = 0.0
         for step in 0..<60 {
-            let (loss, grads) = try valueAndGrad(of: model) { m in m.loss(inputs: x, targets: y) }
+            let (loss, grads) = try valueAndGrad(of: model) { m in try m.loss(inputs: x, targets: y) }
             try optimizer.update(grads)
             if step == 0 { first = loss.item(as: Double.self) }
             last = loss.item(as: Double.self)

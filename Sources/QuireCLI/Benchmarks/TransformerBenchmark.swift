@@ -36,7 +36,7 @@ let transformerBenchmark = Benchmark(name: "transformer", summary: "char transfo
             let b = try batches.nextElement()!
             let (x, y) = (b["inputs"]!, b["targets"]!)
             let t1 = now()
-            let (loss, grads) = try valueAndGrad(of: model) { m in m.loss(inputs: x, targets: y) }
+            let (loss, grads) = try valueAndGrad(of: model) { m in try m.loss(inputs: x, targets: y) }
             let t2 = now()
             try optimizer.update(grads)
             losses.append(loss.item(as: Double.self))
@@ -48,11 +48,11 @@ let transformerBenchmark = Benchmark(name: "transformer", summary: "char transfo
         // Forward only (no trace) on training batches: its share of valueAndGrad.
         let fwdBatches = try MapDataset(train).batch(batch).slice(0..<20).collect()
         let tf = now()
-        for b in fwdBatches { _ = model.loss(inputs: b["inputs"]!, targets: b["targets"]!).item(as: Double.self) }
+        for b in fwdBatches { _ = try model.loss(inputs: b["inputs"]!, targets: b["targets"]!).item(as: Double.self) }
         let forward = (now() - tf) / Double(fwdBatches.count)
         model.eval()
         let heldLosses = try MapDataset(held).batch(batch).collect().map {
-            model.loss(inputs: $0["inputs"]!, targets: $0["targets"]!).item(as: Double.self)
+            try model.loss(inputs: $0["inputs"]!, targets: $0["targets"]!).item(as: Double.self)
         }
         model.train()
         let ms = { (s: Double) in round(s * 1e3, 2) }

@@ -54,14 +54,15 @@ public final class TransformerLM: Module {
         for (i, block) in blocks.enumerated() { x = block(x, cache: cache, layer: i) }
         cache?.advance(by: length)
         let (b, d) = (x.shape[0], x.shape[2])
-        let h = lnF(x.reshaped([b * length, d]))
+        let h = normalize(lnF, x.reshaped([b * length, d]))
         return (head.map { $0(h) } ?? tok.attend(h)).reshaped([b, length, config.vocabularySize])
     }
 
     /// Mean next-token cross-entropy (nats per token) of `targets` given `inputs` (both int32
-    /// `[batch, length]`).
-    public func loss(inputs: Tensor, targets: Tensor) -> Tensor {
-        softmaxCrossEntropy(logits: self(inputs), labels: targets).mean()
+    /// `[batch, length]`), through the fused softmax-cross-entropy op (one pass per row each way).
+    /// Throws when `targets` does not match the inputs' shape or holds a token outside the vocabulary.
+    public func loss(inputs: Tensor, targets: Tensor) throws -> Tensor {
+        try Tensor.meanSoftmaxCrossEntropy(logits: self(inputs), labels: targets)
     }
 }
 
