@@ -76,6 +76,7 @@ final class JitTests: XCTestCase {
             assertIdentical(got[1], g)
         }
         XCTAssertEqual(step.cacheHits, 2)
+        XCTAssertEqual(step.lastCompile?.reluGradients, 1)   // the recorded where(x > 0, g, 0), one pass
     }
 
     /// Integer labels, a gather by them, argmax and comparisons are inputs of the program.

@@ -61,6 +61,9 @@ public enum Primitive: Sendable, CustomStringConvertible {
     case isFinite, sign
     /// `stopGradient()`: the value passes, no cotangent does.
     case stopGradient
+    /// ReLU's gradient `where(x > 0, g, 0)` in one pass, inputs (x, g): never recorded, only emitted by
+    /// jit's peephole pass in place of the recorded comparison and select.
+    case reluGradient
     /// `argmax`/`argmin` along one normalized axis (int32 result).
     case argExtremum(axis: Int, keepDims: Bool, isMax: Bool)
 
@@ -133,6 +136,7 @@ public enum Primitive: Sendable, CustomStringConvertible {
         case .isFinite: return "isFinite"
         case .sign: return "sign"
         case .stopGradient: return "stopGradient"
+        case .reluGradient: return "reluGradient"
         case .argExtremum(let a, let k, let isMax): return "\(isMax ? "argmax" : "argmin")(axis: \(a), keepDims: \(k))"
         }
     }

@@ -129,7 +129,7 @@ extension Primitive {
                 return [nil, n.needs(1) ? Tensor.where(x[0], g, zero) : nil, n.needs(2) ? Tensor.where(x[0], zero, g) : nil]
             }
         case .cast: return .nothing { _, g in [g] }
-        case .compare, .isFinite, .sign, .argExtremum, .stopGradient:
+        case .compare, .isFinite, .sign, .argExtremum, .stopGradient, .reluGradient:
             return .nothing { n, _ in n.inputShapes.map { _ in nil } }
         case .sum(let axes, let keepDims):
             return .nothing { n, g in [g.restoringAxes(axes, keepDims: keepDims, to: n.inputShapes[0])] }

@@ -39,11 +39,13 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var deduplicated = 0
     /// Nodes whose results no output needs.
     public var dead = 0
+    /// Recorded `where(x > 0, g, 0)` (relu's backward) run as the one-pass kernel eager uses.
+    public var reluGradients = 0
     /// Instructions left to run on each call.
     public var instructions = 0
 
     public var description: String {
-        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, \(dead) dead)"
+        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, \(dead) dead, \(reluGradients) relu gradients)"
     }
 }
 
@@ -98,6 +100,7 @@ final class JitProgram: @unchecked Sendable {
             if let key { seen[key] = .slot(node.id) }
             body.append(JitInstruction(primitive: node.primitive, args: args, result: node.id))
         }
+        stats.reluGradients = JitProgram.fuseReluGradients(&body, types: trace.nodes)
         let outputs = outs.map { t in trace.node(tagged: t.traceTag).map { operand[$0.id] } ?? .constant(t.detached) }
 
         // Dead-code elimination, walking back from the outputs.
@@ -148,6 +151,37 @@ final class JitProgram: @unchecked Sendable {
             case .constant(let t): return t
             }
         }
+    }
+
+    /// Peephole: the backward of `relu` recorded under a trace is `where(x > 0, g, 0)` (a comparison
+    /// and a select, two passes); when `x` and `g` agree in shape and dtype it is exactly the one-pass
+    /// `reluGradient` kernel the eager backward uses. Returns how many were rewritten (the comparison
+    /// is left for dead-code elimination).
+    private static func fuseReluGradients(_ body: inout [JitInstruction], types nodes: [TraceNode]) -> Int {
+        func isZero(_ a: JitOperand) -> Bool {
+            guard case .constant(let t) = a, t.scalarCount == 1 else { return false }
+            return t.scalars(as: Double.self)[0] == 0
+        }
+        func type(_ a: JitOperand) -> ([Int], DType) {
+            switch a {
+            case .slot(let s): return (nodes[s].shape, nodes[s].dtype)
+            case .constant(let t): return (t.shape, t.dtype)
+            }
+        }
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var count = 0
+        for i in body.indices {
+            let sel = body[i]
+            guard case .select = sel.primitive, case .slot(let c) = sel.args[0], isZero(sel.args[2]),
+                  let p = producer[c], case .compare("greater") = body[p].primitive,
+                  case .slot(let x) = body[p].args[0], isZero(body[p].args[1]) else { continue }
+            let (gShape, gType) = type(sel.args[1])
+            guard nodes[x].shape == gShape, nodes[x].dtype == gType, type(sel.args[2]).1 == gType else { continue }
+            body[i] = JitInstruction(primitive: .reluGradient, args: [.slot(x), sel.args[1]], result: sel.result)
+            count += 1
+        }
+        return count
     }
 
     /// A key equal for two applications that must compute the same value.

@@ -23,6 +23,7 @@ extension Primitive {
              .sigmoid, .relu, .silu, .softplus, .gelu, .sign:
             return applyUnary(x[0])
         case .select: return Tensor.where(x[0], x[1], x[2])
+        case .reluGradient: return Tensor.binary(ReluGradientKernel.self, x[0], x[1], op: "relu gradient")
         case .cast(let d): return x[0].cast(to: d)
         case .sum(let a, let k): return x[0].sum(axes: a, keepDims: k)
         case .mean(let a, let k): return x[0].mean(axes: a, keepDims: k)
