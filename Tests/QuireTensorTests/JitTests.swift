@@ -97,6 +97,15 @@ final class JitTests: XCTestCase {
         XCTAssertEqual(f.cacheMisses, 1)
     }
 
+    /// Under `grad` a jitted function is run directly, so the gradient flows through it.
+    func testInsideGradTheFunctionRunsDirectly() throws {
+        let f = jit { (xs: [Tensor]) in [(xs[0].sin() * xs[0]).sum()] }
+        let x = Tensor([0.3, -1.2, 2] as [Double])
+        let g = try grad { x in try f([x])[0] }(x)
+        assertIdentical(g, try grad { x in (x.sin() * x).sum() }(x))
+        XCTAssertEqual(f.cacheMisses + f.cacheHits, 0)
+    }
+
     /// Reading a traced tensor's values in Swift would freeze them: the trace refuses to compile.
     func testReadingTracedValuesInSwiftIsAnError() {
         let f = jit { (xs: [Tensor]) in
