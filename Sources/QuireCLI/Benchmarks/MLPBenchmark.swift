@@ -8,7 +8,8 @@ import QuireTensor
 /// 64-256-256-10 (ReLU), batch 128, Adam 1e-3, 20 epochs (220 steps), seed 0. The first step is timed
 /// alone; steps/s is over the other 219. The step is split into valueAndGrad (forward + backward) and
 /// the optimizer update, and a forward-only loss on the same batches gives the forward share.
-let mlpBenchmark = Benchmark(name: "mlp", summary: "digits MLP 64-256-256-10 training: steps/s (Adam, batch 128, 220 steps), test accuracy, step split; jitted step") { r in
+let mlpBenchmark = Benchmark(name: "mlp", summary: "digits MLP 64-256-256-10 training: steps/s (Adam, batch 128, 220 steps), "
+                             + "test accuracy, step split; jitted step") { r in
     if r.wants("digits_train_jit") { try jittedDigitsRun(r) }
     guard r.wants("digits_train") else { return }
     let (train, test) = try Digits.load(from: Digits.defaultPath)

@@ -45,7 +45,8 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var instructions = 0
 
     public var description: String {
-        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, \(dead) dead, \(reluGradients) relu gradients)"
+        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, "
+            + "\(dead) dead, \(reluGradients) relu gradients)"
     }
 }
 

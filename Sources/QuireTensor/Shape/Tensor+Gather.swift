@@ -39,7 +39,9 @@ extension Tensor {
     public func take(_ indices: Tensor, axis: Int? = 0) -> Tensor {
         guard let axis else { return reshaped([scalarCount]).take(indices, axis: 0) }
         let ax = existingAxis(axis, op: "take")
-        if _slowPath(traceTag != 0 || indices.traceTag != 0) { return Tensor.traced(.take(axis: ax), [self, indices]) { detached.take(indices.detached, axis: ax) } }
+        if _slowPath(traceTag != 0 || indices.traceTag != 0) {
+            return Tensor.traced(.take(axis: ax), [self, indices]) { detached.take(indices.detached, axis: ax) }
+        }
         let n = shape[ax]
         let idx = checked { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "take") }
         let outShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
