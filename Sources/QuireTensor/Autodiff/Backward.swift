@@ -65,7 +65,8 @@ func vjpOfRegionWithAux<A>(
     for (i, x) in inputs.enumerated() {
         guard differentiable?[i] ?? true, x.dtype.isFloatingPoint else {
             leaves.append(nil)
-            traced.append(x.detached)
+            // A jit trace keeps the data dependency (integer entries are never tagged otherwise).
+            traced.append(trace.recordsAll || !x.dtype.isFloatingPoint ? x : x.detached)
             continue
         }
         let leaf = createGraph && x.node != nil
@@ -127,7 +128,8 @@ private func backward(_ trace: Trace, from output: TraceNode, seed: Tensor, star
         let inputCotangents = try node.primitive.vjpRule.apply(node, g)
         if !createGraph { node.release() }
         for (k, input) in node.inputs.enumerated() {
-            guard let input, input.id >= start, k < inputCotangents.count, var gi = inputCotangents[k] else { continue }
+            guard let input, input.id >= start, k < inputCotangents.count, var gi = inputCotangents[k],
+                  node.inputDTypes[k].isFloatingPoint else { continue }
             if gi.shape != node.inputShapes[k] { gi = gi.summed(toShape: node.inputShapes[k]) }
             if gi.dtype != node.inputDTypes[k] { gi = gi.cast(to: node.inputDTypes[k]) }
             let slot = input.id - start

@@ -7,7 +7,13 @@ extension Tensor {
     /// ```swift
     /// let g = try grad { x in (x * x.stopGradient()).sum() }(x)   // x, not 2x
     /// ```
-    public func stopGradient() -> Tensor { detached }
+    public func stopGradient() -> Tensor {
+        // A jit trace keeps the data dependency (the replayed value must follow the inputs).
+        if _slowPath(traceTag != 0), TraceContext.current.active?.recordsAll == true {
+            return Tensor.traced(.stopGradient, [self]) { detached }
+        }
+        return detached
+    }
 }
 
 /// A function of tensors with a user-supplied backward pass (as `jax.custom_vjp`).

@@ -1,5 +1,6 @@
 // Which primitive each elementwise kernel records when one of its inputs is traced. Kernels not
-// listed (sign, comparisons, integer-only ops) are not differentiable: their results are constants.
+// listed (comparisons, integer-only ops) record nothing; sign has a zero derivative and is recorded
+// only by a `jit` trace (comparisons are recorded by `Tensor.compare`).
 
 extension AddKernel { static var primitive: Primitive? { .add } }
 extension SubKernel { static var primitive: Primitive? { .subtract } }
@@ -26,3 +27,4 @@ extension SiluKernel { static var primitive: Primitive? { .silu } }
 extension SoftplusKernel { static var primitive: Primitive? { .softplus } }
 extension GeluTanhKernel { static var primitive: Primitive? { .gelu(.tanh) } }
 extension GeluErfKernel { static var primitive: Primitive? { .gelu(.none) } }
+extension SignKernel { static var primitive: Primitive? { .sign } }

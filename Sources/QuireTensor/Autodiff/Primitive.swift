@@ -37,7 +37,8 @@ public enum Primitive: Sendable, CustomStringConvertible {
     case broadcast([Int])
     case slice(axis: Int, start: Int, end: Int, step: Int)
     case flip(axes: [Int])
-    case pad([[Int]])
+    /// Constant padding: widths per axis and the fill value.
+    case pad([[Int]], value: Double)
     case concatenate(axis: Int, sizes: [Int])
     /// `take(indices, axis:)`; inputs are (x, indices).
     case take(axis: Int)
@@ -53,6 +54,18 @@ public enum Primitive: Sendable, CustomStringConvertible {
     case custom(CustomRule)
     /// A region recomputed in the backward pass (``checkpoint(_:)``).
     case checkpoint(CheckpointRule)
+    // Not differentiable (no cotangent flows through them); recorded only by a `jit` trace, so that a
+    // replayed program recomputes masks and indices from its inputs instead of baking them in.
+    /// A comparison or logical op with a bool result, named as in ``Tensor/compare``: `equal`, `less`, …
+    case compare(String)
+    case isFinite, sign
+    /// `stopGradient()`: the value passes, no cotangent does.
+    case stopGradient
+    /// ReLU's gradient `where(x > 0, g, 0)` in one pass, inputs (x, g): never recorded, only emitted by
+    /// jit's peephole pass in place of the recorded comparison and select.
+    case reluGradient
+    /// `argmax`/`argmin` along one normalized axis (int32 result).
+    case argExtremum(axis: Int, keepDims: Bool, isMax: Bool)
 
     /// What a rule reads besides the cotangent. Each rule in `VJPRules.swift` declares its residuals
     /// by the ``VJPRule`` constructor it is written with, so the trace keeps exactly what the rule reads.
@@ -110,7 +123,7 @@ public enum Primitive: Sendable, CustomStringConvertible {
         case .broadcast(let s): return "broadcast(\(s))"
         case .slice(let a, let s, let e, let st): return "slice(axis: \(a), \(s)..<\(e), step: \(st))"
         case .flip(let a): return "flip(axes: \(a))"
-        case .pad(let w): return "pad(\(w))"
+        case .pad(let w, let v): return "pad(\(w), value: \(v))"
         case .concatenate(let a, let s): return "concatenate(axis: \(a), sizes: \(s))"
         case .take(let a): return "take(axis: \(a))"
         case .takeAlong(let a): return "takeAlong(axis: \(a))"
@@ -119,6 +132,12 @@ public enum Primitive: Sendable, CustomStringConvertible {
         case .matmul: return "matmul"
         case .custom(let r): return "custom(\(r.name))"
         case .checkpoint: return "checkpoint"
+        case .compare(let op): return op
+        case .isFinite: return "isFinite"
+        case .sign: return "sign"
+        case .stopGradient: return "stopGradient"
+        case .reluGradient: return "reluGradient"
+        case .argExtremum(let a, let k, let isMax): return "\(isMax ? "argmax" : "argmin")(axis: \(a), keepDims: \(k))"
         }
     }
 }

@@ -34,6 +34,12 @@ public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
     var savedInputs: [Tensor]
     /// The output, kept when the rule reads it.
     var savedOutput: Tensor?
+    /// In a `jit` trace: the values of the constant (untraced) inputs, `nil` at traced positions, so
+    /// that the program can be replayed; empty in other traces.
+    let constants: [Tensor?]
+    /// In a `jit` trace, for an `input` node that is not an argument of the jitted function (the leaf
+    /// of a gradient taken of a captured tensor): its value.
+    var leafValue: Tensor?
 
     init(id: Int, primitive: Primitive, inputs: [Tensor], in trace: Trace, shape: [Int], dtype: DType) {
         self.id = id
@@ -45,6 +51,7 @@ public final class TraceNode: @unchecked Sendable, CustomStringConvertible {
         self.dtype = dtype
         self.saves = primitive.residuals
         self.savedInputs = saves.contains(.inputs) ? inputs : []
+        self.constants = trace.recordsAll ? zip(self.inputs, inputs).map { $0 == nil ? $1.detached : nil } : []
     }
 
     /// Ids of the inputs' nodes (`nil` marks a constant input).
@@ -79,10 +86,16 @@ public final class Trace: @unchecked Sendable, CustomStringConvertible {
     public internal(set) var nodes: [TraceNode] = []
     /// Distinguishes this trace's tags from those of every other trace (other threads, earlier calls).
     let serial: UInt64
+    /// A `jit` trace: every op on a traced tensor is recorded (integer and bool results, comparisons,
+    /// casts, argmax included) and constant inputs keep their values, so the trace can be replayed.
+    let recordsAll: Bool
+    /// In a `jit` trace, why it cannot be replayed (an op with no replay rule ran on a traced tensor).
+    var unreplayable: String?
 
     private static let serials = Atomic<UInt64>(0)
 
-    init() {
+    init(recordsAll: Bool = false) {
+        self.recordsAll = recordsAll
         serial = (Trace.serials.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF) | 1 << 31
     }
 
@@ -101,6 +114,7 @@ public final class Trace: @unchecked Sendable, CustomStringConvertible {
         var out = output
         out.traceTag = serial << 32 | UInt64(node.id)
         if node.saves.contains(.output) { node.savedOutput = out }
+        if recordsAll, case .input = primitive { node.leafValue = output.detached }
         nodes.append(node)
         return out
     }
@@ -200,6 +214,15 @@ extension Tensor {
         return trace.node(tagged: traceTag)
     }
 
+    /// Called when code reads or writes a traced tensor's memory instead of going through an op: in a
+    /// `jit` trace the value would be baked into the program, so the trace is marked unreplayable.
+    func noteDirectAccess(_ what: String) {
+        guard let trace = TraceContext.current.active, trace.recordsAll, trace.node(tagged: traceTag) != nil,
+              trace.unreplayable == nil else { return }
+        trace.unreplayable = "\(what) a traced tensor (shape \(shapeString(shape)) \(dtype)) outside the recorded ops "
+            + "(`.scalars`, `.item`, a buffer pointer, or an op with no trace rule)"
+    }
+
     /// Whether this tensor was computed, inside a differentiated function that is still running on this
     /// thread, from the function's arguments.
     public var isTraced: Bool { node != nil }
@@ -215,10 +238,19 @@ extension Tensor {
                 + "that it captured instead of receiving as an argument; pass every tensor that needs a gradient in the inputs"))
         }
         let output = compute()
-        guard let primitive, output.dtype.isFloatingPoint, let trace = ctx.active,
-              inputs.contains(where: { trace.node(tagged: $0.traceTag) != nil }) else {
+        guard let trace = ctx.active, inputs.contains(where: { trace.node(tagged: $0.traceTag) != nil }) else {
             return output
         }
+        if trace.recordsAll {
+            // A jit trace records every result; an op it cannot replay makes the whole trace unusable.
+            guard let primitive else {
+                trace.unreplayable = trace.unreplayable
+                    ?? "runs an operation with no replay rule on a traced tensor (result \(shapeString(output.shape)) \(output.dtype))"
+                return output
+            }
+            return trace.append(primitive, inputs: inputs, output: output)
+        }
+        guard let primitive, output.dtype.isFloatingPoint else { return output }
         return trace.append(primitive, inputs: inputs, output: output)
     }
 }

@@ -156,6 +156,8 @@ public func vjp(_ f: (Tensor) throws -> Tensor, at x: Tensor, cotangent: Tensor)
 }
 
 private func detachedAux<A>(_ aux: A) -> A {
+    // Inside `jit` the aux outputs stay connected to the program being recorded.
+    if TraceContext.current.trace?.recordsAll == true { return aux }
     if let t = aux as? Tensor { return t.detached as! A }
     if let d = aux as? TensorDict { return d.mapValues { $0.detached } as! A }
     if let ts = aux as? [Tensor] { return ts.map(\.detached) as! A }

@@ -129,6 +129,8 @@ extension Primitive {
                 return [nil, n.needs(1) ? Tensor.where(x[0], g, zero) : nil, n.needs(2) ? Tensor.where(x[0], zero, g) : nil]
             }
         case .cast: return .nothing { _, g in [g] }
+        case .compare, .isFinite, .sign, .argExtremum, .stopGradient, .reluGradient:
+            return .nothing { n, _ in n.inputShapes.map { _ in nil } }
         case .sum(let axes, let keepDims):
             return .nothing { n, g in [g.restoringAxes(axes, keepDims: keepDims, to: n.inputShapes[0])] }
         case .mean(let axes, let keepDims):
@@ -171,7 +173,7 @@ extension Primitive {
         case .slice(let axis, let start, _, let step):
             return .nothing { n, g in [g.unslicing(axis: axis, start: start, step: step, size: n.inputShapes[0][axis])] }
         case .flip(let axes): return .nothing { _, g in [g.flipped(axes: axes)] }
-        case .pad(let widths):
+        case .pad(let widths, _):
             return .nothing { n, g in
                 var r = g
                 for (axis, w) in widths.enumerated() where w[0] != 0 || w[1] != 0 {

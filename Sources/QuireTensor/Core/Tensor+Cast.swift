@@ -10,7 +10,7 @@ extension Tensor {
     public func cast(to target: DType) -> Tensor {
         if target == dtype { return self }
         if _slowPath(traceTag != 0) {
-            return Tensor.traced(dtype.isFloatingPoint ? .cast(target) : nil, [self]) { detached.cast(to: target) }
+            return Tensor.traced(.cast(target), [self]) { detached.cast(to: target) }
         }
         let out = Tensor(uninitializedShape: shape, dtype: target)
         let loop = StridedLoop(shape: shape, strides: [out.strides, strides])

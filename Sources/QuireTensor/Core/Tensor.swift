@@ -85,7 +85,10 @@ public struct Tensor: Sendable {
     }
 
     /// Pointer to the first element.
-    var rawPointer: UnsafeMutableRawPointer { storage.base + offset * dtype.byteSize }
+    var rawPointer: UnsafeMutableRawPointer {
+        if _slowPath(traceTag != 0) { noteDirectAccess("reads") }
+        return storage.base + offset * dtype.byteSize
+    }
 
     /// Typed pointer to the first element; `T` must match the dtype.
     func pointer<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
@@ -128,6 +131,7 @@ public struct Tensor: Sendable {
         as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R
     ) rethrows -> R {
         tensorCheck(T.dtype == dtype, "withUnsafeMutableBufferPointer", "tensor is \(dtype), asked for \(T.self)")
+        if _slowPath(traceTag != 0) { noteDirectAccess("writes in place") }
         makeUniqueContiguous()
         traceTag = 0   // written in place: no longer the value its trace node computed
         return try body(UnsafeMutableBufferPointer(start: pointer(T.self), count: scalarCount))

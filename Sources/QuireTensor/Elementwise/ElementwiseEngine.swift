@@ -158,7 +158,9 @@ extension Tensor {
 
     /// Applies a comparison with broadcasting; the result is bool.
     static func compare<K: CompareKernel>(_ k: K.Type, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
-        if _slowPath(a.traceTag != 0 || b.traceTag != 0) { return compare(K.self, a.detached, b.detached, op: op) }
+        if _slowPath(a.traceTag != 0 || b.traceTag != 0) {
+            return traced(.compare(op), [a, b]) { compare(K.self, a.detached, b.detached, op: op) }
+        }
         let shape = resultShape(a, b, op: op)
         let compute = DType.promoted(a.dtype, b.dtype).computeType
         let x = a.cast(to: compute).broadcast(to: shape)

@@ -29,7 +29,7 @@ extension Tensor {
     /// True where the element is neither infinite nor NaN (always true for integers).
     public func isFinite() -> Tensor {
         guard dtype.isFloatingPoint else { return Tensor.full(shape, 1, dtype: .bool) }
-        if _slowPath(traceTag != 0) { return detached.isFinite() }
+        if _slowPath(traceTag != 0) { return Tensor.traced(.isFinite, [self]) { detached.isFinite() } }
         let x = cast(to: dtype.computeType)
         let out = Tensor(uninitializedShape: shape, dtype: .bool)
         let loop = StridedLoop(shape: shape, strides: [out.strides, x.strides])
@@ -52,7 +52,7 @@ extension Tensor {
     /// ```
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
         if _slowPath(condition.traceTag != 0 || a.traceTag != 0 || b.traceTag != 0) {
-            return traced(.select, [condition.detached, a, b]) { Tensor.where(condition.detached, a.detached, b.detached) }
+            return traced(.select, [condition, a, b]) { Tensor.where(condition.detached, a.detached, b.detached) }
         }
         let ab = resultShape(a, b, op: "where")
         let shape = resultShape(condition, Tensor(storage: a.storage, shape: ab, strides: ab.map { _ in 0 },

@@ -32,6 +32,11 @@ extension Tensor {
         let ax = normalizedAxis(axis, rank: rank, op: op)
         if rank == 0 { return Tensor(0, dtype: .int32) }
         checkNonEmptyReduction([ax], op: op)
+        if _slowPath(traceTag != 0) {
+            return Tensor.traced(.argExtremum(axis: ax, keepDims: keepDims, isMax: isMax), [self]) {
+                detached.argExtremum(axis: ax, keepDims: keepDims, isMax: isMax)
+            }
+        }
         var keep = shape
         keep[ax] = 1
         let out = Tensor(uninitializedShape: keep, dtype: .int32)

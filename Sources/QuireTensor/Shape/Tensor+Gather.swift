@@ -39,7 +39,9 @@ extension Tensor {
     public func take(_ indices: Tensor, axis: Int? = 0) -> Tensor {
         guard let axis else { return reshaped([scalarCount]).take(indices, axis: 0) }
         let ax = existingAxis(axis, op: "take")
-        if _slowPath(traceTag != 0) { return Tensor.traced(.take(axis: ax), [self, indices.detached]) { detached.take(indices.detached, axis: ax) } }
+        if _slowPath(traceTag != 0 || indices.traceTag != 0) {
+            return Tensor.traced(.take(axis: ax), [self, indices]) { detached.take(indices.detached, axis: ax) }
+        }
         let n = shape[ax]
         let idx = checked { try Tensor.resolvedIndices(indices, size: n, axis: ax, op: "take") }
         let outShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
@@ -79,8 +81,8 @@ extension Tensor {
     /// ```
     public func take(along indices: Tensor, axis: Int) -> Tensor {
         let ax = existingAxis(axis, op: "take(along:)")
-        if _slowPath(traceTag != 0) {
-            return Tensor.traced(.takeAlong(axis: ax), [self, indices.detached]) { detached.take(along: indices.detached, axis: ax) }
+        if _slowPath(traceTag != 0 || indices.traceTag != 0) {
+            return Tensor.traced(.takeAlong(axis: ax), [self, indices]) { detached.take(along: indices.detached, axis: ax) }
         }
         tensorCheck(indices.rank == rank, "take(along:)",
                     "indices of shape \(shapeString(indices.shape)) must have the rank of the tensor, \(shapeString(shape))")
@@ -122,8 +124,8 @@ extension Tensor {
     /// ```
     public func scatterAdding(_ values: Tensor, at indices: Tensor, axis: Int = 0) -> Tensor {
         let ax = existingAxis(axis, op: "scatterAdding")
-        if _slowPath(traceTag != 0 || values.traceTag != 0) {
-            return Tensor.traced(.scatterAdd(axis: ax), [self, values, indices.detached]) {
+        if _slowPath(traceTag != 0 || values.traceTag != 0 || indices.traceTag != 0) {
+            return Tensor.traced(.scatterAdd(axis: ax), [self, values, indices]) {
                 detached.scatterAdding(values.detached, at: indices.detached, axis: ax)
             }
         }
@@ -154,8 +156,8 @@ extension Tensor {
     /// ```
     public func scatterAdding(_ values: Tensor, along indices: Tensor, axis: Int) -> Tensor {
         let ax = existingAxis(axis, op: "scatterAdding(along:)")
-        if _slowPath(traceTag != 0 || values.traceTag != 0) {
-            return Tensor.traced(.scatterAddAlong(axis: ax), [self, values, indices.detached]) {
+        if _slowPath(traceTag != 0 || values.traceTag != 0 || indices.traceTag != 0) {
+            return Tensor.traced(.scatterAddAlong(axis: ax), [self, values, indices]) {
                 detached.scatterAdding(values.detached, along: indices.detached, axis: ax)
             }
         }

@@ -60,10 +60,10 @@ extension Tensor {
                     "got \(widths.count) width pairs [\(pairs)] for a rank-\(rank) tensor of shape \(shapeString(shape))")
         tensorCheck(widths.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "padded", "widths [\(pairs)] must not be negative")
         if _slowPath(traceTag != 0) {
-            guard case .constant = mode else {
+            guard case .constant(let value) = mode else {
                 tensorFailure(TensorError("padded", "only constant padding is differentiable so far, got mode \(mode)"))
             }
-            return Tensor.traced(.pad(widths.map { [$0.0, $0.1] }), [self]) { detached.padded(widths, mode: mode) }
+            return Tensor.traced(.pad(widths.map { [$0.0, $0.1] }, value: value), [self]) { detached.padded(widths, mode: mode) }
         }
         if case .constant(let value) = mode {
             let outShape = shape.indices.map { shape[$0] + widths[$0].0 + widths[$0].1 }

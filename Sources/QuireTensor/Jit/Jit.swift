@@ -1,0 +1,135 @@
+import Synchronization
+
+// `jit`: trace a function of tensors once per input signature, compile the recorded program (see
+// JitProgram.swift) and replay it on later calls.
+
+/// A function compiled by `jit(_:)`: call it like the original. The first call
+/// with given input shapes and dtypes runs the function once while recording every op into a program
+/// (forward, any `valueAndGrad` backward inside it, and whatever update follows), and later calls with
+/// the same signature replay that program without running the Swift code again.
+///
+/// What replay means for the function's body (as with `jax.jit`):
+/// - **Side effects happen only when tracing**: a `print`, a counter incremented, a file written run
+///   on the first call for each signature, not on replays.
+/// - **Captured Swift values are frozen**: a tensor or number the closure captures (rather than takes
+///   as an argument) is recorded as a constant with its value at trace time; a later change to it is
+///   not seen. Random numbers drawn inside are frozen too: pass masks or keys as arguments.
+/// - **Control flow is frozen**: `if`/loops that read a tensor's values in Swift (`.scalars`, `.item`)
+///   follow the branch taken when tracing. Data-dependent selection must use tensor ops
+///   (`Tensor.where`, comparisons, `argmax`), which are recorded and recomputed on each call.
+/// - Called with traced arguments (inside `grad`), it runs the function directly, so gradients flow.
+///
+/// ```swift
+/// let step = jit { (xs: [Tensor]) in
+///     let (loss, g) = try valueAndGrad { w in (x.matmul(w) - y).square().mean() }(xs[0])
+///     return [xs[0] - 0.1 * g, loss]
+/// }
+/// var w = Tensor.zeros([3, 1])
+/// for _ in 0..<100 { w = try step([w])[0] }   // traced once, replayed 99 times
+/// step.cacheHits                              // 99
+/// ```
+public final class JitFunction: @unchecked Sendable {
+    private struct Entry {
+        let program: JitProgram
+        let outputKeys: [String]
+    }
+    private struct State {
+        var cache: [String: Entry] = [:]
+        var hits = 0
+        var misses = 0
+        var lastCompile: JitCompileStats?
+    }
+    private let body: ([Tensor], [String]) throws -> ([Tensor], [String])
+    private let state = Mutex(State())
+
+    init(_ body: @escaping ([Tensor], [String]) throws -> ([Tensor], [String])) {
+        self.body = body
+    }
+
+    /// Calls that replayed a cached program.
+    public var cacheHits: Int { state.withLock { $0.hits } }
+    /// Calls that traced and compiled (the first call and each new input signature).
+    public var cacheMisses: Int { state.withLock { $0.misses } }
+    /// Compiled signatures held.
+    public var cacheSize: Int { state.withLock { $0.cache.count } }
+    /// What the passes did to the most recently compiled program.
+    public var lastCompile: JitCompileStats? { state.withLock { $0.lastCompile } }
+
+    /// Runs the function on an array of tensors.
+    public func callAsFunction(_ inputs: [Tensor]) throws -> [Tensor] {
+        try call(inputs, keys: []).0
+    }
+
+    /// Runs the function on path-keyed tensors (the keys are part of the signature).
+    public func callAsFunction(_ inputs: TensorDict) throws -> TensorDict {
+        let (values, keys) = try call(inputs.values, keys: inputs.keys)
+        return TensorDict(Array(zip(keys, values)))
+    }
+
+    private func call(_ inputs: [Tensor], keys: [String]) throws -> ([Tensor], [String]) {
+        if inputs.contains(where: \.isTraced) { return try body(inputs, keys) }
+        let signature = keys.joined(separator: "\u{1}") + "\u{2}"
+            + inputs.map { "\($0.dtype)\(shapeString($0.shape))" }.joined(separator: ";")
+        if let entry = state.withLock({ s -> Entry? in
+            guard let e = s.cache[signature] else { return nil }
+            s.hits += 1
+            return e
+        }) {
+            return (try entry.program.run(inputs), entry.outputKeys)
+        }
+        let (entry, outputs) = try trace(inputs, keys: keys)
+        state.withLock {
+            $0.cache[signature] = entry
+            $0.misses += 1
+            $0.lastCompile = entry.program.stats
+        }
+        return (outputs, entry.outputKeys)
+    }
+
+    /// Runs the body once with every op recorded, and compiles what it recorded.
+    private func trace(_ inputs: [Tensor], keys: [String]) throws -> (Entry, [Tensor]) {
+        let ctx = TraceContext.current
+        let saved = (ctx.trace, ctx.depth, ctx.paused, ctx.sealedBy)
+        let trace = Trace(recordsAll: true)
+        (ctx.trace, ctx.depth, ctx.paused, ctx.sealedBy) = (trace, 1, 0, nil)
+        defer {
+            trace.releaseAll()
+            (ctx.trace, ctx.depth, ctx.paused, ctx.sealedBy) = saved
+        }
+        let arguments = inputs.map { trace.append(.input, inputs: [], output: $0.detached) }
+        let (outputs, outputKeys) = try body(arguments, keys)
+        let program = try JitProgram(trace: trace, argumentCount: inputs.count, outputs: outputs)
+        return (Entry(program: program, outputKeys: outputKeys), outputs.map(\.detached))
+    }
+}
+
+/// Compiles a function of an array of tensors: traced on the first call for each input signature
+/// (shapes and dtypes), replayed afterwards. See ``JitFunction`` for what replay freezes.
+///
+/// ```swift
+/// let f = jit { (xs: [Tensor]) in [(xs[0] * xs[1]).relu().sum()] }
+/// try f([a, b])   // traces
+/// try f([c, d])   // replays (same shapes)
+/// ```
+public func jit(_ f: @escaping ([Tensor]) throws -> [Tensor]) -> JitFunction {
+    JitFunction { xs, _ in (try f(xs), []) }
+}
+
+/// Compiles a function of path-keyed tensors (a model's parameters and optimizer state, a batch);
+/// the keys are part of the signature. Integer entries (labels, step counters) are inputs like the rest.
+///
+/// ```swift
+/// let step = jit { (s: TensorDict) in
+///     let (loss, g) = try valueAndGrad { p in lossOf(p, s["x"]!, s["y"]!) }(s.filter { $0.hasPrefix("w") })
+///     var next = s
+///     for (k, gk) in g { next[k] = s[k]! - 0.1 * gk }
+///     next["loss"] = loss
+///     return next
+/// }
+/// ```
+public func jit(_ f: @escaping (TensorDict) throws -> TensorDict) -> JitFunction {
+    JitFunction { xs, keys in
+        let out = try f(TensorDict(Array(zip(keys, xs))))
+        return (out.values, out.keys)
+    }
+}

@@ -1,0 +1,218 @@
+// A recorded program ready for replay: the jit trace lowered to straight-line instructions over
+// value slots, after constant folding, common-subexpression elimination and dead-code elimination,
+// with each slot released right after its last use.
+
+/// A `jit` misuse or a function that cannot be compiled, naming the problem.
+///
+/// ```swift
+/// do { _ = try f([x]) } catch let e as JitError { print(e) }
+/// ```
+public struct JitError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where an instruction reads a value: a slot computed earlier (or an argument), or a constant.
+enum JitOperand {
+    case slot(Int)
+    case constant(Tensor)
+}
+
+/// One primitive application of a compiled program.
+struct JitInstruction {
+    let primitive: Primitive
+    let args: [JitOperand]
+    /// The slot the result goes to.
+    let result: Int
+    /// Slots no longer read after this instruction (released at once: a simple buffer plan).
+    var frees: [Int] = []
+}
+
+/// What the passes did, for inspection (`JitFunction.lastCompile`).
+public struct JitCompileStats: Sendable, CustomStringConvertible {
+    /// Nodes in the recorded trace (forward, backward and update together).
+    public var tracedNodes = 0
+    /// Nodes evaluated at compile time because all their inputs were constants.
+    public var folded = 0
+    /// Nodes replaced by an earlier identical one.
+    public var deduplicated = 0
+    /// Nodes whose results no output needs.
+    public var dead = 0
+    /// Recorded `where(x > 0, g, 0)` (relu's backward) run as the one-pass kernel eager uses.
+    public var reluGradients = 0
+    /// Instructions left to run on each call.
+    public var instructions = 0
+
+    public var description: String {
+        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, "
+            + "\(dead) dead, \(reluGradients) relu gradients)"
+    }
+}
+
+/// A compiled program: argument slots, instructions and outputs.
+final class JitProgram: @unchecked Sendable {
+    let argumentSlots: [Int]
+    let instructions: [JitInstruction]
+    let outputs: [JitOperand]
+    let slotCount: Int
+    let stats: JitCompileStats
+
+    /// Lowers `trace` (whose first `arguments.count` nodes are the arguments) with `outputs` to a
+    /// program, running the passes.
+    init(trace: Trace, argumentCount: Int, outputs outs: [Tensor]) throws {
+        if let reason = trace.unreplayable {
+            throw JitError("jit: the function cannot be replayed: it \(reason); "
+                + "compute it with tensor ops, or pass the value in as an argument")
+        }
+        var stats = JitCompileStats()
+        stats.tracedNodes = trace.nodes.count
+        var operand = [JitOperand](repeating: .slot(-1), count: trace.nodes.count)
+        var body: [JitInstruction] = []
+        var seen: [String: JitOperand] = [:]
+        for node in trace.nodes {
+            if case .input = node.primitive {
+                if node.id < argumentCount {
+                    operand[node.id] = .slot(node.id)
+                } else {
+                    guard let v = node.leafValue else { preconditionFailure("jit: leaf %\(node.id) has no value") }
+                    operand[node.id] = .constant(v)
+                }
+                continue
+            }
+            let args: [JitOperand] = node.inputs.indices.map { k in
+                if let input = node.inputs[k] { return operand[input.id] }
+                return .constant(node.constants[k]!)
+            }
+            // Constant folding: every input known now, so compute it once (same kernel as a replay).
+            if node.primitive.isPure, args.allSatisfy({ if case .constant = $0 { true } else { false } }) {
+                operand[node.id] = .constant(try node.primitive.apply(args.map(\.constantValue)))
+                stats.folded += 1
+                continue
+            }
+            // Common subexpressions: the same primitive on the same operands computes the same value.
+            let key = node.primitive.isPure ? JitProgram.key(node.primitive, args) : nil
+            if let key, let earlier = seen[key] {
+                operand[node.id] = earlier
+                stats.deduplicated += 1
+                continue
+            }
+            operand[node.id] = .slot(node.id)
+            if let key { seen[key] = .slot(node.id) }
+            body.append(JitInstruction(primitive: node.primitive, args: args, result: node.id))
+        }
+        stats.reluGradients = JitProgram.fuseReluGradients(&body, types: trace.nodes)
+        let outputs = outs.map { t in trace.node(tagged: t.traceTag).map { operand[$0.id] } ?? .constant(t.detached) }
+
+        // Dead-code elimination, walking back from the outputs.
+        var live = [Bool](repeating: false, count: trace.nodes.count)
+        for case .slot(let s) in outputs { live[s] = true }
+        var kept: [JitInstruction] = []
+        for inst in body.reversed() where live[inst.result] {
+            for case .slot(let s) in inst.args { live[s] = true }
+            kept.append(inst)
+        }
+        kept.reverse()
+        stats.dead = body.count - kept.count
+        stats.instructions = kept.count
+
+        // Buffer plan: release every slot after its last reader (outputs and arguments stay).
+        var lastUse = [Int](repeating: -1, count: trace.nodes.count)
+        for (i, inst) in kept.enumerated() {
+            for case .slot(let s) in inst.args { lastUse[s] = i }
+        }
+        for case .slot(let s) in outputs { lastUse[s] = Int.max }
+        for s in 0..<argumentCount { lastUse[s] = Int.max }
+        for (s, i) in lastUse.enumerated() where i >= 0 && i < kept.count { kept[i].frees.append(s) }
+
+        self.argumentSlots = Array(0..<argumentCount)
+        self.instructions = kept
+        self.outputs = outputs
+        self.slotCount = trace.nodes.count
+        self.stats = stats
+    }
+
+    /// Runs the program on `arguments` (shapes and dtypes as traced).
+    func run(_ arguments: [Tensor]) throws -> [Tensor] {
+        var slots = [Tensor?](repeating: nil, count: slotCount)
+        for (s, x) in zip(argumentSlots, arguments) { slots[s] = x.detached }
+        for inst in instructions {
+            let args = inst.args.map { a -> Tensor in
+                switch a {
+                case .slot(let s): return slots[s]!
+                case .constant(let t): return t
+                }
+            }
+            slots[inst.result] = try inst.primitive.apply(args)
+            for s in inst.frees { slots[s] = nil }
+        }
+        return outputs.map { o in
+            switch o {
+            case .slot(let s): return slots[s]!
+            case .constant(let t): return t
+            }
+        }
+    }
+
+    /// Peephole: the backward of `relu` recorded under a trace is `where(x > 0, g, 0)` (a comparison
+    /// and a select, two passes); when `x` and `g` agree in shape and dtype it is exactly the one-pass
+    /// `reluGradient` kernel the eager backward uses. Returns how many were rewritten (the comparison
+    /// is left for dead-code elimination).
+    private static func fuseReluGradients(_ body: inout [JitInstruction], types nodes: [TraceNode]) -> Int {
+        func isZero(_ a: JitOperand) -> Bool {
+            guard case .constant(let t) = a, t.scalarCount == 1 else { return false }
+            return t.scalars(as: Double.self)[0] == 0
+        }
+        func type(_ a: JitOperand) -> ([Int], DType) {
+            switch a {
+            case .slot(let s): return (nodes[s].shape, nodes[s].dtype)
+            case .constant(let t): return (t.shape, t.dtype)
+            }
+        }
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var count = 0
+        for i in body.indices {
+            let sel = body[i]
+            guard case .select = sel.primitive, case .slot(let c) = sel.args[0], isZero(sel.args[2]),
+                  let p = producer[c], case .compare("greater") = body[p].primitive,
+                  case .slot(let x) = body[p].args[0], isZero(body[p].args[1]) else { continue }
+            let (gShape, gType) = type(sel.args[1])
+            guard nodes[x].shape == gShape, nodes[x].dtype == gType, type(sel.args[2]).1 == gType else { continue }
+            body[i] = JitInstruction(primitive: .reluGradient, args: [.slot(x), sel.args[1]], result: sel.result)
+            count += 1
+        }
+        return count
+    }
+
+    /// A key equal for two applications that must compute the same value.
+    private static func key(_ p: Primitive, _ args: [JitOperand]) -> String {
+        var k = p.description
+        for a in args {
+            switch a {
+            case .slot(let s): k += "|%\(s)"
+            case .constant(let t):
+                k += "|c\(ObjectIdentifier(t.storage).hashValue):\(t.offset):\(t.shape):\(t.strides):\(t.dtype)"
+            }
+        }
+        return k
+    }
+}
+
+extension JitOperand {
+    var constantValue: Tensor {
+        guard case .constant(let t) = self else { preconditionFailure("jit: not a constant") }
+        return t
+    }
+}
+
+extension Primitive {
+    /// Whether two applications on the same operands always agree and may be folded or merged
+    /// (user-supplied rules are left alone).
+    var isPure: Bool {
+        switch self {
+        case .custom, .checkpoint, .input: return false
+        default: return true
+        }
+    }
+}
