@@ -25,7 +25,9 @@ extension Tensor {
             throw TensorError(op, "logits must be float32 or float64, got \(logits.dtype)")
         }
         guard labels.dtype.isInteger, labels.shape == Array(logits.shape.dropLast()) else {
-            throw TensorError(op, "labels must be integers of shape \(shapeString(Array(logits.shape.dropLast()))) for logits \(shapeString(logits.shape)), got \(labels.dtype) \(shapeString(labels.shape))")
+            let expected = shapeString(Array(logits.shape.dropLast()))
+            throw TensorError(op, "labels must be integers of shape \(expected) for logits \(shapeString(logits.shape)), "
+                                  + "got \(labels.dtype) \(shapeString(labels.shape))")
         }
         let ids = labels.scalars(as: Int32.self)
         guard !ids.isEmpty else { throw TensorError(op, "no rows: logits \(shapeString(logits.shape))") }

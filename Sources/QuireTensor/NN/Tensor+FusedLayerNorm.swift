@@ -47,10 +47,11 @@ private func fusedLayerNormForward(_ x: Tensor, weight: Tensor, bias: Tensor, ep
     let out = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
     let mean = Tensor(uninitializedShape: [rows, 1], dtype: x.dtype)
     let rstd = Tensor(uninitializedShape: [rows, 1], dtype: x.dtype)
+    let (w, b) = (weight.contiguous(), bias.contiguous())
     if x.dtype == .float64 {
-        layerNormRowsForward(xc, weight.contiguous(), bias.contiguous(), out, mean, rstd, rows: rows, width: d, epsilon: epsilon, Double.self)
+        layerNormRowsForward(xc, w, b, out, mean, rstd, rows: rows, width: d, epsilon: epsilon, Double.self)
     } else {
-        layerNormRowsForward(xc, weight.contiguous(), bias.contiguous(), out, mean, rstd, rows: rows, width: d, epsilon: epsilon, Float.self)
+        layerNormRowsForward(xc, w, b, out, mean, rstd, rows: rows, width: d, epsilon: epsilon, Float.self)
     }
     return (out, [xc, weight, mean, rstd])
 }
