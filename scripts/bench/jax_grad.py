@@ -5,7 +5,7 @@ warm-up), on CPU. Benchmark reference only; never a test dependency. Run with th
 - tiny_chain: 50 x (tanh(h * 0.99) + ±0.01) on 4 float32s, then sum: jax.value_and_grad un-jitted (op-by-op
   dispatch, the analogue of Quire's traced eager mode) and jitted (compiled once, for reference).
 - mlp: 64-256-256-10 ReLU MLP, softmax cross-entropy with integer labels, batch 128, float32:
-  jax.value_and_grad un-jitted and jitted (the workload of /work/shared/peers/w2_mlp.py, without the optimizer).
+  jax.value_and_grad un-jitted and jitted (the workload of ../shared/peers/w2_mlp.py, without the optimizer).
 """
 import os
 import time

@@ -11,7 +11,7 @@ set -e
 export XDG_CACHE_HOME=${XDG_CACHE_HOME:-/tmp/quire-bench-cache}
 Q=${QUIRE:-.build/release/quire}
 PY=${PEER_PYTHON:-$HOME/.cache/quire-peers-venv/bin/python}
-PEER=${PEER_DIR:-/work/shared/peers}/w4_attention.py
+PEER=${PEER_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/peers}/w4_attention.py
 BLAS_CORE=${BLAS_CORE-SkylakeX}
 blas() { if [ -n "$BLAS_CORE" ]; then OPENBLAS_CORETYPE=$BLAS_CORE "$@"; else "$@"; fi; }
 date -u

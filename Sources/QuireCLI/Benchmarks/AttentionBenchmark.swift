@@ -5,7 +5,7 @@ import QuireTensor
 /// Causal flash attention forward (batch 1, 4 heads, head dim 64, float32) at sequence 1024, 2048,
 /// 4096: median ms, and the extra resident memory of the first call measured as the peer does (VmHWM
 /// reset through /proc/self/clear_refs, peak minus the RSS before the call), plus the bytes of
-/// tensors allocated. Compare with /work/shared/peers/w4_attention.py in the same session.
+/// tensors allocated. Compare with ../shared/peers/w4_attention.py in the same session.
 let attentionBenchmark = Benchmark(name: "attention", summary: "causal flash attention forward ms and extra memory, seq 1024/2048/4096") { r in
     for seq in [1024, 2048, 4096] where r.wants("seq\(seq)") {
         let shape = [1, 4, seq, 64]
