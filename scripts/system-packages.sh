@@ -4,9 +4,10 @@
 # openmpi: QuireDistributed (data-parallel training). fortunes: the plain-text corpus of the transformer notebook and `quire bench transformer` (as the peer).
 QUIRE_APT_PACKAGES="pkg-config libcmark-dev libpng-dev libopenblas-dev libcairo2-dev fonts-dejavu-core libopenmpi-dev openmpi-bin tidy fortunes"
 
+# The packages among "$@" (default: QUIRE_APT_PACKAGES) that dpkg does not list as installed.
 quire_missing_packages() {
     local missing=()
-    for p in $QUIRE_APT_PACKAGES; do
+    for p in ${@:-$QUIRE_APT_PACKAGES}; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     echo "${missing[@]:-}"
@@ -51,10 +52,8 @@ quire_ensure_test_python() {
 QUIRE_TEST_APT_PACKAGES="chromium chromium-driver"
 
 quire_try_test_packages() {
-    local missing=()
-    for p in $QUIRE_TEST_APT_PACKAGES; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
+    local missing
+    read -r -a missing <<< "$(quire_missing_packages $QUIRE_TEST_APT_PACKAGES)"
     [ "${#missing[@]}" -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ]; then
         echo "==> installing test packages: ${missing[*]}"
