@@ -18,8 +18,13 @@ public final class LayerNorm: Module, UnaryLayer {
         self.epsilon = epsilon
     }
 
+    /// With both scale and bias (the default), one fused pass per row forward and backward
+    /// (`fusedLayerNorm`); the same values as the composed `layerNorm`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        x.layerNorm(axis: -1, epsilon: epsilon, weight: scale?.value, bias: bias?.value)
+        if let scale = scale?.value, let bias = bias?.value {
+            return x.fusedLayerNorm(epsilon: epsilon, weight: scale, bias: bias)
+        }
+        return x.layerNorm(axis: -1, epsilon: epsilon, weight: scale?.value, bias: bias?.value)
     }
 }
 

@@ -41,9 +41,9 @@ public final class TransformerBlock: Module {
         // [batch, length, features] operand would make the weight gradient a batched product plus a sum).
         let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2])
         let rows = x.reshaped([b * l, d])
-        let a = attention(normalize(ln1, rows), batch: b, cache: cache, layer: layer)
+        let a = attention(ln1(rows), batch: b, cache: cache, layer: layer)
         let h = rows + (drop.map { $0(a) } ?? a)
-        let m = mlp(normalize(ln2, h))
+        let m = mlp(ln2(h))
         return (h + (drop.map { $0(m) } ?? m)).reshaped([b, l, d])
     }
 
@@ -84,13 +84,6 @@ func flashCausalAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
 func geluTanh(_ x: Tensor) -> Tensor {
     customVJP(name: "geluTanh", forward: { (x: Tensor) in (x.gelu(), [x]) },
               backward: { r, g in Tensor.geluTanhBackward(r[0], cotangent: g) })(x)
-}
-
-/// `norm(x)`, through the fused LayerNorm op (one pass per row forward and backward) when `norm` is a
-/// ``LayerNorm`` with scale and bias; the same values either way.
-func normalize(_ norm: any UnaryLayer, _ x: Tensor) -> Tensor {
-    guard let ln = norm as? LayerNorm, let scale = ln.scale?.value, let bias = ln.bias?.value else { return norm(x) }
-    return x.fusedLayerNorm(epsilon: ln.epsilon, weight: scale, bias: bias)
 }
 
 func makeNorm(_ config: TransformerConfig) -> any UnaryLayer {

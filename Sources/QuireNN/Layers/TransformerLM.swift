@@ -54,7 +54,7 @@ public final class TransformerLM: Module {
         for (i, block) in blocks.enumerated() { x = block(x, cache: cache, layer: i) }
         cache?.advance(by: length)
         let (b, d) = (x.shape[0], x.shape[2])
-        let h = normalize(lnF, x.reshaped([b * length, d]))
+        let h = lnF(x.reshaped([b * length, d]))
         return (head.map { $0(h) } ?? tok.attend(h)).reshaped([b, length, config.vocabularySize])
     }
 
