@@ -9,20 +9,7 @@ struct SiteRenderer {
     let css: String
 
     init(templatesDirectory: String) throws(NotebookError) {
-        let path = templatesDirectory + "/site.mustache"
-        do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            HTML.registered
-            guard text.hasPrefix("{{% CONTENT_TYPE: QUIRE_HTML}}") else {
-                throw NotebookError(.environment, "the site template \(path) must start with {{% CONTENT_TYPE: QUIRE_HTML}} (Quire's escaping)")
-            }
-            template = try MustacheTemplate(string: text)
-            css = try String(contentsOfFile: templatesDirectory + "/report.css", encoding: .utf8)
-        } catch let error as NotebookError {
-            throw error
-        } catch {
-            throw NotebookError(.environment, "cannot load the site template \(path): \(error)")
-        }
+        (template, css) = try HTML.loadTemplate("site", in: templatesDirectory)
     }
 
     func render(_ notebooks: [PublishedNotebook], quireVersion: String, date: String) -> String {

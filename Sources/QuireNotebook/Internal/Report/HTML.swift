@@ -13,6 +13,24 @@ enum HTML {
 
     static let registered: Void = MustacheContentTypes.register(ContentType(), named: "QUIRE_HTML")
 
+    /// `<templatesDirectory>/<name>.mustache`, which must declare Quire's escaping on its first line, and
+    /// `report.css` beside it (inlined by the report and the publish site alike).
+    static func loadTemplate(_ name: String, in templatesDirectory: String) throws(NotebookError) -> (template: MustacheTemplate, css: String) {
+        let path = templatesDirectory + "/\(name).mustache"
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            HTML.registered
+            guard text.hasPrefix("{{% CONTENT_TYPE: QUIRE_HTML}}") else {
+                throw NotebookError(.environment, "the \(name) template \(path) must start with {{% CONTENT_TYPE: QUIRE_HTML}} (Quire's escaping)")
+            }
+            return (try MustacheTemplate(string: text), try String(contentsOfFile: templatesDirectory + "/report.css", encoding: .utf8))
+        } catch let error as NotebookError {
+            throw error
+        } catch {
+            throw NotebookError(.environment, "cannot load the \(name) template \(path): \(error)")
+        }
+    }
+
     static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)

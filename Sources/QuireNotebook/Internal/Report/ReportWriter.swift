@@ -23,18 +23,7 @@ struct ReportWriter {
 
     init(templatesDirectory: String, directory: String, embed: Bool, scratch: String, folder: ReportFolder? = nil) throws(NotebookError) {
         self.folder = folder
-        let path = templatesDirectory + "/report.mustache"
-        do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            HTML.registered
-            guard text.hasPrefix("{{% CONTENT_TYPE: QUIRE_HTML}}") else {
-                throw NotebookError(.environment, "the report template \(path) must start with {{% CONTENT_TYPE: QUIRE_HTML}} (Quire's escaping)")
-            }
-            template = try MustacheTemplate(string: text)
-            css = try String(contentsOfFile: templatesDirectory + "/report.css", encoding: .utf8)
-        } catch {
-            throw NotebookError(.environment, "cannot load the report template \(path): \(error)")
-        }
+        (template, css) = try HTML.loadTemplate("report", in: templatesDirectory)
         self.directory = directory
         self.embed = embed
         self.figuresDirectory = embed ? scratch + "/figures" : directory + "/" + ReportWriter.figuresFolder
