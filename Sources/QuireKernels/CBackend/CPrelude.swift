@@ -7,6 +7,9 @@ let cPrelude = #"""
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 typedef float q_v8f __attribute__((vector_size(32)));
 typedef float q_v8fu __attribute__((vector_size(32), aligned(4)));
