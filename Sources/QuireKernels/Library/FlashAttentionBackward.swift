@@ -26,8 +26,9 @@ extension Kernels {
                     var p = (qb.dot(kb, transposeB: true) * a.scale - lse).exp()
                     if let valid = scoreMask(k, a, qStart: qStart, kStart: kStart, checkQuery: true) { p = valid.select(p, 0) }
                     let dv = c[1] + p.transposed().dot(dob)
-                    let dscores = p * (dob.dot(vb, transposeB: true) - delta)
-                    let dk = c[0] + dscores.transposed().dot(qb) * a.scale
+                    // The score scale goes on dscores before the dot, so `acc + dot` adds in place.
+                    let dscores = p * (dob.dot(vb, transposeB: true) - delta) * a.scale
+                    let dk = c[0] + dscores.transposed().dot(qb)
                     return [dk, dv]
                 }
                 write(k.outputs[0], out[0].reshaped([1, bk, d]), ragged: a.ragged)
@@ -61,8 +62,8 @@ extension Kernels {
                     let vb = read(k.inputs[2], slice, ragged: a.ragged).reshaped([bk, d])
                     var p = (qb.dot(kb, transposeB: true) * a.scale - lse).exp()
                     if let valid = scoreMask(k, a, qStart: qStart, kStart: kStart, checkQuery: true) { p = valid.select(p, 0) }
-                    let dscores = p * (dob.dot(vb, transposeB: true) - delta)
-                    return [c[0] + dscores.dot(kb) * a.scale]
+                    let dscores = p * (dob.dot(vb, transposeB: true) - delta) * a.scale
+                    return [c[0] + dscores.dot(kb)]
                 }[0]
                 write(k.outputs[0], dq.reshaped([1, bq, d]), ragged: a.ragged)
             }
