@@ -27,7 +27,8 @@ extension CEmitter {
     mutating func vnniDot(a: String, b: String, c: String, m: Int, k: Int, n: Int, accumulate: Bool) {
         let packed = temp(.uint8, k * n), offsets = temp(.int32, m)
         packB(b, into: packed, k: k, n: n)
-        line("for (int i = 0; i < \(m); i++) { int32_t s = 0; for (int p = 0; p < \(k); p++) s += \(a)[i * \(k) + p]; \(offsets)[i] = s * 128; }")
+        let rowSum = "int32_t s = 0; for (int p = 0; p < \(k); p++) s += \(a)[i * \(k) + p];"
+        line("for (int i = 0; i < \(m); i++) { \(rowSum) \(offsets)[i] = s * 128; }")
         let mr = Swift.min(12, m)
         let mainRows = m - m % mr
         let tile = VNNITile(a: a, packed: packed, offsets: offsets, c: c, vecs: n % 32 == 0 ? 2 : 1, k: k, n: n, accumulate: accumulate)
@@ -62,7 +63,8 @@ extension CEmitter {
 
     private mutating func vnniTileLoop(_ t: VNNITile, rows: Range<Int>, mr: Int) {
         func cAt(_ r: Int, _ x: Int) -> String { "(void *)&\(t.c)[(i0 + \(r)) * \(t.n) + j0 + \(16 * x)]" }
-        line("for (int i0 = \(rows.lowerBound); i0 < \(rows.upperBound); i0 += \(mr)) for (int j0 = 0; j0 < \(t.n); j0 += \(16 * t.vecs)) {")
+        let columns = "for (int j0 = 0; j0 < \(t.n); j0 += \(16 * t.vecs))"
+        line("for (int i0 = \(rows.lowerBound); i0 < \(rows.upperBound); i0 += \(mr)) \(columns) {")
         indent += 1
         for r in 0..<mr {
             for x in 0..<t.vecs {
