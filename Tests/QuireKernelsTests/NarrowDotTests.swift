@@ -10,10 +10,6 @@ final class NarrowDotTests: XCTestCase {
     /// the extreme values −128 and 127, full and tail row tiles, 16- and 32-column tiles, and k
     /// blocks that are and are not multiples of 4 (the latter take the plain loop).
     func testInt8DotIsExactOnEachVectorTarget() throws {
-        let flags = VectorTarget.cpuFlags
-        let targets = VectorTarget.allCases.filter { t in
-            t == .generic || (t == .avx2 && flags.contains("avx2")) || (t == .avx512 && flags.contains("avx512f"))
-        }
         for (m, k, n, bm, bn, bk) in [(40, 64, 64, 40, 64, 32), (13, 16, 48, 13, 48, 8), (24, 12, 16, 24, 16, 12), (5, 6, 32, 5, 32, 6)] {
             let a = int8Matrix([m, k], seed: m), b = int8Matrix([k, n], seed: n + 100)
             let ones = [Tensor.ones([m]), Tensor.ones([n])]
@@ -23,9 +19,8 @@ final class NarrowDotTests: XCTestCase {
             let reference = int32Product(a, b, m: m, k: k, n: n)
             let interpreted = try f(inputs, backend: .interpreter)[0].scalars(as: Float.self)
             XCTAssertEqual(interpreted, reference, "interpreter \(m)×\(k)×\(n)")
-            for target in targets {
-                let c = try CompiledKernel.load(ir, options: CodegenOptions(target: target, checked: true)).run(inputs)[0]
-                XCTAssertEqual(c.scalars(as: Float.self), reference, "\(target) \(m)×\(k)×\(n)")
+            for (target, c) in try compiledOnEachTarget(ir, inputs) {
+                XCTAssertEqual(c[0].scalars(as: Float.self), reference, "\(target) \(m)×\(k)×\(n)")
             }
         }
     }
@@ -33,18 +28,13 @@ final class NarrowDotTests: XCTestCase {
     /// bfloat16 blocks are widened to float32 for the micro-kernel on every target, including the
     /// 16- and 32-column AVX-512 tiles and an odd k, and agree with the interpreter.
     func testBFloat16DotAgreesWithTheInterpreterOnEachVectorTarget() throws {
-        let flags = VectorTarget.cpuFlags
-        let targets = VectorTarget.allCases.filter { t in
-            t == .generic || (t == .avx2 && flags.contains("avx2")) || (t == .avx512 && flags.contains("avx512f"))
-        }
         for (m, k, n, bm, bn, bk) in [(26, 48, 64, 26, 64, 16), (7, 10, 32, 7, 16, 10)] {
             let a = randomTensor([m, k], seed: 7).cast(to: .bfloat16), b = randomTensor([k, n], seed: 8).cast(to: .bfloat16)
             let f = Kernels.matmulKernel(m: m, k: k, n: n, dtype: .bfloat16, blockM: bm, blockN: bn, blockK: bk)
             let ir = try f.trace([BlockType(dtype: .bfloat16, shape: [m, k]), BlockType(dtype: .bfloat16, shape: [k, n])])
             let interpreted = try f([a, b], backend: .interpreter)[0]
-            for target in targets {
-                let c = try CompiledKernel.load(ir, options: CodegenOptions(target: target, checked: true)).run([a, b])[0]
-                assertClose(c, interpreted, rtol: 1e-5, atol: 1e-5, checkDType: false, "\(target) \(m)×\(k)×\(n)")
+            for (target, c) in try compiledOnEachTarget(ir, [a, b]) {
+                assertClose(c[0], interpreted, rtol: 1e-5, atol: 1e-5, checkDType: false, "\(target) \(m)×\(k)×\(n)")
             }
         }
     }
