@@ -25,6 +25,7 @@ extension CEmitter {
 
     /// C[m×n] (+)= A[m×k]·B[k×n] for int8 A and B, int32 C, with `vpdpbusd` (see `fitsVNNI`).
     mutating func vnniDot(a: String, b: String, c: String, m: Int, k: Int, n: Int, accumulate: Bool) {
+        usesIntrinsics = true
         let packed = temp(.uint8, k * n), offsets = temp(.int32, m)
         packB(b, into: packed, k: k, n: n)
         let rowSum = "int32_t s = 0; for (int p = 0; p < \(k); p++) s += \(a)[i * \(k) + p];"

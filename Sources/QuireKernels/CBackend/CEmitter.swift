@@ -19,6 +19,7 @@ struct CEmitter {
     var workspaceBytes = 0
     var temps = 0
     var tempDecls: [String] = []
+    var usesIntrinsics = false               // set by code that needs <immintrin.h>
 
     let options: CodegenOptions
     let uses: [Int]                          // reads of each value (see `KernelIR.useCounts`)
@@ -29,8 +30,12 @@ struct CEmitter {
         self.uses = ir.useCounts()
     }
 
-    /// The whole C file: the prelude and the kernel function.
-    func source() -> String { cPrelude + function() }
+    /// The whole C file: the prelude (and the intrinsics header if the kernel uses it) and the function.
+    func source() -> String {
+        var e = self
+        let body = e.build()
+        return cPrelude + (e.usesIntrinsics ? cIntrinsicsHeader : "") + body
+    }
 
     /// The kernel function alone (what golden snapshots compare).
     func function() -> String {
