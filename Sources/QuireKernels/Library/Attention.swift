@@ -19,15 +19,17 @@ extension Kernels {
         let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
         // Trace (and compile) everything here, where errors can be thrown; the closures below then cannot fail.
         let x3 = BlockType(dtype: .float32, shape: [a.heads, s, d]), r2 = BlockType(dtype: .float32, shape: [a.heads, s])
-        for (f, types) in [(fwd, [x3, x3, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {
+        let x3T = BlockType(dtype: .float32, shape: [a.heads, d, s])
+        for (f, types) in [(fwd, [x3, x3T, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {
             let ir = try f.trace(types)
             if backend == .compiled { _ = try f.native(ir, types) }
         }
         let heads = a.heads
         let flat: @Sendable (Tensor) -> Tensor = { t in t.reshaped([heads, s, d]) }
         let attention = customVJP(name: "flashAttention", forward: { xs in
-            let outs = try! fwd(xs.map(flat), backend: backend)
-            return (outs[0].reshaped([b, h, s, d]), xs.map(flat) + outs)
+            let (q3, k3, v3) = (flat(xs[0]), flat(xs[1]), flat(xs[2]))
+            let outs = try! fwd([q3, k3.transposed().contiguous(), v3], backend: backend)
+            return (outs[0].reshaped([b, h, s, d]), [q3, k3, v3] + outs)
         }, backward: { res, g in
             let (q3, k3, v3, o3, lse) = (res[0], res[1], res[2], res[3], res[4])
             let dO = flat(g).contiguous()
