@@ -12,7 +12,8 @@ final class FlashAttentionTests: XCTestCase {
             let v = randomTensor([1, 1, seq, dim], seed: 3)
             let reference = Kernels.referenceAttention(q, k, v, causal: causal)
             let a = Kernels.AttentionShape(heads: 1, seq: seq, dim: dim, causal: causal, blockQ: 8, blockK: 4)
-            let flat = [q, k, v].map { $0.reshaped([1, seq, dim]) }
+            // The forward kernel takes k transposed: [heads, dim, seq].
+            let flat = [q.reshaped([1, seq, dim]), k.reshaped([1, seq, dim]).transposed().contiguous(), v.reshaped([1, seq, dim])]
             let lse = (q.matmul(k.transposed()) * Float(1 / Double(dim).squareRoot())
                        + (causal ? causalMask(seq) : Tensor.zeros([seq, seq]))).logSumExp(axis: -1).reshaped([1, seq])
             try assertBackendsAgree(Kernels.flashForwardKernel(a), flat,

@@ -24,6 +24,19 @@ func assertBackendsAgree(_ f: KernelFunction, _ inputs: [Tensor], reference: [Te
     }
 }
 
+/// The vector targets this CPU can run (generic always; AVX2 and AVX-512 when /proc/cpuinfo has them).
+func runnableTargets() -> [VectorTarget] {
+    let flags = VectorTarget.cpuFlags
+    return VectorTarget.allCases.filter { t in
+        t == .generic || (t == .avx2 && flags.contains("avx2")) || (t == .avx512 && flags.contains("avx512f"))
+    }
+}
+
+/// Compiles `ir` for every runnable vector target (bounds checks on) and returns each target's outputs.
+func compiledOnEachTarget(_ ir: KernelIR, _ inputs: [Tensor]) throws -> [(VectorTarget, [Tensor])] {
+    try runnableTargets().map { t in (t, try CompiledKernel.load(ir, options: CodegenOptions(target: t, checked: true)).run(inputs)) }
+}
+
 func assertTraceError(_ body: () throws -> Void, mentions words: [String], file: StaticString = #filePath, line: UInt = #line) {
     do {
         try body()

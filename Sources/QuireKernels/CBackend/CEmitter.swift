@@ -19,16 +19,23 @@ struct CEmitter {
     var workspaceBytes = 0
     var temps = 0
     var tempDecls: [String] = []
+    var usesIntrinsics = false               // set by code that needs <immintrin.h>
 
     let options: CodegenOptions
+    let uses: [Int]                          // reads of each value (see `KernelIR.useCounts`)
 
     init(ir: KernelIR, options: CodegenOptions = .current) {
         self.ir = ir
         self.options = options
+        self.uses = ir.useCounts()
     }
 
-    /// The whole C file: the prelude and the kernel function.
-    func source() -> String { cPrelude + function() }
+    /// The whole C file: the prelude (and the intrinsics header if the kernel uses it) and the function.
+    func source() -> String {
+        var e = self
+        let body = e.build()
+        return cPrelude + (e.usesIntrinsics ? cIntrinsicsHeader : "") + body
+    }
 
     /// The kernel function alone (what golden snapshots compare).
     func function() -> String {
@@ -134,10 +141,32 @@ struct CEmitter {
     }
 
     mutating func emit(_ body: [Instruction]) {
-        for ins in body {
-            for r in ins.results { define(r) }
-            emit(ins)
+        var i = body.startIndex
+        while i < body.endIndex {
+            if i + 1 < body.endIndex, let (x, y, transposeB, acc, sum) = fusedDotAdd(body[i], body[i + 1]) {
+                // `acc + dot(x, y)` where acc is read nowhere else: the micro-kernel adds into acc's
+                // block in place, and the sum is acc's block (no dot temporary, no add pass, no copy
+                // of a loop's carried accumulator).
+                dot(x, y, transposeB: transposeB, into: acc, accumulate: true)
+                alias[sum] = acc
+                i += 2
+                continue
+            }
+            for r in body[i].results { define(r) }
+            emit(body[i])
+            i += 1
         }
+    }
+
+    /// `d = dot(x, y)` followed by `s = acc + d` (either order), with `d` read only there and `acc` a
+    /// block of the same type read only there, so it may be overwritten.
+    func fusedDotAdd(_ first: Instruction, _ second: Instruction) -> (ValueID, ValueID, Bool, ValueID, ValueID)? {
+        guard case let .dot(x, y, transposeB) = first.op, let d = first.results.first,
+              case let .binary(.add, l, r) = second.op, let s = second.results.first, l != r else { return nil }
+        let acc = l == d ? r : (r == d ? l : nil)
+        guard let acc, uses[d.index] == 1, uses[acc.index] == 1, type(acc) == type(d), !isScalar(acc),
+              offsets[.value(resolved(acc))] != nil else { return nil }
+        return (x, y, transposeB, acc, s)
     }
 
     mutating func emit(_ ins: Instruction) {

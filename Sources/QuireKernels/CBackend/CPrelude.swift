@@ -103,3 +103,7 @@ static inline void q_atomic_add_f32(float *p, float v) {
 static inline void q_atomic_add_i32(int32_t *p, int32_t v) { __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
 
 """#
+
+/// Added after the prelude only for kernels that use intrinsics (the VNNI int8 `dot`): the header
+/// costs clang about 0.25 s a compile, more than the rest of a small kernel.
+let cIntrinsicsHeader = "#include <immintrin.h>\n"

@@ -9,15 +9,22 @@ struct CompiledKernel {
     let ir: KernelIR
     let entry: Entry
     let outcome: KernelCompiler.Outcome
+    let overwritten: Set<RefID>   // outputs every element of which the kernel writes
 
     static func load(_ ir: KernelIR, options: CodegenOptions = .current) throws -> CompiledKernel {
         let source = CEmitter(ir: ir, options: options).source()
         let (fn, outcome) = try KernelCompiler.entry(source: source, kernel: ir.name, target: options.target)
-        return CompiledKernel(ir: ir, entry: unsafeBitCast(fn, to: Entry.self), outcome: outcome)
+        return CompiledKernel(ir: ir, entry: unsafeBitCast(fn, to: Entry.self), outcome: outcome,
+                              overwritten: Set(ir.outputRefs.filter(ir.overwritesWhole)))
     }
 
     func run(_ inputs: [Tensor]) throws -> [Tensor] {
-        var outputs = ir.outputRefs.map { Tensor.zeros(ir.ref($0).arrayShape, dtype: ir.ref($0).dtype) }
+        var outputs = ir.outputRefs.map { r in
+            // Zero-filled unless the kernel certainly writes every element (see `overwritesWhole`).
+            let (shape, dtype) = (ir.ref(r).arrayShape, ir.ref(r).dtype)
+            if overwritten.contains(r) { return Tensor(unsafeUninitializedShape: shape, dtype: dtype) { _ in } }
+            return Tensor.zeros(shape, dtype: dtype)
+        }
         let contiguous = inputs.map { $0.contiguous() }
         var fault = [Int64](repeating: 0, count: 8)
         fault.withUnsafeMutableBufferPointer { faultBuffer in

@@ -141,6 +141,23 @@ struct KernelIR: Sendable {
 
     func type(_ v: ValueID) -> BlockType { types[v.index] }
     func ref(_ r: RefID) -> RefInfo { refs[r.index] }
+
+    /// How many times each value is read anywhere in the kernel (operands, loop yields), by index.
+    func useCounts() -> [Int] {
+        var counts = [Int](repeating: 0, count: types.count)
+        func walk(_ body: [Instruction]) {
+            for ins in body {
+                for v in ins.op.operands { counts[v.index] += 1 }
+                switch ins.op {
+                case let .forLoop(l): walk(l.body); for y in l.yields { counts[y.index] += 1 }
+                case let .when(_, b): walk(b)
+                default: break
+                }
+            }
+        }
+        walk(body)
+        return counts
+    }
 }
 
 extension Op {

@@ -19,21 +19,26 @@ extension Kernels {
         let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
         // Trace (and compile) everything here, where errors can be thrown; the closures below then cannot fail.
         let x3 = BlockType(dtype: .float32, shape: [a.heads, s, d]), r2 = BlockType(dtype: .float32, shape: [a.heads, s])
-        for (f, types) in [(fwd, [x3, x3, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {
+        let x3T = BlockType(dtype: .float32, shape: [a.heads, d, s])
+        for (f, types) in [(fwd, [x3, x3T, x3]), (bkv, [x3, x3T, x3T, x3, r2, r2]), (bq, [x3, x3, x3T, x3T, x3, r2, r2])] {
             let ir = try f.trace(types)
             if backend == .compiled { _ = try f.native(ir, types) }
         }
         let heads = a.heads
         let flat: @Sendable (Tensor) -> Tensor = { t in t.reshaped([heads, s, d]) }
         let attention = customVJP(name: "flashAttention", forward: { xs in
-            let outs = try! fwd(xs.map(flat), backend: backend)
-            return (outs[0].reshaped([b, h, s, d]), xs.map(flat) + outs)
+            // The kernels take k (and the backward v) transposed, [heads, dim, seq], made once here.
+            let (q3, k3, v3) = (flat(xs[0]), flat(xs[1]), flat(xs[2]))
+            let kT = k3.transposed().contiguous()
+            let outs = try! fwd([q3, kT, v3], backend: backend)
+            return (outs[0].reshaped([b, h, s, d]), [q3, k3, kT, v3] + outs)
         }, backward: { res, g in
-            let (q3, k3, v3, o3, lse) = (res[0], res[1], res[2], res[3], res[4])
+            let (q3, k3, kT, v3, o3, lse) = (res[0], res[1], res[2], res[3], res[4], res[5])
+            let vT = v3.transposed().contiguous()
             let dO = flat(g).contiguous()
             let delta = (dO * o3).sum(axes: [2])
-            let kv = try! bkv([q3, k3, v3, dO, lse, delta], backend: backend)
-            let dq = try! bq([q3, k3, v3, dO, lse, delta], backend: backend)[0]
+            let kv = try! bkv([q3, kT, vT, dO, lse, delta], backend: backend)
+            let dq = try! bq([q3, k3, kT, vT, dO, lse, delta], backend: backend)[0]
             return [dq, kv[0], kv[1]].map { $0.reshaped([b, h, s, d]) }
         })
         return attention([q, k, v])

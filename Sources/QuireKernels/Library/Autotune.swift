@@ -49,7 +49,7 @@ public enum KernelTuning {
 
     /// The chosen blocks for `key` (which must name the shape and dtype; the vector target is added
     /// here): from memory, else from `tuning.json`, else by timing `run` on each candidate (best of
-    /// three calls after a warm-up that compiles it).
+    /// three calls, taken in rounds over the candidates after a warm-up call that compiles each).
     static func choose(_ key: String, candidates: [[Int]], run: ([Int]) throws -> Void) throws -> [Int] {
         let fullKey = "\(key)/\(VectorTarget.host.rawValue)"
         if let c = memory.withLock({ $0[fullKey] }) {
@@ -61,17 +61,18 @@ public enum KernelTuning {
             last.withLock { $0 = Report(key: fullKey, tried: [], chosen: c, source: "disk") }
             return c
         }
-        var tried: [(blocks: [Int], milliseconds: Double)] = []
-        for blocks in candidates {
-            try run(blocks)
-            var best = Double.infinity
-            for _ in 0..<3 {
+        // Compile and warm every candidate, then time them in turn (three rounds, best of each), so a
+        // change in machine load during tuning falls on all candidates alike.
+        for blocks in candidates { try run(blocks) }
+        var best = [Double](repeating: .infinity, count: candidates.count)
+        for _ in 0..<3 {
+            for (i, blocks) in candidates.enumerated() {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 try run(blocks)
-                best = Swift.min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                best[i] = Swift.min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
-            tried.append((blocks, best))
         }
+        let tried = zip(candidates, best).map { (blocks: $0, milliseconds: $1) }
         let chosen = tried.min { $0.milliseconds < $1.milliseconds }!.blocks
         memory.withLock { $0[fullKey] = chosen }
         writeFile(fullKey, chosen)

