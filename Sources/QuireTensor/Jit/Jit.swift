@@ -52,6 +52,9 @@ public final class JitFunction: @unchecked Sendable {
     public var cacheMisses: Int { state.withLock { $0.misses } }
     /// Compiled signatures held.
     public var cacheSize: Int { state.withLock { $0.cache.count } }
+    /// Bytes of intermediate buffers the compiled programs keep between calls for reuse (the arena: a
+    /// replay takes its fused kernels' outputs from it instead of allocating).
+    public var arenaBytes: Int { state.withLock { $0.cache.values.reduce(0) { $0 + $1.program.arenaBytes } } }
     /// What the passes did to the most recently compiled program.
     public var lastCompile: JitCompileStats? { state.withLock { $0.lastCompile } }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 // A recorded program ready for replay: the jit trace lowered to straight-line instructions over
 // value slots, after constant folding, common-subexpression elimination and dead-code elimination,
 // with each slot released right after its last use.
@@ -25,7 +27,9 @@ struct JitInstruction {
     let args: [JitOperand]
     /// The slot the result goes to.
     let result: Int
-    /// Slots no longer read after this instruction (released at once: a simple buffer plan).
+    /// A fused kernel run instead of `primitive` (which is then the last op it replaces).
+    var fused: JitFusedKernel? = nil
+    /// Slots no longer read after this instruction: released at once, their buffers kept in the arena.
     var frees: [Int] = []
 }
 
@@ -41,12 +45,14 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var dead = 0
     /// Recorded `where(x > 0, g, 0)` (relu's backward) run as the one-pass kernel eager uses.
     public var reluGradients = 0
+    /// `matmul → add(bias) [→ relu]` chains run as one `linear` instruction (BLAS, then one epilogue pass).
+    public var fusedLinear = 0
     /// Instructions left to run on each call.
     public var instructions = 0
 
     public var description: String {
         "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, "
-            + "\(dead) dead, \(reluGradients) relu gradients)"
+            + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear)"
     }
 }
 
@@ -103,6 +109,7 @@ final class JitProgram: @unchecked Sendable {
         }
         stats.reluGradients = JitProgram.fuseReluGradients(&body, types: trace.nodes)
         let outputs = outs.map { t in trace.node(tagged: t.traceTag).map { operand[$0.id] } ?? .constant(t.detached) }
+        stats.fusedLinear = JitProgram.fuseLinear(&body, outputs: outputs, nodes: trace.nodes)
 
         // Dead-code elimination, walking back from the outputs.
         var live = [Bool](repeating: false, count: trace.nodes.count)
@@ -132,19 +139,30 @@ final class JitProgram: @unchecked Sendable {
         self.stats = stats
     }
 
+    /// Buffers freed by earlier calls, reused by the fused kernels of the next one.
+    private let arena = Mutex(JitArena())
+
+    /// Bytes the arena holds between calls.
+    var arenaBytes: Int { arena.withLock { $0.bytes } }
+
     /// Runs the program on `arguments` (shapes and dtypes as traced).
     func run(_ arguments: [Tensor]) throws -> [Tensor] {
+        // Calls on several threads at once each get part of the arena (or none): buffers are never shared.
+        var buffers = arena.withLock { a in
+            let taken = a
+            a = JitArena()
+            return taken
+        }
+        defer { arena.withLock { $0.merge(buffers) } }
         var slots = [Tensor?](repeating: nil, count: slotCount)
         for (s, x) in zip(argumentSlots, arguments) { slots[s] = x.detached }
         for inst in instructions {
-            let args = inst.args.map { a -> Tensor in
-                switch a {
-                case .slot(let s): return slots[s]!
-                case .constant(let t): return t
-                }
+            slots[inst.result] = try execute(inst, slots, &buffers)
+            for s in inst.frees {
+                guard var t = slots[s] else { continue }
+                slots[s] = nil
+                buffers.recycle(&t)
             }
-            slots[inst.result] = try inst.primitive.apply(args)
-            for s in inst.frees { slots[s] = nil }
         }
         return outputs.map { o in
             switch o {
@@ -152,6 +170,18 @@ final class JitProgram: @unchecked Sendable {
             case .constant(let t): return t
             }
         }
+    }
+
+    /// One instruction's result (its argument list released on return, so freed slots can be recycled).
+    private func execute(_ inst: JitInstruction, _ slots: [Tensor?], _ buffers: inout JitArena) throws -> Tensor {
+        let args = inst.args.map { a -> Tensor in
+            switch a {
+            case .slot(let s): return slots[s]!
+            case .constant(let t): return t
+            }
+        }
+        if let kernel = inst.fused { return kernel.run(args, arena: &buffers) }
+        return try inst.primitive.apply(args)
     }
 
     /// Peephole: the backward of `relu` recorded under a trace is `where(x > 0, g, 0)` (a comparison

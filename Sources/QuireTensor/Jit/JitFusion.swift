@@ -1,0 +1,147 @@
+// Fusion passes over a compiled program's instructions, the fused kernels they introduce, and the arena
+// that feeds those kernels buffers freed earlier in the same call or in earlier calls.
+
+/// A kernel the compiler runs in place of one or more recorded primitives.
+enum JitFusedKernel: Equatable {
+    /// `a·w` (float32, rank 2, one BLAS call into an arena buffer), then `+ bias` (a row vector) and/or
+    /// `relu` in one pass over the product while it is in cache. Each element goes through the same
+    /// scalar operations as the unfused ops, so the result is bit-identical. Arguments: a, w[, bias].
+    case linear(bias: Bool, relu: Bool)
+}
+
+/// Free tensor storage kept by a program between (and within) calls, by byte size, so that a replay
+/// reuses the buffers of the previous one instead of allocating.
+struct JitArena: Sendable {
+    private var free: [Int: [TensorStorage]] = [:]
+    /// Bytes held (free between calls).
+    private(set) var bytes = 0
+
+    /// A contiguous tensor of `shape` and `dtype` whose contents are garbage (every element must be written).
+    mutating func tensor(_ shape: [Int], _ dtype: DType) -> Tensor {
+        let byteCount = shape.reduce(1, *) * dtype.byteSize
+        if let storage = free[byteCount]?.popLast() {
+            bytes -= byteCount
+            return Tensor(storage: storage, shape: shape, strides: Tensor.contiguousStrides(shape), offset: 0, dtype: dtype)
+        }
+        return Tensor(uninitializedShape: shape, dtype: dtype)
+    }
+
+    /// Keeps `t`'s storage for reuse when nothing else refers to it (a view, an output, a constant).
+    mutating func recycle(_ t: inout Tensor) {
+        guard t.storage.byteCount > 0, isKnownUniquelyReferenced(&t.storage) else { return }
+        free[t.storage.byteCount, default: []].append(t.storage)
+        bytes += t.storage.byteCount
+    }
+
+    /// Moves `other`'s buffers into this arena.
+    mutating func merge(_ other: JitArena) {
+        for (size, list) in other.free { free[size, default: []] += list }
+        bytes += other.bytes
+    }
+}
+
+extension JitFusedKernel {
+    /// Runs the kernel on `x`; operands outside the fast path's conditions go through the tensor ops
+    /// the kernel replaces.
+    func run(_ x: [Tensor], arena: inout JitArena) -> Tensor {
+        switch self {
+        case .linear(let bias, let relu):
+            if let y = JitFusedKernel.linear(x[0], x[1], bias: bias ? x[2] : nil, relu: relu, arena: &arena) { return y }
+            var y = x[0].matmul(x[1])
+            if bias { y = y + x[2] }
+            return relu ? y.relu() : y
+        }
+    }
+
+    private static func linear(_ a: Tensor, _ w: Tensor, bias: Tensor?, relu: Bool, arena: inout JitArena) -> Tensor? {
+        guard a.rank == 2, w.rank == 2, a.dtype == .float32, w.dtype == .float32 else { return nil }
+        let (m, k, n) = (a.shape[0], a.shape[1], w.shape[1])
+        guard m > 0, n > 0, k > 0, w.shape[0] == k,
+              let ga = GemmOperand(rows: m, cols: k, rowStride: a.strides[0], colStride: a.strides[1]),
+              let gw = GemmOperand(rows: k, cols: n, rowStride: w.strides[0], colStride: w.strides[1]) else { return nil }
+        if let bias { guard bias.dtype == .float32, bias.scalarCount == n, bias.rank <= 2, bias.shape.last == n else { return nil } }
+        var out = arena.tensor([m, n], .float32)
+        let pc = out.pointer(Float.self)
+        sgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n)
+        if let bias {
+            let b = bias.contiguous()
+            let pb = b.pointer(Float.self)
+            for i in 0..<m {
+                let row = pc + i * n
+                if relu {
+                    for j in 0..<n { row[j] = ReluKernel.apply(AddKernel.apply(row[j], pb[j])) }
+                } else {
+                    for j in 0..<n { row[j] = AddKernel.apply(row[j], pb[j]) }
+                }
+            }
+        } else if relu {
+            for i in 0..<(m * n) { pc[i] = ReluKernel.apply(pc[i]) }
+        }
+        out.traceTag = 0
+        return out
+    }
+}
+
+extension JitProgram {
+    /// Fuses `matmul → add(bias) → relu` chains into `linear` instructions, and turns the remaining
+    /// float32 matmuls into `linear` without epilogue (so their results come from the arena). The
+    /// relu backward `reluGradient(x, g)` is re-pointed at relu's output `h` (`h > 0` exactly when
+    /// `x > 0`, NaN included), so the pre-activation `x` need not be kept. Returns how many chains were
+    /// fused; replaced instructions are left for dead-code elimination.
+    static func fuseLinear(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var reluOf: [Int: Int] = [:]   // pre-activation slot → relu result slot
+        for inst in body {
+            if case .relu = inst.primitive, inst.fused == nil, case .slot(let x) = inst.args[0] { reluOf[x] = inst.result }
+        }
+        for i in body.indices {
+            guard case .reluGradient = body[i].primitive, case .slot(let x) = body[i].args[0], let h = reluOf[x] else { continue }
+            body[i] = JitInstruction(primitive: .reluGradient, args: [.slot(h), body[i].args[1]], result: body[i].result)
+        }
+        func uses() -> [Int: Int] {
+            var u: [Int: Int] = [:]
+            for inst in body { for case .slot(let s) in inst.args { u[s, default: 0] += 1 } }
+            for case .slot(let s) in outputs { u[s, default: 0] += 2 }
+            return u
+        }
+        func isFloat32(_ s: Int) -> Bool { nodes[s].dtype == .float32 }
+        var fused = 0
+        // matmul → add(bias)
+        var useCount = uses()
+        for i in body.indices {
+            guard case .add = body[i].primitive, body[i].fused == nil, case .slot(let mm) = body[i].args[0],
+                  let p = producer[mm], case .matmul = body[p].primitive, body[p].fused == nil, useCount[mm] == 1,
+                  isFloat32(mm), nodes[mm].shape.count == 2, nodes[body[i].result].shape == nodes[mm].shape else { continue }
+            let n = nodes[mm].shape[1]
+            let bias = body[i].args[1]
+            let (bShape, bType) = operandType(bias, nodes)
+            guard bType == .float32, bShape == [n] || bShape == [1, n] else { continue }
+            body[i] = JitInstruction(primitive: .add, args: body[p].args + [bias], result: body[i].result,
+                                     fused: .linear(bias: true, relu: false))
+            fused += 1
+        }
+        // linear → relu
+        useCount = uses()
+        for i in body.indices {
+            guard case .relu = body[i].primitive, body[i].fused == nil, case .slot(let y) = body[i].args[0],
+                  let p = producer[y], case .linear(let bias, false)? = body[p].fused, useCount[y] == 1 else { continue }
+            body[i] = JitInstruction(primitive: .relu, args: body[p].args, result: body[i].result,
+                                     fused: .linear(bias: bias, relu: true))
+        }
+        // Remaining float32 matrix products: same BLAS call, result from the arena.
+        for i in body.indices {
+            guard case .matmul = body[i].primitive, body[i].fused == nil, isFloat32(body[i].result),
+                  nodes[body[i].result].shape.count == 2 else { continue }
+            body[i].fused = .linear(bias: false, relu: false)
+        }
+        return fused
+    }
+
+    static func operandType(_ a: JitOperand, _ nodes: [TraceNode]) -> ([Int], DType) {
+        switch a {
+        case .slot(let s): return (nodes[s].shape, nodes[s].dtype)
+        case .constant(let t): return (t.shape, t.dtype)
+        }
+    }
+}
