@@ -38,6 +38,11 @@ final class JitFusionTests: XCTestCase {
         let stats = try XCTUnwrap(f.lastCompile)
         XCTAssertEqual(stats.fusedLinear, 2, "\(stats)")   // both layers: matmul + bias (the first with relu)
         XCTAssertEqual(stats.reluGradients, 1, "\(stats)")
+        let program = try XCTUnwrap(f.lastProgramText)
+        XCTAssertTrue(program.contains("= linear(bias, relu)("), program)
+        XCTAssertTrue(program.contains("= linear(reluGradient)("), program)   // the hidden layer's input gradient, masked
+        XCTAssertFalse(program.contains("= relu("), program)
+        XCTAssertFalse(program.contains("= identity("), program)
         XCTAssertGreaterThan(f.arenaBytes, 0, "freed intermediates are kept for the next call")
         // Results handed out earlier are untouched by later calls that reuse the arena.
         for (got, want) in held {

@@ -74,6 +74,8 @@ public final class JitTrainStep<M: Module> {
     public var cacheMisses: Int { gradients.cacheMisses }
     /// What the compiler passes did to the most recently compiled program.
     public var lastCompile: JitCompileStats? { gradients.lastCompile }
+    /// The most recently compiled forward + backward program, one instruction a line.
+    public var lastProgramText: String? { gradients.lastProgramText }
     /// Bytes of intermediate buffers kept between steps for reuse (``JitFunction/arenaBytes``).
     public var arenaBytes: Int { gradients.arenaBytes }
 }

@@ -38,6 +38,7 @@ public final class JitFunction: @unchecked Sendable {
         var hits = 0
         var misses = 0
         var lastCompile: JitCompileStats?
+        var lastProgram: JitProgram?
     }
     private let body: ([Tensor], [String]) throws -> ([Tensor], [String])
     private let state = Mutex(State())
@@ -52,6 +53,15 @@ public final class JitFunction: @unchecked Sendable {
     public var cacheMisses: Int { state.withLock { $0.misses } }
     /// Compiled signatures held.
     public var cacheSize: Int { state.withLock { $0.cache.count } }
+    /// The most recently compiled program, one instruction a line after the passes (as JAX's
+    /// `jit(f).lower(…).as_text()`): fused kernels, the operands, each result's type and the slots freed.
+    ///
+    /// ```swift
+    /// let f = jit { (xs: [Tensor]) in [(xs[0].matmul(xs[1]) + xs[2]).relu()] }
+    /// _ = try f([x, w, b])
+    /// print(f.lastProgramText!)   // %3 = linear(bias, relu)(%0, %1, %2) : [4, 8] float32 …
+    /// ```
+    public var lastProgramText: String? { state.withLock { $0.lastProgram?.text } }
     /// Bytes of intermediate buffers the compiled programs keep between calls for reuse (the arena: a
     /// replay takes its fused kernels' outputs from it instead of allocating).
     public var arenaBytes: Int { state.withLock { $0.cache.values.reduce(0) { $0 + $1.program.arenaBytes } } }
@@ -85,6 +95,7 @@ public final class JitFunction: @unchecked Sendable {
             $0.cache[signature] = entry
             $0.misses += 1
             $0.lastCompile = entry.program.stats
+            $0.lastProgram = entry.program
         }
         return (outputs, entry.outputKeys)
     }

@@ -7,14 +7,22 @@ enum JitFusedKernel: Equatable {
     /// `relu` in one pass over the product while it is in cache. Each element goes through the same
     /// scalar operations as the unfused ops, so the result is bit-identical. Arguments: a, w[, bias].
     case linear(bias: Bool, relu: Bool)
+    /// `a·w` masked by relu's backward: `reluGradient(h, a·w)` (the product where `h > 0`, else 0), in
+    /// the product's buffer. Arguments: a, w, h.
+    case linearReluGradient
 }
 
 /// Free tensor storage kept by a program between (and within) calls, by byte size, so that a replay
 /// reuses the buffers of the previous one instead of allocating.
 struct JitArena: Sendable {
     private var free: [Int: [TensorStorage]] = [:]
+    /// How many buffers of each byte size the fused kernels take per call: the most kept of that size
+    /// (freed storage of other sizes goes back to the allocator).
+    private var capacity: [Int: Int]
     /// Bytes held (free between calls).
     private(set) var bytes = 0
+
+    init(capacity: [Int: Int] = [:]) { self.capacity = capacity }
 
     /// A contiguous tensor of `shape` and `dtype` whose contents are garbage (every element must be written).
     mutating func tensor(_ shape: [Int], _ dtype: DType) -> Tensor {
@@ -26,17 +34,31 @@ struct JitArena: Sendable {
         return Tensor(uninitializedShape: shape, dtype: dtype)
     }
 
-    /// Keeps `t`'s storage for reuse when nothing else refers to it (a view, an output, a constant).
+    /// Keeps `t`'s storage for reuse when a fused kernel asks for its size, there is room for it, and
+    /// nothing else refers to it (a view, an output, a constant).
     mutating func recycle(_ t: inout Tensor) {
-        guard t.storage.byteCount > 0, isKnownUniquelyReferenced(&t.storage) else { return }
-        free[t.storage.byteCount, default: []].append(t.storage)
-        bytes += t.storage.byteCount
+        let size = t.storage.byteCount
+        guard let room = capacity[size], free[size, default: []].count < room,
+              isKnownUniquelyReferenced(&t.storage) else { return }
+        free[size, default: []].append(t.storage)
+        bytes += size
     }
 
-    /// Moves `other`'s buffers into this arena.
+    /// An empty arena with the same capacity, and this one's buffers.
+    mutating func take() -> JitArena {
+        let taken = self
+        free = [:]
+        bytes = 0
+        return taken
+    }
+
+    /// Moves `other`'s buffers into this arena (up to its capacity).
     mutating func merge(_ other: JitArena) {
-        for (size, list) in other.free { free[size, default: []] += list }
-        bytes += other.bytes
+        for (size, list) in other.free {
+            let room = Swift.max(0, (capacity[size] ?? 0) - free[size, default: []].count)
+            free[size, default: []] += list.prefix(room)
+            bytes += Swift.min(room, list.count) * size
+        }
     }
 }
 
@@ -50,6 +72,16 @@ extension JitFusedKernel {
             var y = x[0].matmul(x[1])
             if bias { y = y + x[2] }
             return relu ? y.relu() : y
+        case .linearReluGradient:
+            let h = x[2]
+            if h.dtype == .float32, h.isContiguous, var y = JitFusedKernel.linear(x[0], x[1], bias: nil, relu: false, arena: &arena),
+               h.shape == y.shape {
+                let (ph, py, n) = (h.pointer(Float.self), y.pointer(Float.self), y.scalarCount)
+                for i in 0..<n { py[i] = ReluGradientKernel.apply(ph[i], py[i]) }
+                y.traceTag = 0
+                return y
+            }
+            return Tensor.binary(ReluGradientKernel.self, h, x[0].matmul(x[1]), op: "relu gradient")
         }
     }
 
@@ -83,8 +115,9 @@ extension JitFusedKernel {
 }
 
 extension JitProgram {
-    /// Fuses `matmul → add(bias) → relu` chains into `linear` instructions, and turns the remaining
-    /// float32 matmuls into `linear` without epilogue (so their results come from the arena). The
+    /// Fuses `matmul → add(bias) → relu` chains into `linear` instructions, turns the remaining
+    /// float32 matmuls into `linear` without epilogue (so their results come from the arena), and a
+    /// product read only by relu's backward into `linearReluGradient`. The
     /// relu backward `reluGradient(x, g)` is re-pointed at relu's output `h` (`h > 0` exactly when
     /// `x > 0`, NaN included), so the pre-activation `x` need not be kept. Returns how many chains were
     /// fused; replaced instructions are left for dead-code elimination.
@@ -134,6 +167,15 @@ extension JitProgram {
             guard case .matmul = body[i].primitive, body[i].fused == nil, isFloat32(body[i].result),
                   nodes[body[i].result].shape.count == 2 else { continue }
             body[i].fused = .linear(bias: false, relu: false)
+        }
+        // product → relu backward mask (the product's only reader).
+        useCount = uses()
+        for i in body.indices {
+            guard case .reluGradient = body[i].primitive, case .slot(let y) = body[i].args[1], let p = producer[y],
+                  case .linear(false, false)? = body[p].fused, useCount[y] == 1,
+                  operandType(body[i].args[0], nodes) == (nodes[y].shape, .float32) else { continue }
+            body[i] = JitInstruction(primitive: .reluGradient, args: body[p].args + [body[i].args[0]], result: body[i].result,
+                                     fused: .linearReluGradient)
         }
         return fused
     }

@@ -41,6 +41,8 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var folded = 0
     /// Nodes replaced by an earlier identical one.
     public var deduplicated = 0
+    /// Nodes that replay as their input (identity, stopGradient, a reshape to the same shape).
+    public var forwarded = 0
     /// Nodes whose results no output needs.
     public var dead = 0
     /// Recorded `where(x > 0, g, 0)` (relu's backward) run as the one-pass kernel eager uses.
@@ -51,7 +53,7 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var instructions = 0
 
     public var description: String {
-        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, "
+        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(forwarded) forwarded, \(deduplicated) common, "
             + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear)"
     }
 }
@@ -63,6 +65,8 @@ final class JitProgram: @unchecked Sendable {
     let outputs: [JitOperand]
     let slotCount: Int
     let stats: JitCompileStats
+    /// Shape and dtype of every slot (for `text`).
+    private let resultTypes: [([Int], DType)]
 
     /// Lowers `trace` (whose first `arguments.count` nodes are the arguments) with `outputs` to a
     /// program, running the passes.
@@ -90,6 +94,13 @@ final class JitProgram: @unchecked Sendable {
                 if let input = node.inputs[k] { return operand[input.id] }
                 return .constant(node.constants[k]!)
             }
+            // Value-preserving ops (identity, stopGradient, a reshape to the same shape) replay as their
+            // input: `apply` would return it unchanged anyway.
+            if !node.inputShapes.isEmpty, node.primitive.forwardsInput(from: node.inputShapes[0], to: node.shape) {
+                operand[node.id] = args[0]
+                stats.forwarded += 1
+                continue
+            }
             // Constant folding: every input known now, so compute it once (same kernel as a replay).
             if node.primitive.isPure, args.allSatisfy({ if case .constant = $0 { true } else { false } }) {
                 operand[node.id] = .constant(try node.primitive.apply(args.map(\.constantValue)))
@@ -109,18 +120,13 @@ final class JitProgram: @unchecked Sendable {
         }
         stats.reluGradients = JitProgram.fuseReluGradients(&body, types: trace.nodes)
         let outputs = outs.map { t in trace.node(tagged: t.traceTag).map { operand[$0.id] } ?? .constant(t.detached) }
-        stats.fusedLinear = JitProgram.fuseLinear(&body, outputs: outputs, nodes: trace.nodes)
-
-        // Dead-code elimination, walking back from the outputs.
-        var live = [Bool](repeating: false, count: trace.nodes.count)
-        for case .slot(let s) in outputs { live[s] = true }
-        var kept: [JitInstruction] = []
-        for inst in body.reversed() where live[inst.result] {
-            for case .slot(let s) in inst.args { live[s] = true }
-            kept.append(inst)
-        }
-        kept.reverse()
-        stats.dead = body.count - kept.count
+        // Dead code goes before fusion (so a rewritten relu backward's comparison no longer counts as a
+        // use of the pre-activation) and after it (the instructions fusion replaced).
+        let live = JitProgram.eliminateDeadCode(body, outputs: outputs, slotCount: trace.nodes.count)
+        var kept = live
+        stats.fusedLinear = JitProgram.fuseLinear(&kept, outputs: outputs, nodes: trace.nodes)
+        kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
+        stats.dead = body.count - live.count
         stats.instructions = kept.count
 
         // Buffer plan: release every slot after its last reader (outputs and arguments stay).
@@ -132,27 +138,54 @@ final class JitProgram: @unchecked Sendable {
         for s in 0..<argumentCount { lastUse[s] = Int.max }
         for (s, i) in lastUse.enumerated() where i >= 0 && i < kept.count { kept[i].frees.append(s) }
 
+        // The arena keeps as many buffers of each size as fused kernels produce per call.
+        var capacity: [Int: Int] = [:]
+        for inst in kept where inst.fused != nil {
+            capacity[trace.nodes[inst.result].shape.reduce(1, *) * DType.float32.byteSize, default: 0] += 1
+        }
+        self.arena = Mutex(JitArena(capacity: capacity))
         self.argumentSlots = Array(0..<argumentCount)
         self.instructions = kept
         self.outputs = outputs
         self.slotCount = trace.nodes.count
         self.stats = stats
+        self.resultTypes = trace.nodes.map { ($0.shape, $0.dtype) }
     }
 
     /// Buffers freed by earlier calls, reused by the fused kernels of the next one.
-    private let arena = Mutex(JitArena())
+    private let arena: Mutex<JitArena>
 
     /// Bytes the arena holds between calls.
     var arenaBytes: Int { arena.withLock { $0.bytes } }
 
+    /// One instruction a line, e.g. `%7 = linear(bias, relu)(%0, %2, %3) : [128, 256] float32  (frees %2)`.
+    var text: String {
+        func name(_ a: JitOperand) -> String {
+            switch a {
+            case .slot(let s): return "%\(s)"
+            case .constant(let t): return "const\(shapeString(t.shape))"
+            }
+        }
+        let args = "arguments: " + argumentSlots.map { "%\($0)" }.joined(separator: ", ")
+        let lines = instructions.map { inst -> String in
+            let op = inst.fused.map { k in
+                switch k {
+                case .linear(let bias, let relu): "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
+                case .linearReluGradient: "linear(reluGradient)"
+                }
+            } ?? "\(inst.primitive)"
+            let (shape, dtype) = (resultTypes[inst.result].0, resultTypes[inst.result].1)
+            var line = "%\(inst.result) = \(op)(\(inst.args.map(name).joined(separator: ", "))) : \(shapeString(shape)) \(dtype)"
+            if !inst.frees.isEmpty { line += "  (frees " + inst.frees.map { "%\($0)" }.joined(separator: ", ") + ")" }
+            return line
+        }
+        return ([args] + lines + ["return " + outputs.map(name).joined(separator: ", ")]).joined(separator: "\n")
+    }
+
     /// Runs the program on `arguments` (shapes and dtypes as traced).
     func run(_ arguments: [Tensor]) throws -> [Tensor] {
         // Calls on several threads at once each get part of the arena (or none): buffers are never shared.
-        var buffers = arena.withLock { a in
-            let taken = a
-            a = JitArena()
-            return taken
-        }
+        var buffers = arena.withLock { $0.take() }
         defer { arena.withLock { $0.merge(buffers) } }
         var slots = [Tensor?](repeating: nil, count: slotCount)
         for (s, x) in zip(argumentSlots, arguments) { slots[s] = x.detached }
@@ -170,6 +203,18 @@ final class JitProgram: @unchecked Sendable {
             case .constant(let t): return t
             }
         }
+    }
+
+    /// The instructions some output depends on, in order.
+    private static func eliminateDeadCode(_ body: [JitInstruction], outputs: [JitOperand], slotCount: Int) -> [JitInstruction] {
+        var live = [Bool](repeating: false, count: slotCount)
+        for case .slot(let s) in outputs { live[s] = true }
+        var kept: [JitInstruction] = []
+        for inst in body.reversed() where live[inst.result] {
+            for case .slot(let s) in inst.args { live[s] = true }
+            kept.append(inst)
+        }
+        return kept.reversed()
     }
 
     /// One instruction's result (its argument list released on return, so freed slots can be recycled).
@@ -237,6 +282,15 @@ extension JitOperand {
 }
 
 extension Primitive {
+    /// Whether `apply` returns its first input unchanged for these shapes.
+    func forwardsInput(from input: [Int], to output: [Int]) -> Bool {
+        switch self {
+        case .identity, .stopGradient: return true
+        case .reshape: return input == output
+        default: return false
+        }
+    }
+
     /// Whether two applications on the same operands always agree and may be folded or merged
     /// (user-supplied rules are left alone).
     var isPure: Bool {
