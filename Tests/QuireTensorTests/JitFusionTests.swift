@@ -50,6 +50,34 @@ final class JitFusionTests: XCTestCase {
         }
     }
 
+    /// The autodiff conformance table in float32 (where the fused kernels apply), each case with its
+    /// gradient: the replays agree with eager (1e-6 relative, as the float64 loop in JitTests), and the
+    /// matrix-product cases did run through `linear`.
+    func testConformanceTableInFloat32() throws {
+        var rng = TestRNG(seed: 23)
+        var fusedCases = 0
+        for c in autodiffConformanceCases() {
+            let xs = c.inputs(&rng).map { $0.dtype == .float64 ? $0.cast(to: .float32) : $0 }
+            let cot = rng.tensor(c.f(xs).shape).cast(to: c.f(xs).dtype)
+            let loss: ([Tensor]) throws -> Tensor = { (c.f($0) * cot).sum() }
+            let body = { (xs: [Tensor]) throws -> [Tensor] in
+                let (v, g) = try valueAndGrad(loss)(xs)
+                return [c.f(xs), v] + g
+            }
+            let jf = jit(body)
+            let xs2 = xs.map { $0.dtype == .float32 ? $0 * rng.tensor($0.shape, 0.8, 1.25).cast(to: .float32) : $0 }
+            for (run, inputs) in [xs, xs2].enumerated() {
+                let got: [Tensor]
+                do { got = try jf(inputs) } catch { XCTFail("\(c.name): \(error)"); break }
+                for (k, (g, w)) in zip(got, try body(inputs)).enumerated() {
+                    assertClose(g, w, rtol: 1e-6, atol: 1e-7, "\(c.name), call \(run), output \(k)")
+                }
+            }
+            if jf.lastProgramText?.contains("= linear(") == true { fusedCases += 1 }
+        }
+        XCTAssertGreaterThan(fusedCases, 0, "some case multiplies float32 matrices")
+    }
+
     /// A product whose layout BLAS cannot take in place (a broadcast operand) and a float64 one go
     /// through the tensor ops the fused kernel replaces.
     func testLinearFallsBackOutsideItsFastPath() throws {
