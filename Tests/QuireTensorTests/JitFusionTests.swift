@@ -50,6 +50,31 @@ final class JitFusionTests: XCTestCase {
         }
     }
 
+    /// Outputs consumed inside `consumingOutputs` give their buffers back, so the next replay writes its
+    /// outputs into them instead of allocating; an output the body keeps is never overwritten.
+    func testConsumedOutputsAreReusedKeptOnesAreNot() throws {
+        var rng = TestRNG(seed: 8)
+        let f = jit(Self.lossAndGrads)
+        let xs = inputs(&rng, batch: 5), others = inputs(&rng, batch: 5)
+        func address(_ t: Tensor) -> UInt { t.withUnsafeBufferPointer(as: Float.self) { UInt(bitPattern: $0.baseAddress) } }
+        _ = try f(xs)   // traces
+        // The weight gradients (out[1]: [6, 8], out[3]: [8, 4]) are `linear` outputs, taken from the arena.
+        _ = try f(xs, consumingOutputs: { _ in () })
+        let afterConsuming = f.arenaBytes
+        let held = try f(xs)
+        XCTAssertEqual(afterConsuming - f.arenaBytes, (6 * 8 + 8 * 4) * 4, "consumed weight gradients went back to the arena")
+        _ = try f(others, consumingOutputs: { _ in () })
+        XCTAssertEqual(f.arenaBytes, afterConsuming)
+        XCTAssertEqual(held[1].scalars(as: Float.self), try Self.lossAndGrads(xs)[1].scalars(as: Float.self))
+
+        var kept: Tensor?
+        _ = try f(xs, consumingOutputs: { out in kept = out[1] })
+        let next = try f(others, consumingOutputs: { out in address(out[1]) })
+        XCTAssertNotEqual(next, address(kept!), "a kept output's buffer is not reused")
+        let want = try Self.lossAndGrads(xs)
+        XCTAssertEqual(kept?.scalars(as: Float.self), want[1].scalars(as: Float.self))
+    }
+
     /// The autodiff conformance table in float32 (where the fused kernels apply), each case with its
     /// gradient: the replays agree with eager (1e-6 relative, as the float64 loop in JitTests), and the
     /// matrix-product cases did run through `linear`.

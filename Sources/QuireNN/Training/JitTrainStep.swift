@@ -62,10 +62,12 @@ public final class JitTrainStep<M: Module> {
     /// One step on `batch`: returns the loss before the update.
     public func callAsFunction(_ batch: [Tensor]) throws -> Tensor {
         // The argument list is built in this call only, so once the program has run nothing but the
-        // boxes holds the parameters and the update writes them without copying.
-        let out = try gradients(arguments.map(\.value) + batch)
-        try optimizer.update(TensorDict(Array(zip(trained, out.dropFirst()))))
-        return out[0]
+        // boxes holds the parameters and the update writes them without copying; the gradients' buffers
+        // go back to the program for the next step.
+        try gradients(arguments.map(\.value) + batch, consumingOutputs: { out in
+            try optimizer.update(TensorDict(Array(zip(trained, out.dropFirst()))))
+            return out[0]
+        })
     }
 
     /// Steps that replayed a compiled program.

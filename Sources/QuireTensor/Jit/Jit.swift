@@ -73,6 +73,25 @@ public final class JitFunction: @unchecked Sendable {
         try call(inputs, keys: []).0
     }
 
+    /// Runs the function and passes its outputs to `body`; afterwards the outputs' buffers go back to the
+    /// compiled program, which reuses them on its next call (those `body` did not keep). For a loop that
+    /// consumes each result at once, as a training step its gradients: the replay then allocates them no
+    /// more. A tensor `body` keeps (returns, stores) is left alone.
+    ///
+    /// ```swift
+    /// let loss = try f([w, x], consumingOutputs: { out in
+    ///     apply(out[1])     // the gradient, used here only
+    ///     return out[0]     // kept: not reused
+    /// })
+    /// ```
+    public func callAsFunction<R>(_ inputs: consuming [Tensor], consumingOutputs body: ([Tensor]) throws -> R) throws -> R {
+        // The inputs are released before `body` runs, so it can write into buffers only they shared.
+        var (outputs, _, program) = try run(consume inputs, keys: [])
+        let result = try body(outputs)
+        program?.recycle(&outputs)
+        return result
+    }
+
     /// Runs the function on path-keyed tensors (the keys are part of the signature).
     public func callAsFunction(_ inputs: TensorDict) throws -> TensorDict {
         let (values, keys) = try call(inputs.values, keys: inputs.keys)
@@ -80,7 +99,16 @@ public final class JitFunction: @unchecked Sendable {
     }
 
     private func call(_ inputs: [Tensor], keys: [String]) throws -> ([Tensor], [String]) {
-        if inputs.contains(where: \.isTraced) { return try body(inputs, keys) }
+        let (outputs, outputKeys, _) = try run(inputs, keys: keys)
+        return (outputs, outputKeys)
+    }
+
+    /// The outputs, their keys, and the program that replayed them (nil when traced or run directly).
+    private func run(_ inputs: [Tensor], keys: [String]) throws -> ([Tensor], [String], JitProgram?) {
+        if inputs.contains(where: \.isTraced) {
+            let (outputs, outputKeys) = try body(inputs, keys)
+            return (outputs, outputKeys, nil)
+        }
         let signature = keys.joined(separator: "\u{1}") + "\u{2}"
             + inputs.map { "\($0.dtype)\(shapeString($0.shape))" }.joined(separator: ";")
         if let entry = state.withLock({ s -> Entry? in
@@ -88,7 +116,7 @@ public final class JitFunction: @unchecked Sendable {
             s.hits += 1
             return e
         }) {
-            return (try entry.program.run(inputs), entry.outputKeys)
+            return (try entry.program.run(inputs), entry.outputKeys, entry.program)
         }
         let (entry, outputs) = try trace(inputs, keys: keys)
         state.withLock {
@@ -97,7 +125,7 @@ public final class JitFunction: @unchecked Sendable {
             $0.lastCompile = entry.program.stats
             $0.lastProgram = entry.program
         }
-        return (outputs, entry.outputKeys)
+        return (outputs, entry.outputKeys, nil)
     }
 
     /// Runs the body once with every op recorded, and compiles what it recorded.

@@ -205,6 +205,12 @@ final class JitProgram: @unchecked Sendable {
         }
     }
 
+    /// Gives the buffers of `tensors` (outputs of an earlier call) to the arena, those nobody else holds.
+    func recycle(_ tensors: inout [Tensor]) {
+        arena.withLock { a in for i in tensors.indices { a.recycle(&tensors[i]) } }
+        tensors = []
+    }
+
     /// The instructions some output depends on, in order.
     private static func eliminateDeadCode(_ body: [JitInstruction], outputs: [JitOperand], slotCount: Int) -> [JitInstruction] {
         var live = [Bool](repeating: false, count: slotCount)
