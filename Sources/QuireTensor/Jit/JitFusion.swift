@@ -12,6 +12,17 @@ enum JitFusedKernel: Equatable {
     case linearReluGradient
 }
 
+extension JitFusedKernel: CustomStringConvertible {
+    /// As the program text shows it: `linear(bias, relu)`, `linear()`, `linear(reluGradient)`.
+    var description: String {
+        switch self {
+        case .linear(let bias, let relu):
+            "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
+        case .linearReluGradient: "linear(reluGradient)"
+        }
+    }
+}
+
 /// Free tensor storage kept by a program between (and within) calls, by byte size, so that a replay
 /// reuses the buffers of the previous one instead of allocating.
 struct JitArena: Sendable {

@@ -168,12 +168,7 @@ final class JitProgram: @unchecked Sendable {
         }
         let args = "arguments: " + argumentSlots.map { "%\($0)" }.joined(separator: ", ")
         let lines = instructions.map { inst -> String in
-            let op = inst.fused.map { k in
-                switch k {
-                case .linear(let bias, let relu): "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
-                case .linearReluGradient: "linear(reluGradient)"
-                }
-            } ?? "\(inst.primitive)"
+            let op = inst.fused?.description ?? "\(inst.primitive)"
             let (shape, dtype) = (resultTypes[inst.result].0, resultTypes[inst.result].1)
             var line = "%\(inst.result) = \(op)(\(inst.args.map(name).joined(separator: ", "))) : \(shapeString(shape)) \(dtype)"
             if !inst.frees.isEmpty { line += "  (frees " + inst.frees.map { "%\($0)" }.joined(separator: ", ") + ")" }
