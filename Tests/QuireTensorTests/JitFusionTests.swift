@@ -43,6 +43,9 @@ final class JitFusionTests: XCTestCase {
         XCTAssertTrue(program.contains("= linear(reluGradient)("), program)   // the hidden layer's input gradient, masked
         XCTAssertFalse(program.contains("= relu("), program)
         XCTAssertFalse(program.contains("= identity("), program)
+        XCTAssertEqual(stats.fusedSoftmaxBackward, 1, "\(stats)")
+        XCTAssertTrue(program.contains("= logSoftmaxBackward("), program)
+        XCTAssertFalse(program.contains("= exp("), program)
         XCTAssertGreaterThan(f.arenaBytes, 0, "freed intermediates are kept for the next call")
         // Results handed out earlier are untouched by later calls that reuse the arena.
         for (got, want) in held {

@@ -10,6 +10,10 @@ enum JitFusedKernel: Equatable {
     /// `a·w` masked by relu's backward: `reluGradient(h, a·w)` (the product where `h > 0`, else 0), in
     /// the product's buffer. Arguments: a, w, h.
     case linearReluGradient
+    /// logSoftmax's backward over the last axis, `g − exp(y) · Σ g` (y the logSoftmax output), one pass
+    /// per row instead of four ops; the row sum is the reducer's (`SumReducer.row`, Double, then float32)
+    /// and exp the `ExpKernel`, so bit-identical. Arguments: y, g.
+    case logSoftmaxBackward
 }
 
 extension JitFusedKernel: CustomStringConvertible {
@@ -19,6 +23,7 @@ extension JitFusedKernel: CustomStringConvertible {
         case .linear(let bias, let relu):
             "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
         case .linearReluGradient: "linear(reluGradient)"
+        case .logSoftmaxBackward: "logSoftmaxBackward"
         }
     }
 }
@@ -93,6 +98,21 @@ extension JitFusedKernel {
                 return y
             }
             return Tensor.binary(ReluGradientKernel.self, h, x[0].matmul(x[1]), op: "relu gradient")
+        case .logSoftmaxBackward:
+            let (y, g) = (x[0], x[1])
+            guard y.dtype == .float32, g.dtype == .float32, y.shape == g.shape, y.rank >= 1, y.isContiguous, g.isContiguous,
+                  let n = y.shape.last, n > 0 else {
+                return g - y.exp() * g.sum(axes: [Swift.max(0, g.rank - 1)], keepDims: true)
+            }
+            var out = arena.tensor(y.shape, .float32)
+            let (py, pg, po) = (y.pointer(Float.self), g.pointer(Float.self), out.pointer(Float.self))
+            for r in 0..<(y.scalarCount / n) {
+                let (yr, gr, or) = (py + r * n, pg + r * n, po + r * n)
+                let total = SumReducer<Float>.finish(SumReducer<Float>.row(gr, n, 1), count: n)
+                for j in 0..<n { or[j] = SubKernel.apply(gr[j], MulKernel.apply(ExpKernel.apply(yr[j]), total)) }
+            }
+            out.traceTag = 0
+            return out
         }
     }
 
@@ -189,6 +209,38 @@ extension JitProgram {
                                      fused: .linearReluGradient)
         }
         return fused
+    }
+
+    /// `subtract(g, multiply(exp(y), sum(g, last axis, keepDims)))` — logSoftmax's recorded backward —
+    /// becomes one `logSoftmaxBackward(y, g)` when the exp, sum and product have no other reader.
+    static func fuseLogSoftmaxBackward(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var uses: [Int: Int] = [:]
+        for inst in body { for case .slot(let s) in inst.args { uses[s, default: 0] += 1 } }
+        for case .slot(let s) in outputs { uses[s, default: 0] += 2 }
+        func single(_ s: Int) -> JitInstruction? {
+            guard uses[s] == 1, let p = producer[s], body[p].fused == nil else { return nil }
+            return body[p]
+        }
+        var count = 0
+        for i in body.indices {
+            guard case .subtract = body[i].primitive, body[i].fused == nil, case .slot(let g) = body[i].args[0],
+                  case .slot(let m) = body[i].args[1], let product = single(m), case .multiply = product.primitive,
+                  nodes[g].dtype == .float32, nodes[g].shape == nodes[body[i].result].shape, !nodes[g].shape.isEmpty else { continue }
+            let rank = nodes[g].shape.count
+            var y: JitOperand?
+            var summed = false
+            for case .slot(let f) in product.args {
+                guard let factor = single(f) else { continue }
+                if case .exp = factor.primitive, case .slot = factor.args[0], nodes[f].shape == nodes[g].shape { y = factor.args[0] }
+                if case .sum(let axes, true) = factor.primitive, axes == [rank - 1], case .slot(g) = factor.args[0] { summed = true }
+            }
+            guard let y, summed, operandType(y, nodes) == (nodes[g].shape, .float32) else { continue }
+            body[i] = JitInstruction(primitive: .subtract, args: [y, .slot(g)], result: body[i].result, fused: .logSoftmaxBackward)
+            count += 1
+        }
+        return count
     }
 
     static func operandType(_ a: JitOperand, _ nodes: [TraceNode]) -> ([Int], DType) {

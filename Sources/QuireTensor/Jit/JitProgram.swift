@@ -49,12 +49,15 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var reluGradients = 0
     /// `matmul → add(bias) [→ relu]` chains run as one `linear` instruction (BLAS, then one epilogue pass).
     public var fusedLinear = 0
+    /// logSoftmax backwards (`g − exp(y) · Σ g`: four recorded ops) run as one row-wise kernel.
+    public var fusedSoftmaxBackward = 0
     /// Instructions left to run on each call.
     public var instructions = 0
 
     public var description: String {
         "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(forwarded) forwarded, \(deduplicated) common, "
-            + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear)"
+            + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear, "
+            + "\(fusedSoftmaxBackward) fused softmax backward)"
     }
 }
 
@@ -125,6 +128,7 @@ final class JitProgram: @unchecked Sendable {
         let live = JitProgram.eliminateDeadCode(body, outputs: outputs, slotCount: trace.nodes.count)
         var kept = live
         stats.fusedLinear = JitProgram.fuseLinear(&kept, outputs: outputs, nodes: trace.nodes)
+        stats.fusedSoftmaxBackward = JitProgram.fuseLogSoftmaxBackward(&kept, outputs: outputs, nodes: trace.nodes)
         kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
         stats.dead = body.count - live.count
         stats.instructions = kept.count
