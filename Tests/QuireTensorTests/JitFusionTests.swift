@@ -46,6 +46,7 @@ final class JitFusionTests: XCTestCase {
         XCTAssertEqual(stats.fusedSoftmaxBackward, 1, "\(stats)")
         XCTAssertTrue(program.contains("= logSoftmaxBackward("), program)
         XCTAssertFalse(program.contains("= exp("), program)
+        XCTAssertEqual(stats.columnSums, 2, "\(stats)")   // the two bias gradients
         XCTAssertGreaterThan(f.arenaBytes, 0, "freed intermediates are kept for the next call")
         // Results handed out earlier are untouched by later calls that reuse the arena.
         for (got, want) in held {
@@ -61,11 +62,12 @@ final class JitFusionTests: XCTestCase {
         let xs = inputs(&rng, batch: 5), others = inputs(&rng, batch: 5)
         func address(_ t: Tensor) -> UInt { t.withUnsafeBufferPointer(as: Float.self) { UInt(bitPattern: $0.baseAddress) } }
         _ = try f(xs)   // traces
-        // The weight gradients (out[1]: [6, 8], out[3]: [8, 4]) are `linear` outputs, taken from the arena.
+        // The gradients are fused outputs taken from the arena: weights (`linear`, [6, 8] and [8, 4]) and
+        // biases (`columnSum`, [8] and [4]).
         _ = try f(xs, consumingOutputs: { _ in () })
         let afterConsuming = f.arenaBytes
         let held = try f(xs)
-        XCTAssertEqual(afterConsuming - f.arenaBytes, (6 * 8 + 8 * 4) * 4, "consumed weight gradients went back to the arena")
+        XCTAssertEqual(afterConsuming - f.arenaBytes, (6 * 8 + 8 * 4 + 8 + 4) * 4, "consumed gradients went back to the arena")
         _ = try f(others, consumingOutputs: { _ in () })
         XCTAssertEqual(f.arenaBytes, afterConsuming)
         XCTAssertEqual(held[1].scalars(as: Float.self), try Self.lossAndGrads(xs)[1].scalars(as: Float.self))

@@ -14,6 +14,10 @@ enum JitFusedKernel: Equatable {
     /// per row instead of four ops; the row sum is the reducer's (`SumReducer.row`, Double, then float32)
     /// and exp the `ExpKernel`, so bit-identical. Arguments: y, g.
     case logSoftmaxBackward
+    /// `sum(axes: [0])` of a float32 matrix (a bias gradient): the reducer's own column loop
+    /// (`SumReducer.columns` over all rows, then `finish`) into an arena buffer, without planning the
+    /// general reduction. Argument: the matrix.
+    case columnSum(keepDims: Bool)
 }
 
 extension JitFusedKernel: CustomStringConvertible {
@@ -24,6 +28,7 @@ extension JitFusedKernel: CustomStringConvertible {
             "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
         case .linearReluGradient: "linear(reluGradient)"
         case .logSoftmaxBackward: "logSoftmaxBackward"
+        case .columnSum(let keepDims): "columnSum(keepDims: \(keepDims))"
         }
     }
 }
@@ -110,6 +115,22 @@ extension JitFusedKernel {
                 let (yr, gr, or) = (py + r * n, pg + r * n, po + r * n)
                 let total = SumReducer<Float>.finish(SumReducer<Float>.row(gr, n, 1), count: n)
                 for j in 0..<n { or[j] = SubKernel.apply(gr[j], MulKernel.apply(ExpKernel.apply(yr[j]), total)) }
+            }
+            out.traceTag = 0
+            return out
+        case .columnSum(let keepDims):
+            let m = x[0]
+            guard m.dtype == .float32, m.rank == 2, m.isContiguous, m.shape[0] > 0, m.shape[1] > 0 else {
+                return m.sum(axes: [0], keepDims: keepDims)
+            }
+            let (rows, n) = (m.shape[0], m.shape[1])
+            var out = arena.tensor(keepDims ? [1, n] : [n], .float32)
+            let (pm, po) = (UnsafePointer(m.pointer(Float.self)), out.pointer(Float.self))
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc in
+                let pa = acc.baseAddress!
+                pa.initialize(repeating: SumReducer<Float>.identity, count: n)
+                SumReducer<Float>.columns(pa, pm, rows: rows, rowStride: n, n, 1)
+                for j in 0..<n { po[j] = SumReducer<Float>.finish(pa[j], count: rows) }
             }
             out.traceTag = 0
             return out
@@ -209,6 +230,18 @@ extension JitProgram {
                                      fused: .linearReluGradient)
         }
         return fused
+    }
+
+    /// `sum(axes: [0])` of float32 matrices (bias gradients) as `columnSum`. Returns how many.
+    static func fuseColumnSums(_ body: inout [JitInstruction], nodes: [TraceNode]) -> Int {
+        var count = 0
+        for i in body.indices {
+            guard case .sum(let axes, let keepDims) = body[i].primitive, body[i].fused == nil, axes == [0],
+                  case .slot(let s) = body[i].args[0], nodes[s].dtype == .float32, nodes[s].shape.count == 2 else { continue }
+            body[i].fused = .columnSum(keepDims: keepDims)
+            count += 1
+        }
+        return count
     }
 
     /// `subtract(g, multiply(exp(y), sum(g, last axis, keepDims)))` — logSoftmax's recorded backward —

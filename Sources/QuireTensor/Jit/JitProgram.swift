@@ -51,13 +51,15 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var fusedLinear = 0
     /// logSoftmax backwards (`g − exp(y) · Σ g`: four recorded ops) run as one row-wise kernel.
     public var fusedSoftmaxBackward = 0
+    /// Column sums of float32 matrices (bias gradients) run by the reducer's column loop directly.
+    public var columnSums = 0
     /// Instructions left to run on each call.
     public var instructions = 0
 
     public var description: String {
         "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(forwarded) forwarded, \(deduplicated) common, "
             + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear, "
-            + "\(fusedSoftmaxBackward) fused softmax backward)"
+            + "\(fusedSoftmaxBackward) fused softmax backward, \(columnSums) column sums)"
     }
 }
 
@@ -129,6 +131,7 @@ final class JitProgram: @unchecked Sendable {
         var kept = live
         stats.fusedLinear = JitProgram.fuseLinear(&kept, outputs: outputs, nodes: trace.nodes)
         stats.fusedSoftmaxBackward = JitProgram.fuseLogSoftmaxBackward(&kept, outputs: outputs, nodes: trace.nodes)
+        stats.columnSums = JitProgram.fuseColumnSums(&kept, nodes: trace.nodes)
         kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
         stats.dead = body.count - live.count
         stats.instructions = kept.count
