@@ -105,8 +105,10 @@ extension JitFusedKernel {
             return Tensor.binary(ReluGradientKernel.self, h, x[0].matmul(x[1]), op: "relu gradient")
         case .logSoftmaxBackward:
             let (y, g) = (x[0], x[1])
-            guard y.dtype == .float32, g.dtype == .float32, y.shape == g.shape, y.rank >= 1, y.isContiguous, g.isContiguous,
-                  let n = y.shape.last, n > 0 else {
+            // At least two rows of two: the shapes for which the reducer takes its row loop (a single row or
+            // column goes through its whole-tensor or copy paths instead).
+            guard y.dtype == .float32, g.dtype == .float32, y.shape == g.shape, y.rank >= 2, y.isContiguous, g.isContiguous,
+                  let n = y.shape.last, n > 1, y.scalarCount / n > 1 else {
                 return g - y.exp() * g.sum(axes: [Swift.max(0, g.rank - 1)], keepDims: true)
             }
             var out = arena.tensor(y.shape, .float32)
@@ -120,7 +122,8 @@ extension JitFusedKernel {
             return out
         case .columnSum(let keepDims):
             let m = x[0]
-            guard m.dtype == .float32, m.rank == 2, m.isContiguous, m.shape[0] > 0, m.shape[1] > 0 else {
+            // At least two rows and two columns: the shapes for which the reducer takes its column loop.
+            guard m.dtype == .float32, m.rank == 2, m.isContiguous, m.shape[0] > 1, m.shape[1] > 1 else {
                 return m.sum(axes: [0], keepDims: keepDims)
             }
             let (rows, n) = (m.shape[0], m.shape[1])
