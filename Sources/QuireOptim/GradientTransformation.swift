@@ -19,6 +19,8 @@ public struct GradientTransformation: Sendable {
 
     private let initializeBody: Initialize
     private let updateBody: Update
+    /// Set by `adam`, `adamw` and `sgd`: how their step runs in place (``updateInPlace(params:grads:state:)``).
+    var inPlaceRule: InPlaceRule?
 
     /// A transformation from its two functions.
     public init(initialize: @escaping Initialize, update: @escaping Update) {

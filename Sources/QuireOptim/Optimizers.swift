@@ -13,7 +13,10 @@ public func sgd(learningRate: any LearningRate, momentum: Double? = nil, nestero
     var parts: [GradientTransformation] = []
     if let momentum { parts.append(traceMomentum(decay: momentum, nesterov: nesterov)) }
     parts.append(scaleByLearningRate(learningRate))
-    return chain(parts)
+    var tx = chain(parts)
+    tx.inPlaceRule = InPlaceRule(kind: .sgd(momentum: momentum, nesterov: nesterov),
+                                 learningRate: learningRate.schedule, learningRatePart: parts.count - 1)
+    return tx
 }
 
 /// Adam (Kingma & Ba): `chain(scaleByAdam(b1:b2:eps:epsRoot:), scaleByLearningRate(learningRate))`.
@@ -23,7 +26,10 @@ public func sgd(learningRate: any LearningRate, momentum: Double? = nil, nestero
 /// ```
 public func adam(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
                  epsRoot: Double = 0) -> GradientTransformation {
-    chain(scaleByAdam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot), scaleByLearningRate(learningRate))
+    var tx = chain(scaleByAdam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot), scaleByLearningRate(learningRate))
+    tx.inPlaceRule = InPlaceRule(kind: .adam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot, weightDecay: 0, mask: .all),
+                                 learningRate: learningRate.schedule, learningRatePart: 1)
+    return tx
 }
 
 /// AdamW (Loshchilov & Hutter): Adam with decoupled weight decay on the parameters `mask` includes,
@@ -35,8 +41,11 @@ public func adam(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 
 /// ```
 public func adamw(learningRate: any LearningRate, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
                   epsRoot: Double = 0, weightDecay: Double = 1e-4, mask: WeightMask = .all) -> GradientTransformation {
-    chain(scaleByAdam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot), addDecayedWeights(weightDecay, mask: mask),
-          scaleByLearningRate(learningRate))
+    var tx = chain(scaleByAdam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot), addDecayedWeights(weightDecay, mask: mask),
+                   scaleByLearningRate(learningRate))
+    tx.inPlaceRule = InPlaceRule(kind: .adam(b1: b1, b2: b2, eps: eps, epsRoot: epsRoot, weightDecay: weightDecay, mask: mask),
+                                 learningRate: learningRate.schedule, learningRatePart: 2)
+    return tx
 }
 
 /// Lion (Chen et al., 2023): sign of an interpolated momentum, decoupled weight decay, learning rate.

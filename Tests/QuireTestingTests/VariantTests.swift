@@ -39,6 +39,15 @@ final class VariantTests: XCTestCase {
         XCTAssertNotNil(Variants.named("doubling"))
     }
 
+    /// `jit` is registered by default; a function with a gradient inside agrees with eager, traced and replayed.
+    func testJitIsRegisteredAndAgreesWithEager() throws {
+        XCTAssertEqual(Variants.all.map(\.name).prefix(2), ["eager", "jit"])
+        let x = Tensor([0.5, -1, 2] as [Double])
+        try assertVariantsAgree({ xs in try grad { (t: Tensor) in (t.tanh() * t).sum() }(xs[0]) }, at: [x])
+        let f = Variant.jit { (xs: [Tensor]) in (xs[0].exp() * 2).sum() }
+        for v in [x, x * 2, x] { try assertAllClose(try f([v]), (v.exp() * 2).sum()) }   // traced once, then replayed
+    }
+
     func testOtherErrorsBecomeFailuresUnderTheirVariant() {
         struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
         XCTAssertThrowsError(try withVariants([.eager]) { _ in throw Boom() }) { error in

@@ -57,11 +57,12 @@ let mlpBenchmark = Benchmark(name: "mlp", summary: "digits MLP 64-256-256-10 tra
             "batching_ms_per_step": round(batchSeconds * 1e3 / Double(batches.count), 4)])
 }
 
-/// The same run with the whole step (forward, backward, Adam) under `jit`: traced on the first batch
-/// (and once more for the smaller last batch of each epoch, if any), replayed afterwards. Adam runs in
-/// the program with its step count as a tensor (the Optax-style optimizer keeps it as a Swift number,
-/// which a trace would freeze). Peak memory is measured over 5 further steps of each kind with
-/// `MemoryStats` tracking on (off while timing).
+/// The same run as a `jitTrainStep`: forward and backward traced on the first batch (and once more for
+/// the smaller last batch of each epoch), replayed afterwards with fused `linear` instructions and
+/// arena buffers, and Adam applied in place to the donated parameters and moments. Also: the jitted
+/// forward + backward alone, the GEMM floor (the step's eight matrix products alone, at its shapes),
+/// and peak step memory (5 steps with `MemoryStats` tracking on, off while timing; the jitted figure
+/// adds the arena the program keeps between calls).
 private func jittedDigitsRun(_ r: BenchReporter) throws {
     let (train, test) = try Digits.load(from: Digits.defaultPath)
     let model = MLP([64, 256, 256, 10], rngs: Rngs(0))
@@ -70,69 +71,21 @@ private func jittedDigitsRun(_ r: BenchReporter) throws {
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     var batches: [(x: Tensor, y: Tensor)] = []
     for epoch in 0..<epochs { batches += Digits.batches(train.x, train.y, batchSize: 128, key: shuffle.fold(in: epoch)) }
+    let lossOf = { (m: MLP, b: [Tensor]) in softmaxCrossEntropy(logits: m(b[0]), labels: b[1]).mean() }
 
-    let paths = model.state(.trainable).keys
-    var state = model.state(.trainable)
-    for k in paths {
-        state["mu/" + k] = Tensor.zeros(state[k]!.shape, dtype: state[k]!.dtype)
-        state["nu/" + k] = Tensor.zeros(state[k]!.shape, dtype: state[k]!.dtype)
-    }
-    state["count"] = Tensor(0, dtype: .float32)
-    let (b1, b2, eps, lr) = (0.9, 0.999, 1e-8, 1e-3)
-    let step = jit { (s: TensorDict) in
-        let params = TensorDict(paths.map { ($0, s[$0]!) })
-        let (loss, grads) = try valueAndGrad { (p: TensorDict) in
-            try model.update(parameters: p)
-            return softmaxCrossEntropy(logits: model(s["x"]!), labels: s["y"]!).mean()
-        }(params)
-        var next = TensorDict()
-        let count = s["count"]! + 1
-        let c1 = 1 - Tensor(b1, dtype: .float32).pow(count), c2 = 1 - Tensor(b2, dtype: .float32).pow(count)
-        for k in paths {
-            let g = grads[k]!
-            let mu = s["mu/" + k]! * b1 + g * (1 - b1)
-            let nu = s["nu/" + k]! * b2 + g.square() * (1 - b2)
-            next[k] = s[k]! - (mu / c1) / ((nu / c2).sqrt() + eps) * lr
-            next["mu/" + k] = mu
-            next["nu/" + k] = nu
-        }
-        next["count"] = count
-        next["loss"] = loss
-        return next
-    }
-    func withBatch(_ s: TensorDict, _ b: (x: Tensor, y: Tensor)) -> TensorDict {
-        var d = TensorDict()
-        for k in s.keys where k != "loss" { d[k] = s[k]! }
-        d["x"] = b.x
-        d["y"] = b.y
-        return d
-    }
+    let step = jitTrainStep(Optimizer(model, adam(learningRate: 1e-3)), loss: lossOf)
     let t0 = now()
-    state = try step(withBatch(state, batches[0]))
+    var loss = try step(batches[0].x, batches[0].y)
     let firstCall = now() - t0
     let loopStart = now()
-    for b in batches.dropFirst() { state = try step(withBatch(state, b)) }
+    for b in batches.dropFirst() { loss = try step(b.x, b.y) }
     let loop = now() - loopStart
-    let lastLoss = state["loss"]!.item(as: Float.self)
-    try model.load(TensorDict(paths.map { ($0, state[$0]!) }), filter: .trainable)
+    let lastLoss = loss.item(as: Float.self)
     let testAccuracy = accuracy(logits: model(test.x), labels: test.y)
 
-    // Forward + backward alone under jit (no update), to compare with the eager value_and_grad_ms.
-    let gradOnly = jit { (s: TensorDict) in
-        let (loss, grads) = try valueAndGrad { (p: TensorDict) in
-            try model.update(parameters: p)
-            return softmaxCrossEntropy(logits: model(s["x"]!), labels: s["y"]!).mean()
-        }(TensorDict(paths.map { ($0, s[$0]!) }))
-        var out = grads
-        out["loss"] = loss
-        return out
-    }
-    _ = try gradOnly(withBatch(state, batches[0]))
-    let gradStart = now()
-    for b in batches.dropFirst() { _ = try gradOnly(withBatch(state, b)) }
-    let gradSeconds = now() - gradStart
-
-    // Peak bytes allocated during 5 steps, jitted and eager (same batch, same model).
+    // Peak bytes allocated during 5 steps, jitted and (below) eager, same batch and model; the jitted
+    // figure adds the arena its program keeps between calls. Measured before anything else holds the
+    // parameters (a held parameter is copied by the in-place update, once).
     func peak(_ body: () throws -> Void) rethrows -> Int {
         MemoryStats.isTracking = true
         defer { MemoryStats.isTracking = false }
@@ -142,20 +95,58 @@ private func jittedDigitsRun(_ r: BenchReporter) throws {
         return MemoryStats.peakBytes - base
     }
     let b = batches[1]
-    let jitPeak = try peak { for _ in 0..<5 { state = try step(withBatch(state, b)) } }
-    let optimizer = Optimizer(model, adam(learningRate: lr))
+    let jitPeak = try peak { for _ in 0..<5 { _ = try step(b.x, b.y) } } + step.arenaBytes
     let eagerPeak = try peak {
         for _ in 0..<5 {
-            let (_, grads) = try valueAndGrad(of: model) { m in softmaxCrossEntropy(logits: m(b.x), labels: b.y).mean() }
-            try optimizer.update(grads)
+            let (_, grads) = try valueAndGrad(of: model) { m in lossOf(m, [b.x, b.y]) }
+            try step.optimizer.update(grads)
         }
     }
+
+    // Forward + backward alone under jit (no update), to compare with the eager value_and_grad_ms.
+    let params = model.state(.trainable)
+    let gradOnly = jit { (xs: [Tensor]) in
+        let (value, grads) = try valueAndGrad { (p: TensorDict) in
+            try model.update(parameters: p)
+            return lossOf(model, [xs[0], xs[1]])
+        }(TensorDict(Array(zip(params.keys, xs.dropFirst(2)))))
+        return [value] + grads.values
+    }
+    defer { try? model.load(params, filter: .trainable) }
+    _ = try gradOnly([batches[0].x, batches[0].y] + params.values)
+    let gradStart = now()
+    for b in batches.dropFirst() { _ = try gradOnly([b.x, b.y] + params.values) }
+    let gradSeconds = now() - gradStart
+
     let steps = batches.count - 1
     r.emit(["benchmark": "mlp", "case": "digits_train_jit", "steps": batches.count, "batch": 128, "epochs": epochs,
             "steps_per_s": round(Double(steps) / loop, 1), "samples_per_s": round(Double(steps * 128) / loop, 0),
             "first_call_trace_compile_s": round(firstCall, 4), "traces": step.cacheMisses, "replays": step.cacheHits,
             "instructions": step.lastCompile?.instructions ?? 0, "traced_nodes": step.lastCompile?.tracedNodes ?? 0,
+            "fused_linear": step.lastCompile?.fusedLinear ?? 0,
             "final_train_loss": round(Double(lastLoss), 4), "test_accuracy": round(testAccuracy, 4),
-            "peak_step_bytes_jit": jitPeak, "peak_step_bytes_eager": eagerPeak,
-            "jit_value_and_grad_ms": round(gradSeconds * 1e3 / Double(steps), 4)])
+            "peak_step_bytes_jit": jitPeak, "peak_step_bytes_eager": eagerPeak, "arena_bytes": step.arenaBytes,
+            "jit_value_and_grad_ms": round(gradSeconds * 1e3 / Double(steps), 4),
+            "gemm_floor_ms": round(gemmFloorSeconds(batch: 128, sizes: [64, 256, 256, 10]) * 1e3, 4)])
+}
+
+/// The time of one step's matrix products alone, at the step's shapes and layouts (forward `h·W`;
+/// backward `hᵀ·g` and `g·Wᵀ`, the first layer's input gradient skipped), median of 200 repetitions:
+/// what a step cannot go below while its GEMMs stay on BLAS.
+private func gemmFloorSeconds(batch: Int, sizes: [Int]) -> Double {
+    let key = PRNGKey(seed: 1)
+    let hs = sizes.dropLast().enumerated().map { Tensor.normal(key.fold(in: $0.offset), shape: [batch, $0.element]) }
+    let ws = (0..<(sizes.count - 1)).map { Tensor.normal(key.fold(in: 10 + $0), shape: [sizes[$0], sizes[$0 + 1]]) }
+    let gs = sizes.dropFirst().enumerated().map { Tensor.normal(key.fold(in: 20 + $0.offset), shape: [batch, $0.element]) }
+    var times: [Double] = []
+    for _ in 0..<200 {
+        let t = DispatchTime.now().uptimeNanoseconds
+        for l in ws.indices {
+            _ = hs[l].matmul(ws[l])
+            _ = hs[l].transposed().matmul(gs[l])
+            if l > 0 { _ = gs[l].matmul(ws[l].transposed()) }
+        }
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
 }

@@ -23,8 +23,8 @@ public final class Optimizer<M: Module> {
     /// The transformation's state (per-parameter buffers, step counters), for checkpoints.
     public var state: OptState
 
-    private let boxes: [String: Param]
-    private let paths: [String]
+    let boxes: [String: Param]
+    let paths: [String]
 
     /// An optimizer for the boxes of `model` that pass `filter` (trainable parameters by default).
     public init(_ model: M, _ tx: GradientTransformation, filter: ParamFilter = .trainable) {
@@ -58,10 +58,24 @@ public final class Optimizer<M: Module> {
             }
         }
         if !problems.isEmpty { throw ModuleError(problems) }
+        if try updateInPlace(grads) { return }
         let params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
         let (updates, next) = try tx.update(grads: grads, state: state, params: params)
         let newParams = try applyUpdates(params, updates)
         for path in updates.keys { boxes[path]!.value = newParams[path]! }
         state = next
     }
+
+    /// The transformation's fused in-place step (``GradientTransformation/updateInPlace(params:grads:state:)``:
+    /// `adam`, `adamw`, `sgd` on float32), when it has one. The boxes' tensors move into a dictionary for the
+    /// call and back, so a parameter nobody else holds is written without a copy.
+    private func updateInPlace(_ grads: TensorDict) throws -> Bool {
+        var params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
+        for path in paths { boxes[path]!.value = vacatedParameter }
+        defer { for path in paths { boxes[path]!.value = params[path]! } }
+        return try tx.updateInPlace(params: &params, grads: grads, state: &state)
+    }
 }
+
+/// What a parameter box holds while its tensor is being updated in place.
+private let vacatedParameter = Tensor.zeros([0])

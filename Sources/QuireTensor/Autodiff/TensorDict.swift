@@ -34,6 +34,18 @@ public struct TensorDict: Sendable, Sequence, ExpressibleByDictionaryLiteral, Cu
         }
     }
 
+    /// Runs `body` on the tensor at `key` in place (`nil` when there is none): the dictionary does not
+    /// hold a second reference meanwhile, so a write into it copies only when someone else holds it.
+    ///
+    /// ```swift
+    /// params.modify("w") { w in w.withUnsafeMutableBufferPointer(as: Float.self) { $0[0] = 1 } }
+    /// ```
+    @discardableResult
+    public mutating func modify<R>(_ key: String, _ body: (inout Tensor) throws -> R) rethrows -> R? {
+        guard entries[key] != nil else { return nil }
+        return try body(&entries[key]!)
+    }
+
     /// The tensors in key order.
     public var values: [Tensor] { keys.map { entries[$0]! } }
     public var count: Int { keys.count }

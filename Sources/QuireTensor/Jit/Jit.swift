@@ -38,6 +38,7 @@ public final class JitFunction: @unchecked Sendable {
         var hits = 0
         var misses = 0
         var lastCompile: JitCompileStats?
+        var lastProgram: JitProgram?
     }
     private let body: ([Tensor], [String]) throws -> ([Tensor], [String])
     private let state = Mutex(State())
@@ -52,12 +53,43 @@ public final class JitFunction: @unchecked Sendable {
     public var cacheMisses: Int { state.withLock { $0.misses } }
     /// Compiled signatures held.
     public var cacheSize: Int { state.withLock { $0.cache.count } }
+    /// The most recently compiled program, one instruction a line after the passes (as JAX's
+    /// `jit(f).lower(…).as_text()`): fused kernels, the operands, each result's type and the slots freed.
+    ///
+    /// ```swift
+    /// let f = jit { (xs: [Tensor]) in [(xs[0].matmul(xs[1]) + xs[2]).relu()] }
+    /// _ = try f([x, w, b])
+    /// print(f.lastProgramText!)   // %3 = linear(bias, relu)(%0, %1, %2) : [4, 8] float32 …
+    /// ```
+    public var lastProgramText: String? { state.withLock { $0.lastProgram?.text } }
+    /// Bytes of intermediate buffers the compiled programs keep between calls for reuse (the arena: a
+    /// replay takes its fused kernels' outputs from it instead of allocating).
+    public var arenaBytes: Int { state.withLock { $0.cache.values.reduce(0) { $0 + $1.program.arenaBytes } } }
     /// What the passes did to the most recently compiled program.
     public var lastCompile: JitCompileStats? { state.withLock { $0.lastCompile } }
 
     /// Runs the function on an array of tensors.
     public func callAsFunction(_ inputs: [Tensor]) throws -> [Tensor] {
         try call(inputs, keys: []).0
+    }
+
+    /// Runs the function and passes its outputs to `body`; afterwards the outputs' buffers go back to the
+    /// compiled program, which reuses them on its next call (those `body` did not keep). For a loop that
+    /// consumes each result at once, as a training step its gradients: the replay then allocates them no
+    /// more. A tensor `body` keeps (returns, stores) is left alone.
+    ///
+    /// ```swift
+    /// let loss = try f([w, x], consumingOutputs: { out in
+    ///     apply(out[1])     // the gradient, used here only
+    ///     return out[0]     // kept: not reused
+    /// })
+    /// ```
+    public func callAsFunction<R>(_ inputs: consuming [Tensor], consumingOutputs body: ([Tensor]) throws -> R) throws -> R {
+        // The inputs are released before `body` runs, so it can write into buffers only they shared.
+        var (outputs, _, program) = try run(consume inputs, keys: [])
+        let result = try body(outputs)
+        program?.recycle(&outputs)
+        return result
     }
 
     /// Runs the function on path-keyed tensors (the keys are part of the signature).
@@ -67,7 +99,16 @@ public final class JitFunction: @unchecked Sendable {
     }
 
     private func call(_ inputs: [Tensor], keys: [String]) throws -> ([Tensor], [String]) {
-        if inputs.contains(where: \.isTraced) { return try body(inputs, keys) }
+        let (outputs, outputKeys, _) = try run(inputs, keys: keys)
+        return (outputs, outputKeys)
+    }
+
+    /// The outputs, their keys, and the program that replayed them (nil when traced or run directly).
+    private func run(_ inputs: [Tensor], keys: [String]) throws -> ([Tensor], [String], JitProgram?) {
+        if inputs.contains(where: \.isTraced) {
+            let (outputs, outputKeys) = try body(inputs, keys)
+            return (outputs, outputKeys, nil)
+        }
         let signature = keys.joined(separator: "\u{1}") + "\u{2}"
             + inputs.map { "\($0.dtype)\(shapeString($0.shape))" }.joined(separator: ";")
         if let entry = state.withLock({ s -> Entry? in
@@ -75,15 +116,16 @@ public final class JitFunction: @unchecked Sendable {
             s.hits += 1
             return e
         }) {
-            return (try entry.program.run(inputs), entry.outputKeys)
+            return (try entry.program.run(inputs), entry.outputKeys, entry.program)
         }
         let (entry, outputs) = try trace(inputs, keys: keys)
         state.withLock {
             $0.cache[signature] = entry
             $0.misses += 1
             $0.lastCompile = entry.program.stats
+            $0.lastProgram = entry.program
         }
-        return (outputs, entry.outputKeys)
+        return (outputs, entry.outputKeys, nil)
     }
 
     /// Runs the body once with every op recorded, and compiles what it recorded.

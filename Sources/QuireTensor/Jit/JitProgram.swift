@@ -1,3 +1,5 @@
+import Synchronization
+
 // A recorded program ready for replay: the jit trace lowered to straight-line instructions over
 // value slots, after constant folding, common-subexpression elimination and dead-code elimination,
 // with each slot released right after its last use.
@@ -25,7 +27,9 @@ struct JitInstruction {
     let args: [JitOperand]
     /// The slot the result goes to.
     let result: Int
-    /// Slots no longer read after this instruction (released at once: a simple buffer plan).
+    /// A fused kernel run instead of `primitive` (which is then the last op it replaces).
+    var fused: JitFusedKernel? = nil
+    /// Slots no longer read after this instruction: released at once, their buffers kept in the arena.
     var frees: [Int] = []
 }
 
@@ -37,16 +41,25 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var folded = 0
     /// Nodes replaced by an earlier identical one.
     public var deduplicated = 0
+    /// Nodes that replay as their input (identity, stopGradient, a reshape to the same shape).
+    public var forwarded = 0
     /// Nodes whose results no output needs.
     public var dead = 0
     /// Recorded `where(x > 0, g, 0)` (relu's backward) run as the one-pass kernel eager uses.
     public var reluGradients = 0
+    /// `matmul → add(bias) [→ relu]` chains run as one `linear` instruction (BLAS, then one epilogue pass).
+    public var fusedLinear = 0
+    /// logSoftmax backwards (`g − exp(y) · Σ g`: four recorded ops) run as one row-wise kernel.
+    public var fusedSoftmaxBackward = 0
+    /// Column sums of float32 matrices (bias gradients) run by the reducer's column loop directly.
+    public var columnSums = 0
     /// Instructions left to run on each call.
     public var instructions = 0
 
     public var description: String {
-        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(deduplicated) common, "
-            + "\(dead) dead, \(reluGradients) relu gradients)"
+        "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(forwarded) forwarded, \(deduplicated) common, "
+            + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear, "
+            + "\(fusedSoftmaxBackward) fused softmax backward, \(columnSums) column sums)"
     }
 }
 
@@ -57,6 +70,8 @@ final class JitProgram: @unchecked Sendable {
     let outputs: [JitOperand]
     let slotCount: Int
     let stats: JitCompileStats
+    /// Shape and dtype of every slot (for `text`).
+    private let resultTypes: [([Int], DType)]
 
     /// Lowers `trace` (whose first `arguments.count` nodes are the arguments) with `outputs` to a
     /// program, running the passes.
@@ -84,6 +99,13 @@ final class JitProgram: @unchecked Sendable {
                 if let input = node.inputs[k] { return operand[input.id] }
                 return .constant(node.constants[k]!)
             }
+            // Value-preserving ops (identity, stopGradient, a reshape to the same shape) replay as their
+            // input: `apply` would return it unchanged anyway.
+            if !node.inputShapes.isEmpty, node.primitive.forwardsInput(from: node.inputShapes[0], to: node.shape) {
+                operand[node.id] = args[0]
+                stats.forwarded += 1
+                continue
+            }
             // Constant folding: every input known now, so compute it once (same kernel as a replay).
             if node.primitive.isPure, args.allSatisfy({ if case .constant = $0 { true } else { false } }) {
                 operand[node.id] = .constant(try node.primitive.apply(args.map(\.constantValue)))
@@ -103,17 +125,15 @@ final class JitProgram: @unchecked Sendable {
         }
         stats.reluGradients = JitProgram.fuseReluGradients(&body, types: trace.nodes)
         let outputs = outs.map { t in trace.node(tagged: t.traceTag).map { operand[$0.id] } ?? .constant(t.detached) }
-
-        // Dead-code elimination, walking back from the outputs.
-        var live = [Bool](repeating: false, count: trace.nodes.count)
-        for case .slot(let s) in outputs { live[s] = true }
-        var kept: [JitInstruction] = []
-        for inst in body.reversed() where live[inst.result] {
-            for case .slot(let s) in inst.args { live[s] = true }
-            kept.append(inst)
-        }
-        kept.reverse()
-        stats.dead = body.count - kept.count
+        // Dead code goes before fusion (so a rewritten relu backward's comparison no longer counts as a
+        // use of the pre-activation) and after it (the instructions fusion replaced).
+        let live = JitProgram.eliminateDeadCode(body, outputs: outputs, slotCount: trace.nodes.count)
+        var kept = live
+        stats.fusedLinear = JitProgram.fuseLinear(&kept, outputs: outputs, nodes: trace.nodes)
+        stats.fusedSoftmaxBackward = JitProgram.fuseLogSoftmaxBackward(&kept, outputs: outputs, nodes: trace.nodes)
+        stats.columnSums = JitProgram.fuseColumnSums(&kept, nodes: trace.nodes)
+        kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
+        stats.dead = body.count - live.count
         stats.instructions = kept.count
 
         // Buffer plan: release every slot after its last reader (outputs and arguments stay).
@@ -125,26 +145,59 @@ final class JitProgram: @unchecked Sendable {
         for s in 0..<argumentCount { lastUse[s] = Int.max }
         for (s, i) in lastUse.enumerated() where i >= 0 && i < kept.count { kept[i].frees.append(s) }
 
+        // The arena keeps as many buffers of each size as fused kernels produce per call.
+        var capacity: [Int: Int] = [:]
+        for inst in kept where inst.fused != nil {
+            capacity[trace.nodes[inst.result].shape.reduce(1, *) * DType.float32.byteSize, default: 0] += 1
+        }
+        self.arena = Mutex(JitArena(capacity: capacity))
         self.argumentSlots = Array(0..<argumentCount)
         self.instructions = kept
         self.outputs = outputs
         self.slotCount = trace.nodes.count
         self.stats = stats
+        self.resultTypes = trace.nodes.map { ($0.shape, $0.dtype) }
+    }
+
+    /// Buffers freed by earlier calls, reused by the fused kernels of the next one.
+    private let arena: Mutex<JitArena>
+
+    /// Bytes the arena holds between calls.
+    var arenaBytes: Int { arena.withLock { $0.bytes } }
+
+    /// One instruction a line, e.g. `%7 = linear(bias, relu)(%0, %2, %3) : [128, 256] float32  (frees %2)`.
+    var text: String {
+        func name(_ a: JitOperand) -> String {
+            switch a {
+            case .slot(let s): return "%\(s)"
+            case .constant(let t): return "const\(shapeString(t.shape))"
+            }
+        }
+        let args = "arguments: " + argumentSlots.map { "%\($0)" }.joined(separator: ", ")
+        let lines = instructions.map { inst -> String in
+            let op = inst.fused?.description ?? "\(inst.primitive)"
+            let (shape, dtype) = (resultTypes[inst.result].0, resultTypes[inst.result].1)
+            var line = "%\(inst.result) = \(op)(\(inst.args.map(name).joined(separator: ", "))) : \(shapeString(shape)) \(dtype)"
+            if !inst.frees.isEmpty { line += "  (frees " + inst.frees.map { "%\($0)" }.joined(separator: ", ") + ")" }
+            return line
+        }
+        return ([args] + lines + ["return " + outputs.map(name).joined(separator: ", ")]).joined(separator: "\n")
     }
 
     /// Runs the program on `arguments` (shapes and dtypes as traced).
     func run(_ arguments: [Tensor]) throws -> [Tensor] {
+        // Calls on several threads at once each get part of the arena (or none): buffers are never shared.
+        var buffers = arena.withLock { $0.take() }
+        defer { arena.withLock { $0.merge(buffers) } }
         var slots = [Tensor?](repeating: nil, count: slotCount)
         for (s, x) in zip(argumentSlots, arguments) { slots[s] = x.detached }
         for inst in instructions {
-            let args = inst.args.map { a -> Tensor in
-                switch a {
-                case .slot(let s): return slots[s]!
-                case .constant(let t): return t
-                }
+            slots[inst.result] = try execute(inst, slots, &buffers)
+            for s in inst.frees {
+                guard var t = slots[s] else { continue }
+                slots[s] = nil
+                buffers.recycle(&t)
             }
-            slots[inst.result] = try inst.primitive.apply(args)
-            for s in inst.frees { slots[s] = nil }
         }
         return outputs.map { o in
             switch o {
@@ -152,6 +205,36 @@ final class JitProgram: @unchecked Sendable {
             case .constant(let t): return t
             }
         }
+    }
+
+    /// Gives the buffers of `tensors` (outputs of an earlier call) to the arena, those nobody else holds.
+    func recycle(_ tensors: inout [Tensor]) {
+        arena.withLock { a in for i in tensors.indices { a.recycle(&tensors[i]) } }
+        tensors = []
+    }
+
+    /// The instructions some output depends on, in order.
+    private static func eliminateDeadCode(_ body: [JitInstruction], outputs: [JitOperand], slotCount: Int) -> [JitInstruction] {
+        var live = [Bool](repeating: false, count: slotCount)
+        for case .slot(let s) in outputs { live[s] = true }
+        var kept: [JitInstruction] = []
+        for inst in body.reversed() where live[inst.result] {
+            for case .slot(let s) in inst.args { live[s] = true }
+            kept.append(inst)
+        }
+        return kept.reversed()
+    }
+
+    /// One instruction's result (its argument list released on return, so freed slots can be recycled).
+    private func execute(_ inst: JitInstruction, _ slots: [Tensor?], _ buffers: inout JitArena) throws -> Tensor {
+        let args = inst.args.map { a -> Tensor in
+            switch a {
+            case .slot(let s): return slots[s]!
+            case .constant(let t): return t
+            }
+        }
+        if let kernel = inst.fused { return kernel.run(args, arena: &buffers) }
+        return try inst.primitive.apply(args)
     }
 
     /// Peephole: the backward of `relu` recorded under a trace is `where(x > 0, g, 0)` (a comparison
@@ -207,6 +290,15 @@ extension JitOperand {
 }
 
 extension Primitive {
+    /// Whether `apply` returns its first input unchanged for these shapes.
+    func forwardsInput(from input: [Int], to output: [Int]) -> Bool {
+        switch self {
+        case .identity, .stopGradient: return true
+        case .reshape: return input == output
+        default: return false
+        }
+    }
+
     /// Whether two applications on the same operands always agree and may be folded or merged
     /// (user-supplied rules are left alone).
     var isPure: Bool {

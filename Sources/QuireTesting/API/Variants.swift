@@ -1,7 +1,7 @@
 import Foundation
 import QuireTensor
 
-/// One way of running a function under test: eagerly, or (once `jit` exists) compiled (chex variants).
+/// One way of running a function under test: eagerly, or compiled with `jit` (chex variants).
 ///
 /// A variant transforms a function of tensors into one that computes the same thing some other way.
 /// ``withVariants(_:file:line:_:)`` runs one test body per variant, so a test written once checks every
@@ -13,7 +13,6 @@ import QuireTensor
 ///     let f = variant { (xs: [Tensor]) in (xs[0] * 2).sum() }
 ///     try assertAllClose(try f([x]), (x * 2).sum())
 /// }
-/// // where jit exists:  Variants.register(Variant(name: "jit") { f in jit(f) })
 /// ```
 public struct Variant: Sendable, CustomStringConvertible {
     public typealias Function = ([Tensor]) throws -> Tensor
@@ -38,18 +37,25 @@ public struct Variant: Sendable, CustomStringConvertible {
 
     /// Calls the function as written.
     public static let eager = Variant(name: "eager") { $0 }
+
+    /// Compiles the function with `jit` (a new compiled function per transform): the call traces, and
+    /// further calls with the same input signature replay.
+    public static let jit = Variant(name: "jit") { f in
+        let compiled = QuireTensor.jit { xs in [try f(xs)] }
+        return { xs in try compiled(xs)[0] }
+    }
 }
 
-/// The registry of test variants. `eager` is always there; other modules add theirs with
-/// ``register(_:)`` (the `jit` transform, when it lands, registers `Variant(name: "jit") { jit($0) }`).
+/// The registry of test variants: `eager` (always there) and `jit`; other execution modes add theirs
+/// with ``register(_:)``.
 ///
 /// ```swift
-/// Variants.all.map(\.name)   // ["eager"]
+/// Variants.all.map(\.name)   // ["eager", "jit"]
 /// ```
 public enum Variants {
     private final class Registry: @unchecked Sendable {
         let lock = NSLock()
-        var variants: [Variant] = [.eager]
+        var variants: [Variant] = [.eager, .jit]
     }
     private static let registry = Registry()
 

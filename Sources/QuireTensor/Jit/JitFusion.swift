@@ -1,0 +1,288 @@
+// Fusion passes over a compiled program's instructions, the fused kernels they introduce, and the arena
+// that feeds those kernels buffers freed earlier in the same call or in earlier calls.
+
+/// A kernel the compiler runs in place of one or more recorded primitives.
+enum JitFusedKernel: Equatable {
+    /// `a·w` (float32, rank 2, one BLAS call into an arena buffer), then `+ bias` (a row vector) and/or
+    /// `relu` in one pass over the product while it is in cache. Each element goes through the same
+    /// scalar operations as the unfused ops, so the result is bit-identical. Arguments: a, w[, bias].
+    case linear(bias: Bool, relu: Bool)
+    /// `a·w` masked by relu's backward: `reluGradient(h, a·w)` (the product where `h > 0`, else 0), in
+    /// the product's buffer. Arguments: a, w, h.
+    case linearReluGradient
+    /// logSoftmax's backward over the last axis, `g − exp(y) · Σ g` (y the logSoftmax output), one pass
+    /// per row instead of four ops; the row sum is the reducer's (`SumReducer.row`, Double, then float32)
+    /// and exp the `ExpKernel`, so bit-identical. Arguments: y, g.
+    case logSoftmaxBackward
+    /// `sum(axes: [0])` of a float32 matrix (a bias gradient): the reducer's own column loop
+    /// (`SumReducer.columns` over all rows, then `finish`) into an arena buffer, without planning the
+    /// general reduction. Argument: the matrix.
+    case columnSum(keepDims: Bool)
+}
+
+extension JitFusedKernel: CustomStringConvertible {
+    /// As the program text shows it: `linear(bias, relu)`, `linear()`, `linear(reluGradient)`.
+    var description: String {
+        switch self {
+        case .linear(let bias, let relu):
+            "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
+        case .linearReluGradient: "linear(reluGradient)"
+        case .logSoftmaxBackward: "logSoftmaxBackward"
+        case .columnSum(let keepDims): "columnSum(keepDims: \(keepDims))"
+        }
+    }
+}
+
+/// Free tensor storage kept by a program between (and within) calls, by byte size, so that a replay
+/// reuses the buffers of the previous one instead of allocating.
+struct JitArena: Sendable {
+    private var free: [Int: [TensorStorage]] = [:]
+    /// How many buffers of each byte size the fused kernels take per call: the most kept of that size
+    /// (freed storage of other sizes goes back to the allocator).
+    private var capacity: [Int: Int]
+    /// Bytes held (free between calls).
+    private(set) var bytes = 0
+
+    init(capacity: [Int: Int] = [:]) { self.capacity = capacity }
+
+    /// A contiguous tensor of `shape` and `dtype` whose contents are garbage (every element must be written).
+    mutating func tensor(_ shape: [Int], _ dtype: DType) -> Tensor {
+        let byteCount = shape.reduce(1, *) * dtype.byteSize
+        if let storage = free[byteCount]?.popLast() {
+            bytes -= byteCount
+            return Tensor(storage: storage, shape: shape, strides: Tensor.contiguousStrides(shape), offset: 0, dtype: dtype)
+        }
+        return Tensor(uninitializedShape: shape, dtype: dtype)
+    }
+
+    /// Keeps `t`'s storage for reuse when a fused kernel asks for its size, there is room for it, and
+    /// nothing else refers to it (a view, an output, a constant).
+    mutating func recycle(_ t: inout Tensor) {
+        let size = t.storage.byteCount
+        guard let room = capacity[size], free[size, default: []].count < room,
+              isKnownUniquelyReferenced(&t.storage) else { return }
+        free[size, default: []].append(t.storage)
+        bytes += size
+    }
+
+    /// An empty arena with the same capacity, and this one's buffers.
+    mutating func take() -> JitArena {
+        let taken = self
+        free = [:]
+        bytes = 0
+        return taken
+    }
+
+    /// Moves `other`'s buffers into this arena (up to its capacity).
+    mutating func merge(_ other: JitArena) {
+        for (size, list) in other.free {
+            let room = Swift.max(0, (capacity[size] ?? 0) - free[size, default: []].count)
+            free[size, default: []] += list.prefix(room)
+            bytes += Swift.min(room, list.count) * size
+        }
+    }
+}
+
+extension JitFusedKernel {
+    /// Runs the kernel on `x`; operands outside the fast path's conditions go through the tensor ops
+    /// the kernel replaces.
+    func run(_ x: [Tensor], arena: inout JitArena) -> Tensor {
+        switch self {
+        case .linear(let bias, let relu):
+            if let y = JitFusedKernel.linear(x[0], x[1], bias: bias ? x[2] : nil, relu: relu, arena: &arena) { return y }
+            var y = x[0].matmul(x[1])
+            if bias { y = y + x[2] }
+            return relu ? y.relu() : y
+        case .linearReluGradient:
+            let h = x[2]
+            if h.dtype == .float32, h.isContiguous, var y = JitFusedKernel.linear(x[0], x[1], bias: nil, relu: false, arena: &arena),
+               h.shape == y.shape {
+                let (ph, py, n) = (h.pointer(Float.self), y.pointer(Float.self), y.scalarCount)
+                for i in 0..<n { py[i] = ReluGradientKernel.apply(ph[i], py[i]) }
+                y.traceTag = 0
+                return y
+            }
+            return Tensor.binary(ReluGradientKernel.self, h, x[0].matmul(x[1]), op: "relu gradient")
+        case .logSoftmaxBackward:
+            let (y, g) = (x[0], x[1])
+            // At least two rows of two: the shapes for which the reducer takes its row loop (a single row or
+            // column goes through its whole-tensor or copy paths instead).
+            guard y.dtype == .float32, g.dtype == .float32, y.shape == g.shape, y.rank >= 2, y.isContiguous, g.isContiguous,
+                  let n = y.shape.last, n > 1, y.scalarCount / n > 1 else {
+                return g - y.exp() * g.sum(axes: [Swift.max(0, g.rank - 1)], keepDims: true)
+            }
+            var out = arena.tensor(y.shape, .float32)
+            let (py, pg, po) = (y.pointer(Float.self), g.pointer(Float.self), out.pointer(Float.self))
+            for r in 0..<(y.scalarCount / n) {
+                let (yr, gr, or) = (py + r * n, pg + r * n, po + r * n)
+                let total = SumReducer<Float>.finish(SumReducer<Float>.row(gr, n, 1), count: n)
+                for j in 0..<n { or[j] = SubKernel.apply(gr[j], MulKernel.apply(ExpKernel.apply(yr[j]), total)) }
+            }
+            out.traceTag = 0
+            return out
+        case .columnSum(let keepDims):
+            let m = x[0]
+            // At least two rows and two columns: the shapes for which the reducer takes its column loop.
+            guard m.dtype == .float32, m.rank == 2, m.isContiguous, m.shape[0] > 1, m.shape[1] > 1 else {
+                return m.sum(axes: [0], keepDims: keepDims)
+            }
+            let (rows, n) = (m.shape[0], m.shape[1])
+            var out = arena.tensor(keepDims ? [1, n] : [n], .float32)
+            let (pm, po) = (UnsafePointer(m.pointer(Float.self)), out.pointer(Float.self))
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc in
+                let pa = acc.baseAddress!
+                pa.initialize(repeating: SumReducer<Float>.identity, count: n)
+                SumReducer<Float>.columns(pa, pm, rows: rows, rowStride: n, n, 1)
+                for j in 0..<n { po[j] = SumReducer<Float>.finish(pa[j], count: rows) }
+            }
+            out.traceTag = 0
+            return out
+        }
+    }
+
+    private static func linear(_ a: Tensor, _ w: Tensor, bias: Tensor?, relu: Bool, arena: inout JitArena) -> Tensor? {
+        guard a.rank == 2, w.rank == 2, a.dtype == .float32, w.dtype == .float32 else { return nil }
+        let (m, k, n) = (a.shape[0], a.shape[1], w.shape[1])
+        guard m > 0, n > 0, k > 0, w.shape[0] == k,
+              let ga = GemmOperand(rows: m, cols: k, rowStride: a.strides[0], colStride: a.strides[1]),
+              let gw = GemmOperand(rows: k, cols: n, rowStride: w.strides[0], colStride: w.strides[1]) else { return nil }
+        if let bias { guard bias.dtype == .float32, bias.scalarCount == n, bias.rank <= 2, bias.shape.last == n else { return nil } }
+        var out = arena.tensor([m, n], .float32)
+        let pc = out.pointer(Float.self)
+        sgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n)
+        if let bias {
+            let b = bias.contiguous()
+            let pb = b.pointer(Float.self)
+            for i in 0..<m {
+                let row = pc + i * n
+                if relu {
+                    for j in 0..<n { row[j] = ReluKernel.apply(AddKernel.apply(row[j], pb[j])) }
+                } else {
+                    for j in 0..<n { row[j] = AddKernel.apply(row[j], pb[j]) }
+                }
+            }
+        } else if relu {
+            for i in 0..<(m * n) { pc[i] = ReluKernel.apply(pc[i]) }
+        }
+        out.traceTag = 0
+        return out
+    }
+}
+
+extension JitProgram {
+    /// Fuses `matmul → add(bias) → relu` chains into `linear` instructions, turns the remaining
+    /// float32 matmuls into `linear` without epilogue (so their results come from the arena), and a
+    /// product read only by relu's backward into `linearReluGradient`. The
+    /// relu backward `reluGradient(x, g)` is re-pointed at relu's output `h` (`h > 0` exactly when
+    /// `x > 0`, NaN included), so the pre-activation `x` need not be kept. Returns how many chains were
+    /// fused; replaced instructions are left for dead-code elimination.
+    static func fuseLinear(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var reluOf: [Int: Int] = [:]   // pre-activation slot → relu result slot
+        for inst in body {
+            if case .relu = inst.primitive, inst.fused == nil, case .slot(let x) = inst.args[0] { reluOf[x] = inst.result }
+        }
+        for i in body.indices {
+            guard case .reluGradient = body[i].primitive, case .slot(let x) = body[i].args[0], let h = reluOf[x] else { continue }
+            body[i] = JitInstruction(primitive: .reluGradient, args: [.slot(h), body[i].args[1]], result: body[i].result)
+        }
+        func uses() -> [Int: Int] {
+            var u: [Int: Int] = [:]
+            for inst in body { for case .slot(let s) in inst.args { u[s, default: 0] += 1 } }
+            for case .slot(let s) in outputs { u[s, default: 0] += 2 }
+            return u
+        }
+        func isFloat32(_ s: Int) -> Bool { nodes[s].dtype == .float32 }
+        var fused = 0
+        // matmul → add(bias)
+        var useCount = uses()
+        for i in body.indices {
+            guard case .add = body[i].primitive, body[i].fused == nil, case .slot(let mm) = body[i].args[0],
+                  let p = producer[mm], case .matmul = body[p].primitive, body[p].fused == nil, useCount[mm] == 1,
+                  isFloat32(mm), nodes[mm].shape.count == 2, nodes[body[i].result].shape == nodes[mm].shape else { continue }
+            let n = nodes[mm].shape[1]
+            let bias = body[i].args[1]
+            let (bShape, bType) = operandType(bias, nodes)
+            guard bType == .float32, bShape == [n] || bShape == [1, n] else { continue }
+            body[i] = JitInstruction(primitive: .add, args: body[p].args + [bias], result: body[i].result,
+                                     fused: .linear(bias: true, relu: false))
+            fused += 1
+        }
+        // linear → relu
+        useCount = uses()
+        for i in body.indices {
+            guard case .relu = body[i].primitive, body[i].fused == nil, case .slot(let y) = body[i].args[0],
+                  let p = producer[y], case .linear(let bias, false)? = body[p].fused, useCount[y] == 1 else { continue }
+            body[i] = JitInstruction(primitive: .relu, args: body[p].args, result: body[i].result,
+                                     fused: .linear(bias: bias, relu: true))
+        }
+        // Remaining float32 matrix products: same BLAS call, result from the arena.
+        for i in body.indices {
+            guard case .matmul = body[i].primitive, body[i].fused == nil, isFloat32(body[i].result),
+                  nodes[body[i].result].shape.count == 2 else { continue }
+            body[i].fused = .linear(bias: false, relu: false)
+        }
+        // product → relu backward mask (the product's only reader).
+        useCount = uses()
+        for i in body.indices {
+            guard case .reluGradient = body[i].primitive, case .slot(let y) = body[i].args[1], let p = producer[y],
+                  case .linear(false, false)? = body[p].fused, useCount[y] == 1,
+                  operandType(body[i].args[0], nodes) == (nodes[y].shape, .float32) else { continue }
+            body[i] = JitInstruction(primitive: .reluGradient, args: body[p].args + [body[i].args[0]], result: body[i].result,
+                                     fused: .linearReluGradient)
+        }
+        return fused
+    }
+
+    /// `sum(axes: [0])` of float32 matrices (bias gradients) as `columnSum`. Returns how many.
+    static func fuseColumnSums(_ body: inout [JitInstruction], nodes: [TraceNode]) -> Int {
+        var count = 0
+        for i in body.indices {
+            guard case .sum(let axes, let keepDims) = body[i].primitive, body[i].fused == nil, axes == [0],
+                  case .slot(let s) = body[i].args[0], nodes[s].dtype == .float32, nodes[s].shape.count == 2 else { continue }
+            body[i].fused = .columnSum(keepDims: keepDims)
+            count += 1
+        }
+        return count
+    }
+
+    /// `subtract(g, multiply(exp(y), sum(g, last axis, keepDims)))` — logSoftmax's recorded backward —
+    /// becomes one `logSoftmaxBackward(y, g)` when the exp, sum and product have no other reader.
+    static func fuseLogSoftmaxBackward(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var uses: [Int: Int] = [:]
+        for inst in body { for case .slot(let s) in inst.args { uses[s, default: 0] += 1 } }
+        for case .slot(let s) in outputs { uses[s, default: 0] += 2 }
+        func single(_ s: Int) -> JitInstruction? {
+            guard uses[s] == 1, let p = producer[s], body[p].fused == nil else { return nil }
+            return body[p]
+        }
+        var count = 0
+        for i in body.indices {
+            guard case .subtract = body[i].primitive, body[i].fused == nil, case .slot(let g) = body[i].args[0],
+                  case .slot(let m) = body[i].args[1], let product = single(m), case .multiply = product.primitive,
+                  nodes[g].dtype == .float32, nodes[g].shape == nodes[body[i].result].shape, !nodes[g].shape.isEmpty else { continue }
+            let rank = nodes[g].shape.count
+            var y: JitOperand?
+            var summed = false
+            for case .slot(let f) in product.args {
+                guard let factor = single(f) else { continue }
+                if case .exp = factor.primitive, case .slot = factor.args[0], nodes[f].shape == nodes[g].shape { y = factor.args[0] }
+                if case .sum(let axes, true) = factor.primitive, axes == [rank - 1], case .slot(g) = factor.args[0] { summed = true }
+            }
+            guard let y, summed, operandType(y, nodes) == (nodes[g].shape, .float32) else { continue }
+            body[i] = JitInstruction(primitive: .subtract, args: [y, .slot(g)], result: body[i].result, fused: .logSoftmaxBackward)
+            count += 1
+        }
+        return count
+    }
+
+    static func operandType(_ a: JitOperand, _ nodes: [TraceNode]) -> ([Int], DType) {
+        switch a {
+        case .slot(let s): return (nodes[s].shape, nodes[s].dtype)
+        case .constant(let t): return (t.shape, t.dtype)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import XCTest
+import QuireTestSupport
+@testable import QuireTensor
+
+/// The fused `linear` instructions and the arena: bit-identical to the eager ops, and no buffer a caller
+/// holds is ever written by a later call.
+final class JitFusionTests: XCTestCase {
+    /// A float32 two-layer relu network with bias, loss and gradient.
+    private static func lossAndGrads(_ xs: [Tensor]) throws -> [Tensor] {
+        let (v, g) = try valueAndGrad { (p: [Tensor]) in
+            let h = (xs[0].matmul(p[0]) + p[1]).relu()
+            let logits = h.matmul(p[2]) + p[3]
+            return -logits.logSoftmax(axis: 1).take(along: xs[1].expandingDims(at: 1), axis: 1).mean()
+        }(Array(xs[2...]))
+        return [v] + g
+    }
+
+    private func inputs(_ rng: inout TestRNG, batch: Int) -> [Tensor] {
+        let f = { (t: Tensor) in t.cast(to: .float32) }
+        return [f(rng.tensor([batch, 6])), Tensor((0..<batch).map { _ in Int32(rng.int(0...3)) }),
+                f(rng.tensor([6, 8])), f(rng.tensor([8])), f(rng.tensor([8, 4])), f(rng.tensor([4]))]
+    }
+
+    func testLinearChainsFuseAndReplayBitIdentical() throws {
+        var rng = TestRNG(seed: 7)
+        let f = jit(Self.lossAndGrads)
+        var held: [([Tensor], [Tensor])] = []
+        for _ in 0..<4 {
+            let xs = inputs(&rng, batch: 5)
+            let got = try f(xs)
+            let want = try Self.lossAndGrads(xs)
+            for (k, (g, w)) in zip(got, want).enumerated() {
+                XCTAssertEqual(g.shape, w.shape)
+                XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self), "output \(k)")
+            }
+            held.append((got, want))
+        }
+        let stats = try XCTUnwrap(f.lastCompile)
+        XCTAssertEqual(stats.fusedLinear, 2, "\(stats)")   // both layers: matmul + bias (the first with relu)
+        XCTAssertEqual(stats.reluGradients, 1, "\(stats)")
+        let program = try XCTUnwrap(f.lastProgramText)
+        XCTAssertTrue(program.contains("= linear(bias, relu)("), program)
+        XCTAssertTrue(program.contains("= linear(reluGradient)("), program)   // the hidden layer's input gradient, masked
+        XCTAssertFalse(program.contains("= relu("), program)
+        XCTAssertFalse(program.contains("= identity("), program)
+        XCTAssertEqual(stats.fusedSoftmaxBackward, 1, "\(stats)")
+        XCTAssertTrue(program.contains("= logSoftmaxBackward("), program)
+        XCTAssertFalse(program.contains("= exp("), program)
+        XCTAssertEqual(stats.columnSums, 2, "\(stats)")   // the two bias gradients
+        XCTAssertGreaterThan(f.arenaBytes, 0, "freed intermediates are kept for the next call")
+        // Results handed out earlier are untouched by later calls that reuse the arena.
+        for (got, want) in held {
+            for (g, w) in zip(got, want) { XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self)) }
+        }
+    }
+
+    /// Outputs consumed inside `consumingOutputs` give their buffers back, so the next replay writes its
+    /// outputs into them instead of allocating; an output the body keeps is never overwritten.
+    func testConsumedOutputsAreReusedKeptOnesAreNot() throws {
+        var rng = TestRNG(seed: 8)
+        let f = jit(Self.lossAndGrads)
+        let xs = inputs(&rng, batch: 5), others = inputs(&rng, batch: 5)
+        func address(_ t: Tensor) -> UInt { t.withUnsafeBufferPointer(as: Float.self) { UInt(bitPattern: $0.baseAddress) } }
+        _ = try f(xs)   // traces
+        // The gradients are fused outputs taken from the arena: weights (`linear`, [6, 8] and [8, 4]) and
+        // biases (`columnSum`, [8] and [4]).
+        _ = try f(xs, consumingOutputs: { _ in () })
+        let afterConsuming = f.arenaBytes
+        let held = try f(xs)
+        XCTAssertEqual(afterConsuming - f.arenaBytes, (6 * 8 + 8 * 4 + 8 + 4) * 4, "consumed gradients went back to the arena")
+        _ = try f(others, consumingOutputs: { _ in () })
+        XCTAssertEqual(f.arenaBytes, afterConsuming)
+        XCTAssertEqual(held[1].scalars(as: Float.self), try Self.lossAndGrads(xs)[1].scalars(as: Float.self))
+
+        var kept: Tensor?
+        _ = try f(xs, consumingOutputs: { out in kept = out[1] })
+        let next = try f(others, consumingOutputs: { out in address(out[1]) })
+        XCTAssertNotEqual(next, address(kept!), "a kept output's buffer is not reused")
+        let want = try Self.lossAndGrads(xs)
+        XCTAssertEqual(kept?.scalars(as: Float.self), want[1].scalars(as: Float.self))
+    }
+
+    /// The autodiff conformance table in float32 (where the fused kernels apply), each case with its
+    /// gradient: the replays agree with eager (1e-6 relative, as the float64 loop in JitTests), and the
+    /// matrix-product cases did run through `linear`.
+    func testConformanceTableInFloat32() throws {
+        var rng = TestRNG(seed: 23)
+        var fusedCases = 0
+        for c in autodiffConformanceCases() {
+            let xs = c.inputs(&rng).map { $0.dtype == .float64 ? $0.cast(to: .float32) : $0 }
+            let cot = rng.tensor(c.f(xs).shape).cast(to: c.f(xs).dtype)
+            let loss: ([Tensor]) throws -> Tensor = { (c.f($0) * cot).sum() }
+            let body = { (xs: [Tensor]) throws -> [Tensor] in
+                let (v, g) = try valueAndGrad(loss)(xs)
+                return [c.f(xs), v] + g
+            }
+            let jf = jit(body)
+            let xs2 = xs.map { $0.dtype == .float32 ? $0 * rng.tensor($0.shape, 0.8, 1.25).cast(to: .float32) : $0 }
+            for (run, inputs) in [xs, xs2].enumerated() {
+                let got: [Tensor]
+                do { got = try jf(inputs) } catch { XCTFail("\(c.name): \(error)"); break }
+                for (k, (g, w)) in zip(got, try body(inputs)).enumerated() {
+                    assertClose(g, w, rtol: 1e-6, atol: 1e-7, "\(c.name), call \(run), output \(k)")
+                }
+            }
+            if jf.lastProgramText?.contains("= linear(") == true { fusedCases += 1 }
+        }
+        XCTAssertGreaterThan(fusedCases, 0, "some case multiplies float32 matrices")
+    }
+
+    /// A product whose layout BLAS cannot take in place (a broadcast operand) and a float64 one go
+    /// through the tensor ops the fused kernel replaces.
+    func testLinearFallsBackOutsideItsFastPath() throws {
+        var rng = TestRNG(seed: 3)
+        let w = rng.tensor([4, 3])
+        let f = jit { (xs: [Tensor]) in
+            [(xs[0].broadcast(to: [5, 4]).matmul(xs[1]) + xs[2]).relu(), xs[0].reshaped([1, 4]).matmul(xs[1])]
+        }
+        for _ in 0..<2 {
+            let row = rng.tensor([4]).cast(to: .float32), b = rng.tensor([3]).cast(to: .float32)
+            let got = try f([row, w.cast(to: .float32), b])
+            XCTAssertEqual(got[0].scalars(as: Float.self),
+                           (row.broadcast(to: [5, 4]).matmul(w.cast(to: .float32)) + b).relu().scalars(as: Float.self))
+            XCTAssertEqual(got[1].scalars(as: Float.self), row.reshaped([1, 4]).matmul(w.cast(to: .float32)).scalars(as: Float.self))
+        }
+        let g = jit { (xs: [Tensor]) in [(xs[0].matmul(xs[1]) + xs[2]).relu()] }
+        let (a, b, c) = (rng.tensor([2, 4]), rng.tensor([4, 3]), rng.tensor([3]))
+        for _ in 0..<2 { XCTAssertEqual(try g([a, b, c])[0].scalars(as: Double.self), (a.matmul(b) + c).relu().scalars(as: Double.self)) }
+    }
+
+    /// A relu pre-activation the function also returns keeps its own instruction (it is an output).
+    func testPreActivationThatIsAnOutputIsNotFusedAway() throws {
+        var rng = TestRNG(seed: 5)
+        let f = jit { (xs: [Tensor]) in
+            let pre = xs[0].matmul(xs[1]) + xs[2]
+            return [pre, pre.relu()]
+        }
+        let (x, w, b) = (rng.tensor([3, 4]).cast(to: .float32), rng.tensor([4, 2]).cast(to: .float32), rng.tensor([2]).cast(to: .float32))
+        for _ in 0..<2 {
+            let got = try f([x, w, b])
+            XCTAssertEqual(got[0].scalars(as: Float.self), (x.matmul(w) + b).scalars(as: Float.self))
+            XCTAssertEqual(got[1].scalars(as: Float.self), (x.matmul(w) + b).relu().scalars(as: Float.self))
+        }
+    }
+}
