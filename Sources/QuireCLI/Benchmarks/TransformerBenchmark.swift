@@ -1,5 +1,6 @@
 import Foundation
 import QuireData
+import QuireKernels
 import QuireNN
 import QuireOptim
 import QuireTensor
@@ -10,9 +11,10 @@ import QuireTensor
 /// held out: 16 batches for the eval loss). The first step is timed alone; steps/s is over the other 299
 /// and, like the peer's loop, includes drawing each batch. The step is split into data, valueAndGrad
 /// (forward + backward) and the optimizer; a forward-only loss on 20 training batches gives the forward
-/// share. A second case times 256 new tokens of KV-cached sampling (rotary positions, same sizes, since
-/// learned positions stop at 128).
-let transformerBenchmark = Benchmark(name: "transformer", summary: "char transformer LM training (peer w3): steps/s, tokens/s, losses, step split; KV-cache generation tokens/s") { r in
+/// share. The `attention_*` cases time the step's attention core alone (qkv rows → heads → flash kernels →
+/// rows, forward and forward + backward) for several flash block sizes. The `generate` case times 256
+/// new tokens of KV-cached sampling (rotary positions, same sizes, since learned positions stop at 128).
+let transformerBenchmark = Benchmark(name: "transformer", summary: "char transformer LM training (peer w3): steps/s, tokens/s, losses, step split; attention core per flash block size; KV-cache generation tokens/s") { r in
     let corpus = try TextCorpus.debian()
     let tokenizer = CharTokenizer(training: corpus.text)
     let ids = try tokenizer.encodeTensor(corpus.text)
@@ -67,6 +69,25 @@ let transformerBenchmark = Benchmark(name: "transformer", summary: "char transfo
                 "data_ms": ms(data / timed), "value_and_grad_ms": ms(grad / timed), "optimizer_ms": ms(update / timed),
                 "forward_ms": ms(forward), "backward_est_ms": ms(max(0, grad / timed - forward)),
                 "peak_rss_mb": round(Double(procStatusKiB("VmHWM")) / 1024, 1)])
+    }
+
+    if r.wants("attention") {
+        // The training step's attention core alone (qkv rows [32·128, 384] → [32·128, 128], causal, 4
+        // heads of 32), forward and forward + backward, per flash block size.
+        let qkv = Tensor.normal(PRNGKey(seed: 3), shape: [batch * seq, 3 * config.features])
+        let w = Tensor.normal(PRNGKey(seed: 4), shape: [batch * seq, config.features])
+        for (bq, bk) in [(64, 64), (64, 32), (32, 64), (128, 64), (64, 128), (32, 32), (16, 16)] {
+            let attend = { (x: Tensor) in
+                try! Kernels.flashAttention(qkvRows: x, batch: batch, heads: config.heads, causal: true, blockQ: bq, blockK: bk)
+            }
+            let fwd = measure(minReps: 5, minSeconds: 0.5) { blackHole(attend(qkv)) }
+            let both = measure(minReps: 5, minSeconds: 0.5) {
+                blackHole(try! valueAndGrad { (x: Tensor) in (attend(x) * w).sum() }(qkv))
+            }
+            r.emit(["benchmark": "transformer", "case": "attention_b\(bq)x\(bk)", "block_q": bq, "block_k": bk,
+                    "forward_ms": round(fwd.median * 1e3, 3), "forward_backward_ms": round(both.median * 1e3, 3),
+                    "forward_best_ms": round(fwd.best * 1e3, 3), "forward_backward_best_ms": round(both.best * 1e3, 3)])
+        }
     }
 
     if r.wants("generate") {

@@ -48,12 +48,15 @@ public final class TransformerBlock: Module {
     }
 
     func mlp(_ x: Tensor) -> Tensor {
-        guard let gate else { return fc2(geluTanh(fc1(x))) }
+        guard let gate else { return fc2(fc1(x, activation: .geluTanh)) }
         return fc2(gate(x).silu() * fc1(x))
     }
 
     /// Attention over rows `x` `[batch·length, features]`; returns rows.
     func attention(_ x: Tensor, batch b: Int, cache: KVCache?, layer: Int) -> Tensor {
+        if cache == nil && rotary == nil && x.dtype == .float32, let projected = fusedQKV(x) {
+            return attn.out(flashCausalAttention(rows: projected, batch: b, heads: attn.heads))
+        }
         let offset = cache?.length ?? 0
         let l = x.shape[0] / b
         let heads = { (t: Tensor) in self.attn.splitHeads(t.reshaped([b, l, t.shape[1]])) }
@@ -69,6 +72,24 @@ public final class TransformerBlock: Module {
         }
         return attn.out(o.permuted([0, 2, 1, 3]).reshaped([b * l, attn.heads * attn.headFeatures]))
     }
+
+    /// q, k and v rows `[batch·length, 3·features]` from one GEMM over the three projections' weights
+    /// side by side (nil when a projection has no bias).
+    func fusedQKV(_ x: Tensor) -> Tensor? {
+        guard let bq = attn.query.bias, let bk = attn.key.bias, let bv = attn.value.bias else { return nil }
+        let w = Tensor.concatenate([attn.query.weight.value, attn.key.weight.value, attn.value.weight.value], axis: 1)
+        return x.linear(weight: w, bias: Tensor.concatenate([bq.value, bk.value, bv.value]))
+    }
+}
+
+/// Causal attention on projection rows `[batch·length, 3·features]` (float32), as the flash kernels
+/// compute it without separate head split and merge copies (``Kernels/flashAttention(qkvRows:batch:heads:causal:blockQ:blockK:backend:)``).
+func flashCausalAttention(rows qkv: Tensor, batch: Int, heads: Int) -> Tensor {
+    do {
+        return try Kernels.flashAttention(qkvRows: qkv, batch: batch, heads: heads, causal: true)
+    } catch {
+        preconditionFailure("flash attention kernel failed for qkv rows \(qkv.shape): \(error)")
+    }
 }
 
 /// Causal attention on the flash kernels (`[batch, heads, length, headFeatures]`, float32).
@@ -78,12 +99,6 @@ func flashCausalAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
     } catch {
         preconditionFailure("flash attention kernel failed for q\(q.shape): \(error)")
     }
-}
-
-/// `gelu()` (tanh form, as `nnx.gelu`) whose backward is one fused pass (``Tensor/geluTanhBackward(_:cotangent:)``).
-func geluTanh(_ x: Tensor) -> Tensor {
-    customVJP(name: "geluTanh", forward: { (x: Tensor) in (x.gelu(), [x]) },
-              backward: { r, g in Tensor.geluTanhBackward(r[0], cotangent: g) })(x)
 }
 
 func makeNorm(_ config: TransformerConfig) -> any UnaryLayer {
