@@ -5,6 +5,9 @@ import QuireNN
 import QuireOptim
 import QuireTensor
 
+private let transformerSummary = "char transformer LM training (peer w3): steps/s, tokens/s, losses, step split; "
+    + "attention core per flash block size; KV-cache generation tokens/s"
+
 /// Issue 18's character transformer, as the JAX + Flax NNX peer (`w3_transformer.py`) runs it: 2 layers,
 /// d_model 128, 4 heads, MLP 512 (GELU), pre-LayerNorm, learned positions, seq 128, batch 32, AdamW 3e-4
 /// (weight decay 1e-4), 300 steps, on the fortunes corpus (90 % train, random windows; the last 10 %
@@ -14,7 +17,7 @@ import QuireTensor
 /// share. The `attention_*` cases time the step's attention core alone (qkv rows → heads → flash kernels →
 /// rows, forward and forward + backward) for several flash block sizes. The `generate` case times 256
 /// new tokens of KV-cached sampling (rotary positions, same sizes, since learned positions stop at 128).
-let transformerBenchmark = Benchmark(name: "transformer", summary: "char transformer LM training (peer w3): steps/s, tokens/s, losses, step split; attention core per flash block size; KV-cache generation tokens/s") { r in
+let transformerBenchmark = Benchmark(name: "transformer", summary: transformerSummary) { r in
     let corpus = try TextCorpus.debian()
     let tokenizer = CharTokenizer(training: corpus.text)
     let ids = try tokenizer.encodeTensor(corpus.text)

@@ -69,13 +69,9 @@ struct GemmOperand: Equatable {
 func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
            beta: Float = 0) {
-    blasConfigured()
-    let (ta, tb) = (a.cblas, b.cblas)
-    let (pa, pb, pc) = (UncheckedSendable(pa), UncheckedSendable(pb), UncheckedSendable(pc))
-    splitGemm(a, b, m: m, n: n, k: k) { t in
-        cblas_sgemm(CblasRowMajor, ta, tb, blasint(t.rows), blasint(t.cols), blasint(k),
-                    1, pa.value + t.offsetA, blasint(a.ld), pb.value + t.offsetB, blasint(b.ld),
-                    beta, pc.value + t.row * ldc + t.col, blasint(ldc))
+    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { t, pa, pb, pc in
+        cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(k),
+                    1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
     }
 }
 
@@ -83,12 +79,21 @@ func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
 func dgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Double>, _ pb: UnsafePointer<Double>, _ pc: UnsafeMutablePointer<Double>, ldc: Int,
            beta: Double = 0) {
+    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { t, pa, pb, pc in
+        cblas_dgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(k),
+                    1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
+    }
+}
+
+/// Runs `call` for each tile of the product (see `splitGemm`) with the tile's A, B and C pointers,
+/// OpenBLAS set single-threaded first.
+private func forEachGemmTile<T>(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
+                                _ pa: UnsafePointer<T>, _ pb: UnsafePointer<T>, _ pc: UnsafeMutablePointer<T>, ldc: Int,
+                                _ call: @escaping (GemmTile, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
     blasConfigured()
-    let (ta, tb) = (a.cblas, b.cblas)
-    let (pa, pb, pc) = (UncheckedSendable(pa), UncheckedSendable(pb), UncheckedSendable(pc))
+    let base = UncheckedSendable((pa, pb, pc)), body = UncheckedSendable(call)
     splitGemm(a, b, m: m, n: n, k: k) { t in
-        cblas_dgemm(CblasRowMajor, ta, tb, blasint(t.rows), blasint(t.cols), blasint(k),
-                    1, pa.value + t.offsetA, blasint(a.ld), pb.value + t.offsetB, blasint(b.ld),
-                    beta, pc.value + t.row * ldc + t.col, blasint(ldc))
+        let (pa, pb, pc) = base.value
+        body.value(t, pa + t.offsetA, pb + t.offsetB, pc + t.row * ldc + t.col)
     }
 }
