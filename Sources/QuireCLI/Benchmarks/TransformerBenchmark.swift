@@ -79,7 +79,13 @@ let transformerBenchmark = Benchmark(name: "transformer", summary: transformerSu
         // heads of 32), forward and forward + backward, per flash block size.
         let qkv = Tensor.normal(PRNGKey(seed: 3), shape: [batch * seq, 3 * config.features])
         let w = Tensor.normal(PRNGKey(seed: 4), shape: [batch * seq, config.features])
-        for (bq, bk) in [(64, 64), (64, 32), (32, 64), (128, 64), (64, 128), (32, 32), (16, 16)] {
+        let blas = { (x: Tensor) in try! Tensor.causalAttention(qkvRows: x, batch: batch, heads: config.heads) }
+        let fwd = measure(minReps: 5, minSeconds: 0.5) { blackHole(blas(qkv)) }
+        let both = measure(minReps: 5, minSeconds: 0.5) { blackHole(try! valueAndGrad { (x: Tensor) in (blas(x) * w).sum() }(qkv)) }
+        r.emit(["benchmark": "transformer", "case": "attention_blas", "forward_ms": round(fwd.median * 1e3, 3),
+                "forward_backward_ms": round(both.median * 1e3, 3), "forward_best_ms": round(fwd.best * 1e3, 3),
+                "forward_backward_best_ms": round(both.best * 1e3, 3)])
+        for (bq, bk) in [(64, 64), (32, 64), (64, 32)] {
             let attend = { (x: Tensor) in
                 try! Kernels.flashAttention(qkvRows: x, batch: batch, heads: config.heads, causal: true, blockQ: bq, blockK: bk)
             }

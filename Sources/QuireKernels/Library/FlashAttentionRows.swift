@@ -26,13 +26,7 @@ extension Kernels {
         }
         let (s, d) = (qkv.shape[0] / b, qkv.shape[1] / (3 * h))
         let a = AttentionShape(heads: b * h, seq: s, dim: d, causal: causal, blockQ: blockQ, blockK: blockK)
-        let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
-        // Trace (and compile) everything here, where errors can be thrown; the closures below then cannot fail.
-        let x3 = BlockType(dtype: .float32, shape: [a.heads, s, d]), r2 = BlockType(dtype: .float32, shape: [a.heads, s])
-        for (f, types) in [(fwd, [x3, x3, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {
-            let ir = try f.trace(types)
-            if backend == .compiled { _ = try f.native(ir, types) }
-        }
+        let (fwd, bkv, bq) = try preparedFlashKernels(a, backend: backend)
         let heads = a.heads
         // [b·s, h·d] rows ↔ [b·h, s, d] heads, one copy each way.
         let split: @Sendable (Tensor) -> Tensor = { rows in
@@ -58,5 +52,17 @@ extension Kernels {
             return Tensor.concatenate(perPosition, axis: 2).reshaped([b * s, 3 * h * d])
         })
         return attention(qkv)
+    }
+
+    /// The forward, dK/dV and dQ kernels for `a`, traced (and compiled for `.compiled`) here, where errors
+    /// can be thrown, so the `customVJP` closures that run them cannot fail.
+    static func preparedFlashKernels(_ a: AttentionShape, backend: KernelBackend) throws -> (KernelFunction, KernelFunction, KernelFunction) {
+        let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
+        let x3 = BlockType(dtype: .float32, shape: [a.heads, a.seq, a.dim]), r2 = BlockType(dtype: .float32, shape: [a.heads, a.seq])
+        for (f, types) in [(fwd, [x3, x3, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {
+            let ir = try f.trace(types)
+            if backend == .compiled { _ = try f.native(ir, types) }
+        }
+        return (fwd, bkv, bq)
     }
 }

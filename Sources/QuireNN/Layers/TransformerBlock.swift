@@ -55,7 +55,7 @@ public final class TransformerBlock: Module {
     /// Attention over rows `x` `[batch·length, features]`; returns rows.
     func attention(_ x: Tensor, batch b: Int, cache: KVCache?, layer: Int) -> Tensor {
         if cache == nil && rotary == nil && x.dtype == .float32, let projected = fusedQKV(x) {
-            return attn.out(flashCausalAttention(rows: projected, batch: b, heads: attn.heads))
+            return attn.out(causalAttention(rows: projected, batch: b, heads: attn.heads))
         }
         let offset = cache?.length ?? 0
         let l = x.shape[0] / b
@@ -82,13 +82,20 @@ public final class TransformerBlock: Module {
     }
 }
 
-/// Causal attention on projection rows `[batch·length, 3·features]` (float32), as the flash kernels
-/// compute it without separate head split and merge copies (``Kernels/flashAttention(qkvRows:batch:heads:causal:blockQ:blockK:backend:)``).
-func flashCausalAttention(rows qkv: Tensor, batch: Int, heads: Int) -> Tensor {
+/// Sequences up to this length take the BLAS attention with materialized scores
+/// (`Tensor.causalAttention(qkvRows:)`: a head's scores are at most 256 KiB); longer ones the flash kernels.
+let materializedAttentionLength = 256
+
+/// Causal attention on projection rows `[batch·length, 3·features]` (float32) without separate head split
+/// and merge copies: BLAS with materialized scores for short sequences, the flash kernels for long ones.
+func causalAttention(rows qkv: Tensor, batch: Int, heads: Int) -> Tensor {
     do {
+        if qkv.shape[0] / batch <= materializedAttentionLength {
+            return try Tensor.causalAttention(qkvRows: qkv, batch: batch, heads: heads)
+        }
         return try Kernels.flashAttention(qkvRows: qkv, batch: batch, heads: heads, causal: true)
     } catch {
-        preconditionFailure("flash attention kernel failed for qkv rows \(qkv.shape): \(error)")
+        preconditionFailure("causal attention failed for qkv rows \(qkv.shape): \(error)")
     }
 }
 
