@@ -66,8 +66,8 @@ private struct AttentionRows: Sendable {
         return (out, p)
     }
 
-    /// Row i of an [s, s] score block → softmax(scale · scores) over keys 0...i, zeros after (every
-    /// loop vectorized: SIMD max and sum, then elementwise exp and scaling).
+    /// Row i of an [s, s] score block → softmax(scale · scores) over keys 0...i, zeros after (the exp
+    /// and scaling loops vectorize; max and sum keep several partial results).
     private func softmaxCausalRows(_ p: UnsafeMutablePointer<Float>) {
         let scale = self.scale
         for i in 0..<seq {
@@ -110,22 +110,22 @@ private struct AttentionRows: Sendable {
     }
 }
 
-/// The largest of `n ≥ 1` floats (16 lanes at a time).
+/// The largest of `n ≥ 1` floats, with four running maxima (Swift's `pointwiseMax` on SIMD vectors
+/// compiles to a per-lane loop through the stack, several times slower than this).
 @inline(__always)
 private func simdMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD16<Float>(repeating: -.infinity)
-    let raw = UnsafeRawPointer(p)
+    var (m0, m1, m2, m3) = (p[0], p[0], p[0], p[0])
     var i = 0
-    while i + 16 <= n {
-        acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-        i += 16
+    while i + 4 <= n {
+        m0 = p[i] > m0 ? p[i] : m0
+        m1 = p[i + 1] > m1 ? p[i + 1] : m1
+        m2 = p[i + 2] > m2 ? p[i + 2] : m2
+        m3 = p[i + 3] > m3 ? p[i + 3] : m3
+        i += 4
     }
-    // Halve the lanes (SIMD16.max() is a scalar loop over lanes through the stack).
-    let h8 = pointwiseMax(acc.lowHalf, acc.highHalf), h4 = pointwiseMax(h8.lowHalf, h8.highHalf)
-    let h2 = pointwiseMax(h4.lowHalf, h4.highHalf)
-    var m = Swift.max(h2[0], h2[1])
-    while i < n { m = Swift.max(m, p[i]); i += 1 }
-    return m
+    while i < n { m0 = p[i] > m0 ? p[i] : m0; i += 1 }
+    let a = m0 > m1 ? m0 : m1, b = m2 > m3 ? m2 : m3
+    return a > b ? a : b
 }
 
 /// Σ a[i]·b[i] over `n` floats with 16 partial sums.
