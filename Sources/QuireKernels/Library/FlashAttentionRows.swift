@@ -56,7 +56,8 @@ extension Kernels {
 
     /// The forward, dK/dV and dQ kernels for `a`, traced (and compiled for `.compiled`) here, where errors
     /// can be thrown, so the `customVJP` closures that run them cannot fail.
-    static func preparedFlashKernels(_ a: AttentionShape, backend: KernelBackend) throws -> (KernelFunction, KernelFunction, KernelFunction) {
+    static func preparedFlashKernels(_ a: AttentionShape,
+                                     backend: KernelBackend) throws -> (KernelFunction, KernelFunction, KernelFunction) {
         let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
         let x3 = BlockType(dtype: .float32, shape: [a.heads, a.seq, a.dim]), r2 = BlockType(dtype: .float32, shape: [a.heads, a.seq])
         for (f, types) in [(fwd, [x3, x3, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {

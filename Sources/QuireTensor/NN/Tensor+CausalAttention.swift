@@ -83,10 +83,12 @@ private struct AttentionRows: Sendable {
     /// The qkv rows' cotangent `[batch·seq, 3·width]` for the output cotangent `g` `[batch·seq, width]`.
     func backward(qkv: Tensor, probabilities p: Tensor, cotangent g: Tensor) -> Tensor {
         let dqkv = Tensor(uninitializedShape: [batch * seq, 3 * width], dtype: .float32)
-        let (src, probs) = (UncheckedSendable(UnsafePointer(qkv.pointer(Float.self))), UncheckedSendable(UnsafePointer(p.pointer(Float.self))))
+        let src = UncheckedSendable(UnsafePointer(qkv.pointer(Float.self)))
+        let probs = UncheckedSendable(UnsafePointer(p.pointer(Float.self)))
         let (gs, dst) = (UncheckedSendable(UnsafePointer(g.pointer(Float.self))), UncheckedSendable(dqkv.pointer(Float.self)))
         let (s, ld, scale) = (seq, 3 * width, self.scale)
-        let (rowMajor, flipped) = ({ (ld: Int) in GemmOperand(transposed: false, ld: ld) }, { (ld: Int) in GemmOperand(transposed: true, ld: ld) })
+        let rowMajor = { (ld: Int) in GemmOperand(transposed: false, ld: ld) }
+        let flipped = { (ld: Int) in GemmOperand(transposed: true, ld: ld) }
         Parallelism.forEachChunk(count: batch * heads, minimumChunk: 1) { range in
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: s * s)
             defer { ds.deallocate() }
@@ -135,7 +137,8 @@ private func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: 
     let (ra, rb) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
     var i = 0
     while i + 16 <= n {
-        acc += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+        let x = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+        acc += x * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
         i += 16
     }
     var s = acc.sum()
