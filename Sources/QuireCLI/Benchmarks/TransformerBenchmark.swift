@@ -1,8 +1,12 @@
 import Foundation
 import QuireData
+import QuireKernels
 import QuireNN
 import QuireOptim
 import QuireTensor
+
+private let transformerSummary = "char transformer LM training (peer w3): steps/s, tokens/s, losses, step split; "
+    + "attention core per flash block size; KV-cache generation tokens/s"
 
 /// Issue 18's character transformer, as the JAX + Flax NNX peer (`w3_transformer.py`) runs it: 2 layers,
 /// d_model 128, 4 heads, MLP 512 (GELU), pre-LayerNorm, learned positions, seq 128, batch 32, AdamW 3e-4
@@ -10,9 +14,10 @@ import QuireTensor
 /// held out: 16 batches for the eval loss). The first step is timed alone; steps/s is over the other 299
 /// and, like the peer's loop, includes drawing each batch. The step is split into data, valueAndGrad
 /// (forward + backward) and the optimizer; a forward-only loss on 20 training batches gives the forward
-/// share. A second case times 256 new tokens of KV-cached sampling (rotary positions, same sizes, since
-/// learned positions stop at 128).
-let transformerBenchmark = Benchmark(name: "transformer", summary: "char transformer LM training (peer w3): steps/s, tokens/s, losses, step split; KV-cache generation tokens/s") { r in
+/// share. The `attention_*` cases time the step's attention core alone (qkv rows → heads → flash kernels →
+/// rows, forward and forward + backward) for several flash block sizes. The `generate` case times 256
+/// new tokens of KV-cached sampling (rotary positions, same sizes, since learned positions stop at 128).
+let transformerBenchmark = Benchmark(name: "transformer", summary: transformerSummary) { r in
     let corpus = try TextCorpus.debian()
     let tokenizer = CharTokenizer(training: corpus.text)
     let ids = try tokenizer.encodeTensor(corpus.text)
@@ -67,6 +72,31 @@ let transformerBenchmark = Benchmark(name: "transformer", summary: "char transfo
                 "data_ms": ms(data / timed), "value_and_grad_ms": ms(grad / timed), "optimizer_ms": ms(update / timed),
                 "forward_ms": ms(forward), "backward_est_ms": ms(max(0, grad / timed - forward)),
                 "peak_rss_mb": round(Double(procStatusKiB("VmHWM")) / 1024, 1)])
+    }
+
+    if r.wants("attention") {
+        // The training step's attention core alone (qkv rows [32·128, 384] → [32·128, 128], causal, 4
+        // heads of 32), forward and forward + backward, per flash block size.
+        let qkv = Tensor.normal(PRNGKey(seed: 3), shape: [batch * seq, 3 * config.features])
+        let w = Tensor.normal(PRNGKey(seed: 4), shape: [batch * seq, config.features])
+        let blas = { (x: Tensor) in try! Tensor.causalAttention(qkvRows: x, batch: batch, heads: config.heads) }
+        let fwd = measure(minReps: 5, minSeconds: 0.5) { blackHole(blas(qkv)) }
+        let both = measure(minReps: 5, minSeconds: 0.5) { blackHole(try! valueAndGrad { (x: Tensor) in (blas(x) * w).sum() }(qkv)) }
+        r.emit(["benchmark": "transformer", "case": "attention_blas", "forward_ms": round(fwd.median * 1e3, 3),
+                "forward_backward_ms": round(both.median * 1e3, 3), "forward_best_ms": round(fwd.best * 1e3, 3),
+                "forward_backward_best_ms": round(both.best * 1e3, 3)])
+        for (bq, bk) in [(64, 64), (32, 64), (64, 32)] {
+            let attend = { (x: Tensor) in
+                try! Kernels.flashAttention(qkvRows: x, batch: batch, heads: config.heads, causal: true, blockQ: bq, blockK: bk)
+            }
+            let fwd = measure(minReps: 5, minSeconds: 0.5) { blackHole(attend(qkv)) }
+            let both = measure(minReps: 5, minSeconds: 0.5) {
+                blackHole(try! valueAndGrad { (x: Tensor) in (attend(x) * w).sum() }(qkv))
+            }
+            r.emit(["benchmark": "transformer", "case": "attention_b\(bq)x\(bk)", "block_q": bq, "block_k": bk,
+                    "forward_ms": round(fwd.median * 1e3, 3), "forward_backward_ms": round(both.median * 1e3, 3),
+                    "forward_best_ms": round(fwd.best * 1e3, 3), "forward_backward_best_ms": round(both.best * 1e3, 3)])
+        }
     }
 
     if r.wants("generate") {

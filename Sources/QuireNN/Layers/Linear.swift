@@ -29,9 +29,27 @@ public final class Linear: Module, UnaryLayer {
     public var outFeatures: Int { weight.shape[1] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = x.matmul(weight.value)
-        if let bias { return y + bias.value }
-        return y
+        callAsFunction(x, activation: .identity)
+    }
+
+    /// `activation(x · weight + bias)`. With a bias this is one fused op over the rows of `x`
+    /// (``Tensor/linear(weight:bias:activation:)``: bias written into the GEMM's output, one backward pass
+    /// for the activation's and the bias's cotangents).
+    ///
+    /// ```swift
+    /// let h = fc1(x, activation: .geluTanh)   // gelu(x · W + b), tanh form
+    /// ```
+    public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
+        guard let bias else {
+            let y = x.matmul(weight.value)
+            return activation == .geluTanh ? y.gelu() : y
+        }
+        guard x.rank >= 1, x.shape[x.rank - 1] == inFeatures else {
+            preconditionFailure("Linear: input \(x.shape) does not end in \(inFeatures) features")
+        }
+        let rows = x.reshaped([x.scalarCount / Swift.max(1, inFeatures), inFeatures])
+        let y = rows.linear(weight: weight.value, bias: bias.value, activation: activation)
+        return y.reshaped(Array(x.shape.dropLast()) + [outFeatures])
     }
 }
 

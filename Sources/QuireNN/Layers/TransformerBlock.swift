@@ -48,12 +48,15 @@ public final class TransformerBlock: Module {
     }
 
     func mlp(_ x: Tensor) -> Tensor {
-        guard let gate else { return fc2(geluTanh(fc1(x))) }
+        guard let gate else { return fc2(fc1(x, activation: .geluTanh)) }
         return fc2(gate(x).silu() * fc1(x))
     }
 
     /// Attention over rows `x` `[batch·length, features]`; returns rows.
     func attention(_ x: Tensor, batch b: Int, cache: KVCache?, layer: Int) -> Tensor {
+        if cache == nil && rotary == nil && x.dtype == .float32, let projected = fusedQKV(x) {
+            return attn.out(causalAttention(rows: projected, batch: b, heads: attn.heads))
+        }
         let offset = cache?.length ?? 0
         let l = x.shape[0] / b
         let heads = { (t: Tensor) in self.attn.splitHeads(t.reshaped([b, l, t.shape[1]])) }
@@ -69,6 +72,31 @@ public final class TransformerBlock: Module {
         }
         return attn.out(o.permuted([0, 2, 1, 3]).reshaped([b * l, attn.heads * attn.headFeatures]))
     }
+
+    /// q, k and v rows `[batch·length, 3·features]` from one GEMM over the three projections' weights
+    /// side by side (nil when a projection has no bias).
+    func fusedQKV(_ x: Tensor) -> Tensor? {
+        guard let bq = attn.query.bias, let bk = attn.key.bias, let bv = attn.value.bias else { return nil }
+        let w = Tensor.concatenate([attn.query.weight.value, attn.key.weight.value, attn.value.weight.value], axis: 1)
+        return x.linear(weight: w, bias: Tensor.concatenate([bq.value, bk.value, bv.value]))
+    }
+}
+
+/// Sequences up to this length take the BLAS attention with materialized scores
+/// (`Tensor.causalAttention(qkvRows:)`: a head's scores are at most 256 KiB); longer ones the flash kernels.
+let materializedAttentionLength = 256
+
+/// Causal attention on projection rows `[batch·length, 3·features]` (float32) without separate head split
+/// and merge copies: BLAS with materialized scores for short sequences, the flash kernels for long ones.
+func causalAttention(rows qkv: Tensor, batch: Int, heads: Int) -> Tensor {
+    do {
+        if qkv.shape[0] / batch <= materializedAttentionLength {
+            return try Tensor.causalAttention(qkvRows: qkv, batch: batch, heads: heads)
+        }
+        return try Kernels.flashAttention(qkvRows: qkv, batch: batch, heads: heads, causal: true)
+    } catch {
+        preconditionFailure("causal attention failed for qkv rows \(qkv.shape): \(error)")
+    }
 }
 
 /// Causal attention on the flash kernels (`[batch, heads, length, headFeatures]`, float32).
@@ -78,12 +106,6 @@ func flashCausalAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
     } catch {
         preconditionFailure("flash attention kernel failed for q\(q.shape): \(error)")
     }
-}
-
-/// `gelu()` (tanh form, as `nnx.gelu`) whose backward is one fused pass (``Tensor/geluTanhBackward(_:cotangent:)``).
-func geluTanh(_ x: Tensor) -> Tensor {
-    customVJP(name: "geluTanh", forward: { (x: Tensor) in (x.gelu(), [x]) },
-              backward: { r, g in Tensor.geluTanhBackward(r[0], cotangent: g) })(x)
 }
 
 func makeNorm(_ config: TransformerConfig) -> any UnaryLayer {

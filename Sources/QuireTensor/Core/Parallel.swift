@@ -41,6 +41,22 @@ public enum Parallelism {
     }
 }
 
+extension Parallelism {
+    /// Runs `body(i)` for every `i` in `0..<count`: in parallel on up to ``threadCount`` workers when
+    /// there is more than one task and more than one thread, in order otherwise. Tasks must write
+    /// disjoint memory; which worker runs a task never changes its arithmetic.
+    static func forEachTask(count: Int, _ body: (Int) -> Void) {
+        guard count > 1 && threadCount > 1 else {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
+        }
+    }
+}
+
 /// Wraps a value whose thread safety the engine guarantees by construction (disjoint writes).
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T

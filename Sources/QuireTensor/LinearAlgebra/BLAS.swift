@@ -4,19 +4,36 @@
 internal import COpenBLAS
 
 extension Parallelism {
-    /// Threads OpenBLAS uses for matrix products (its own pool, separate from ``threadCount``).
+    /// Threads OpenBLAS itself uses inside one `sgemm`/`dgemm` call. The engine keeps this at 1 and
+    /// splits each large product over its own workers instead (``threadCount``; see `splitGemm`), so
+    /// OpenBLAS's pthread pool never spins against the engine's threads.
     ///
-    /// OpenBLAS reads `OPENBLAS_NUM_THREADS` (or `OMP_NUM_THREADS`) at start-up; setting this
-    /// property overrides it for the rest of the process. Values below 1 become 1.
+    /// Setting it overrides that for the rest of the process (values below 1 become 1); products are
+    /// still split by the engine, so more than 1 nests OpenBLAS threads inside the engine's.
     ///
     /// ```swift
-    /// Parallelism.blasThreadCount = 1   // single-threaded sgemm, e.g. for benchmarks
+    /// Parallelism.blasThreadCount   // 1: OpenBLAS single-threaded, the engine splits the work
     /// ```
     public static var blasThreadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(clamping: Swift.max(1, newValue))) }
+        get {
+            blasConfigured()
+            return Int(openblas_get_num_threads())
+        }
+        set {
+            blasConfigured()
+            openblas_set_num_threads(Int32(clamping: Swift.max(1, newValue)))
+        }
     }
 }
+
+/// OpenBLAS starts with its own pool (`OPENBLAS_NUM_THREADS` or one thread per core); the first product
+/// makes it single-threaded, once.
+private let blasSingleThreaded: Bool = {
+    openblas_set_num_threads(1)
+    return true
+}()
+
+func blasConfigured() { _ = blasSingleThreaded }
 
 /// How BLAS reads one matrix operand in place: as stored (row-major, `ld` elements between rows)
 /// or transposed (column-major, `ld` elements between columns).
@@ -52,14 +69,31 @@ struct GemmOperand: Equatable {
 func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
            beta: Float = 0) {
-    cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(m), blasint(n), blasint(k),
-                1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
+    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { t, pa, pb, pc in
+        cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(k),
+                    1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
+    }
 }
 
 /// `C = A·B + beta·C` for row-major float64 matrices.
 func dgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Double>, _ pb: UnsafePointer<Double>, _ pc: UnsafeMutablePointer<Double>, ldc: Int,
            beta: Double = 0) {
-    cblas_dgemm(CblasRowMajor, a.cblas, b.cblas, blasint(m), blasint(n), blasint(k),
-                1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
+    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { t, pa, pb, pc in
+        cblas_dgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(k),
+                    1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
+    }
+}
+
+/// Runs `call` for each tile of the product (see `splitGemm`) with the tile's A, B and C pointers,
+/// OpenBLAS set single-threaded first.
+private func forEachGemmTile<T>(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
+                                _ pa: UnsafePointer<T>, _ pb: UnsafePointer<T>, _ pc: UnsafeMutablePointer<T>, ldc: Int,
+                                _ call: @escaping (GemmTile, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+    blasConfigured()
+    let base = UncheckedSendable((pa, pb, pc)), body = UncheckedSendable(call)
+    splitGemm(a, b, m: m, n: n, k: k) { t in
+        let (pa, pb, pc) = base.value
+        body.value(t, pa + t.offsetA, pb + t.offsetB, pc + t.row * ldc + t.col)
+    }
 }

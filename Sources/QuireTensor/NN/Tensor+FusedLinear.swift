@@ -1,0 +1,147 @@
+// A dense layer `x · weight + bias` (optionally followed by the tanh-form GELU) as one differentiable op,
+// for training loops where the separate ops cost passes over [rows, features] activations: the bias is
+// written into the output and the GEMM accumulates onto it (beta = 1, so BLAS skips its own zeroing
+// pass), and the backward computes the GELU cotangent and the bias cotangent in one pass per row block,
+// then the two GEMMs (dx = g·Wᵀ, dW = xᵀ·g) read transposed operands in place.
+
+/// The activation ``Tensor/linear(weight:bias:activation:)`` applies after the affine map.
+public enum LinearActivation: Sendable, Equatable {
+    /// No activation: `x · weight + bias`.
+    case identity
+    /// `gelu(x · weight + bias)`, tanh form (as `gelu()` and `nnx.gelu`).
+    case geluTanh
+}
+
+extension Tensor {
+    /// `self · weight + bias`, then `activation`, for rows `[rows, in]`, `weight` `[in, out]` and `bias`
+    /// `[out]` (float32 or float64, one dtype): the same values as `matmul` + `+` (+ `gelu()`), as one op
+    /// whose backward is one fused pass plus two GEMMs. Other ranks, shapes or dtypes fall back to those
+    /// ops.
+    ///
+    /// ```swift
+    /// let h = x.linear(weight: w1, bias: b1, activation: .geluTanh)   // x: [4096, 128], w1: [128, 512]
+    /// let y = h.linear(weight: w2, bias: b2)                          // [4096, 128]
+    /// ```
+    public func linear(weight: Tensor, bias: Tensor, activation: LinearActivation = .identity) -> Tensor {
+        guard rank == 2, weight.rank == 2, shape[1] == weight.shape[0], bias.shape == [weight.shape[1]],
+              dtype == .float32 || dtype == .float64, weight.dtype == dtype, bias.dtype == dtype else {
+            return unfusedLinear(self, weight, bias, activation)
+        }
+        let op = customVJP(name: activation == .identity ? "linear" : "linearGelu", forward: { (xs: [Tensor]) in
+            fusedLinearForward(xs[0], weight: xs[1], bias: xs[2], activation: activation)
+        }, backward: { residuals, g in
+            fusedLinearBackward(residuals, cotangent: g, activation: activation)
+        })
+        return op([self, weight, bias])
+    }
+}
+
+private func unfusedLinear(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ activation: LinearActivation) -> Tensor {
+    let y = x.matmul(w) + b
+    return activation == .geluTanh ? y.gelu() : y
+}
+
+/// The output and the residuals `[x, weight]` (plus the pre-activation with GELU).
+private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor,
+                                activation: LinearActivation) -> (Tensor, [Tensor]) {
+    if x.traceTag != 0 || weight.traceTag != 0 || bias.traceTag != 0 {
+        // Recorded (a higher-order derivative): the same values with tensor ops.
+        let y = x.matmul(weight) + bias
+        return activation == .geluTanh ? (y.gelu(), [x, weight, y]) : (y, [x, weight])
+    }
+    let (xc, wc) = (x.contiguous(), weight.contiguous())
+    let y = Tensor(uninitializedShape: [x.shape[0], weight.shape[1]], dtype: x.dtype)
+    if x.dtype == .float64 {
+        affineRows(xc, wc, bias.contiguous(), into: y, Double.self)
+    } else {
+        affineRows(xc, wc, bias.contiguous(), into: y, Float.self)
+    }
+    return activation == .geluTanh ? (y.gelu(), [xc, wc, y]) : (y, [xc, wc])
+}
+
+/// `out = x·w + b`: each row of `out` starts as `b`, then one GEMM adds `x·w` onto it.
+private func affineRows<T: NNFloat>(_ x: Tensor, _ w: Tensor, _ b: Tensor, into out: Tensor, _: T.Type) {
+    let (rows, k, n) = (x.shape[0], x.shape[1], w.shape[1])
+    let dst = UncheckedSendable(out.pointer(T.self)), src = UncheckedSendable(UnsafePointer(b.pointer(T.self)))
+    Parallelism.forEachChunk(count: rows, minimumChunk: Swift.max(1, (1 << 14) / Swift.max(1, n))) { chunk in
+        for row in chunk { (dst.value + row * n).update(from: src.value, count: n) }
+    }
+    if k == 0 { return }
+    T.gemm(m: rows, n: n, k: k, a: x.pointer(T.self), lda: k, b: w.pointer(T.self), ldb: n,
+           beta: 1, c: out.pointer(T.self), ldc: n)
+}
+
+/// Cotangents `[dx, dweight, dbias]` from the residuals.
+private func fusedLinearBackward(_ r: [Tensor], cotangent g: Tensor, activation: LinearActivation) -> [Tensor] {
+    let (x, w) = (r[0], r[1])
+    if r.contains(where: { $0.traceTag != 0 }) || g.traceTag != 0 {
+        // Differentiated again: tensor ops, which have rules of their own.
+        let gz = activation == .geluTanh ? Tensor.geluTanhBackward(r[2], cotangent: g) : g
+        return [gz.matmul(w.transposed()), x.transposed().matmul(gz), gz.sum(axes: [0])]
+    }
+    let gc = g.cast(to: x.dtype).contiguous()
+    let n = w.shape[1]
+    let gz = activation == .geluTanh ? Tensor(uninitializedShape: gc.shape, dtype: x.dtype) : gc
+    let db = Tensor(uninitializedShape: [n], dtype: x.dtype)
+    let pre = activation == .geluTanh ? r[2] : nil
+    if x.dtype == .float64 {
+        biasCotangent(gc, pre: pre, into: gz, db, Double.self)
+    } else {
+        biasCotangent(gc, pre: pre, into: gz, db, Float.self)
+    }
+    return [gz.matmul(w.transposed()), x.transposed().matmul(gz), db]
+}
+
+/// Row blocks whose bias partial sums are added in order (fixed, so results do not depend on threads).
+private let biasBlocks = 8
+
+/// `db = Σ_rows gz` with, when `pre` (the pre-activation) is given, `gz = gelu'(pre) · g` written first.
+private func biasCotangent<T: NNFloat & GeluBackwardScalar>(_ g: Tensor, pre: Tensor?, into gz: Tensor, _ db: Tensor, _: T.Type) {
+    let (rows, n) = (g.shape[0], g.shape[1])
+    let blocks = Swift.max(1, Swift.min(biasBlocks, rows))
+    let partial = UnsafeMutablePointer<T>.allocate(capacity: blocks * n)
+    defer { partial.deallocate() }
+    partial.initialize(repeating: 0, count: blocks * n)
+    let parts = UncheckedSendable(partial)
+    let gs = UncheckedSendable(UnsafePointer(g.pointer(T.self))), out = UncheckedSendable(gz.pointer(T.self))
+    let ys = UncheckedSendable(pre.map { UnsafePointer($0.pointer(T.self)) })
+    Parallelism.forEachChunk(count: blocks, minimumChunk: 1) { range in
+        for block in range {
+            let p = parts.value + block * n
+            for row in (rows * block / blocks)..<(rows * (block + 1) / blocks) {
+                let gr = gs.value + row * n, zr = out.value + row * n
+                if let y = ys.value {
+                    let yr = y + row * n
+                    for i in 0..<n {
+                        let v = T.geluTanhBackward(yr[i], gr[i])
+                        zr[i] = v
+                        p[i] += v
+                    }
+                } else {
+                    for i in 0..<n { p[i] += gr[i] }
+                }
+            }
+        }
+    }
+    let pdb = db.pointer(T.self)
+    for i in 0..<n { pdb[i] = 0 }
+    for block in 0..<blocks {
+        let p = partial + block * n
+        for i in 0..<n { pdb[i] += p[i] }
+    }
+}
+
+/// The tanh-form GELU cotangent per element (``GeluTanhBackwardKernel``), for the generic row loop.
+protocol GeluBackwardScalar {
+    static func geluTanhBackward(_ x: Self, _ g: Self) -> Self
+}
+
+extension Float: GeluBackwardScalar {
+    @inline(__always)
+    static func geluTanhBackward(_ x: Float, _ g: Float) -> Float { GeluTanhBackwardKernel.apply(x, g) }
+}
+
+extension Double: GeluBackwardScalar {
+    @inline(__always)
+    static func geluTanhBackward(_ x: Double, _ g: Double) -> Double { GeluTanhBackwardKernel.apply(x, g) }
+}
