@@ -16,14 +16,7 @@ extension Kernels {
         }
         let (b, h, s, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
         let a = AttentionShape(heads: b * h, seq: s, dim: d, causal: causal, blockQ: blockQ, blockK: blockK)
-        let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
-        // Trace (and compile) everything here, where errors can be thrown; the closures below then cannot fail.
-        let x3 = BlockType(dtype: .float32, shape: [a.heads, s, d]), r2 = BlockType(dtype: .float32, shape: [a.heads, s])
-        let x3T = BlockType(dtype: .float32, shape: [a.heads, d, s])
-        for (f, types) in [(fwd, [x3, x3T, x3]), (bkv, [x3, x3T, x3T, x3, r2, r2]), (bq, [x3, x3, x3T, x3T, x3, r2, r2])] {
-            let ir = try f.trace(types)
-            if backend == .compiled { _ = try f.native(ir, types) }
-        }
+        let (fwd, bkv, bq) = try preparedFlashKernels(a, backend: backend)
         let heads = a.heads
         let flat: @Sendable (Tensor) -> Tensor = { t in t.reshaped([heads, s, d]) }
         let attention = customVJP(name: "flashAttention", forward: { xs in
@@ -42,6 +35,22 @@ extension Kernels {
             return [dq, kv[0], kv[1]].map { $0.reshaped([b, h, s, d]) }
         })
         return attention([q, k, v])
+    }
+
+    /// The forward, dK/dV and dQ kernels for `a`, traced (and compiled for `.compiled`) here, where errors
+    /// can be thrown, so the `customVJP` closures that run them cannot fail. Their inputs: forward
+    /// `[q, kᵀ, v]`, dK/dV `[q, kᵀ, vᵀ, dO, lse, delta]`, dQ `[q, k, kᵀ, vᵀ, dO, lse, delta]`, with q, k, v
+    /// and dO `[heads, seq, dim]` and kᵀ, vᵀ `[heads, dim, seq]`.
+    static func preparedFlashKernels(_ a: AttentionShape,
+                                     backend: KernelBackend) throws -> (KernelFunction, KernelFunction, KernelFunction) {
+        let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
+        let x3 = BlockType(dtype: .float32, shape: [a.heads, a.seq, a.dim]), r2 = BlockType(dtype: .float32, shape: [a.heads, a.seq])
+        let x3T = BlockType(dtype: .float32, shape: [a.heads, a.dim, a.seq])
+        for (f, types) in [(fwd, [x3, x3T, x3]), (bkv, [x3, x3T, x3T, x3, r2, r2]), (bq, [x3, x3, x3T, x3T, x3, r2, r2])] {
+            let ir = try f.trace(types)
+            if backend == .compiled { _ = try f.native(ir, types) }
+        }
+        return (fwd, bkv, bq)
     }
 
     /// The plain-op reference: softmax(q·kᵀ/√d + mask)·v with tensor ops (materializes [S, S]).

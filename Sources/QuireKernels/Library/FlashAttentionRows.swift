@@ -39,31 +39,21 @@ extension Kernels {
             // [b·s, 3·h·d] → [3, b·h, s, d] in one copy; q, k, v are contiguous slices of it.
             let parts = x.reshaped([b, s, 3, h, d]).permuted([2, 0, 3, 1, 4]).contiguous().reshaped([3, heads, s, d])
             let qkv3 = (0..<3).map { parts.sliced(axis: 0, $0, $0 + 1).reshaped([heads, s, d]) }
-            let outs = try! fwd(qkv3, backend: backend)
-            return (merge(outs[0]), qkv3 + outs)
+            // The kernels take k (and the backward v) transposed, [heads, dim, seq], made once here.
+            let kT = qkv3[1].transposed().contiguous()
+            let outs = try! fwd([qkv3[0], kT, qkv3[2]], backend: backend)
+            return (merge(outs[0]), qkv3 + [kT] + outs)
         }, backward: { res, g in
-            let (q3, k3, v3, o3, lse) = (res[0], res[1], res[2], res[3], res[4])
+            let (q3, k3, v3, kT, o3, lse) = (res[0], res[1], res[2], res[3], res[4], res[5])
+            let vT = v3.transposed().contiguous()
             let dO = split(g)
             let delta = (dO * o3).sum(axes: [2])
-            let kv = try! bkv([q3, k3, v3, dO, lse, delta], backend: backend)
-            let dq = try! bq([q3, k3, v3, dO, lse, delta], backend: backend)[0]
+            let kv = try! bkv([q3, kT, vT, dO, lse, delta], backend: backend)
+            let dq = try! bq([q3, k3, kT, vT, dO, lse, delta], backend: backend)[0]
             // [b, s, 3·h, d]: q's heads, then k's, then v's, per position (the layout of `qkv`'s rows).
             let perPosition = [dq, kv[0], kv[1]].map { $0.reshaped([b, h, s, d]).permuted([0, 2, 1, 3]) }
             return Tensor.concatenate(perPosition, axis: 2).reshaped([b * s, 3 * h * d])
         })
         return attention(qkv)
-    }
-
-    /// The forward, dK/dV and dQ kernels for `a`, traced (and compiled for `.compiled`) here, where errors
-    /// can be thrown, so the `customVJP` closures that run them cannot fail.
-    static func preparedFlashKernels(_ a: AttentionShape,
-                                     backend: KernelBackend) throws -> (KernelFunction, KernelFunction, KernelFunction) {
-        let fwd = flashForwardKernel(a), bkv = flashBackwardKVKernel(a), bq = flashBackwardQKernel(a)
-        let x3 = BlockType(dtype: .float32, shape: [a.heads, a.seq, a.dim]), r2 = BlockType(dtype: .float32, shape: [a.heads, a.seq])
-        for (f, types) in [(fwd, [x3, x3, x3]), (bkv, [x3, x3, x3, x3, r2, r2]), (bq, [x3, x3, x3, x3, r2, r2])] {
-            let ir = try f.trace(types)
-            if backend == .compiled { _ = try f.native(ir, types) }
-        }
-        return (fwd, bkv, bq)
     }
 }
