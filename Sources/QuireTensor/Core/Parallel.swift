@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -22,21 +21,24 @@ public enum Parallelism {
     }
 
     /// Splits `0..<count` into at most `threadCount` contiguous chunks of at least `minimumChunk`
-    /// elements and runs `body` on each, in parallel when there is more than one.
-    static func forEachChunk(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+    /// elements and runs `body` on each, in parallel on the engine's workers when there is more than one.
+    /// Chunks must write disjoint memory. Other modules' fused loops (the optimizers' in-place updates)
+    /// use it so that they share the engine's threads rather than starting their own.
+    ///
+    /// ```swift
+    /// Parallelism.forEachChunk(count: n, minimumChunk: 16_384) { range in
+    ///     for i in range { out[i] = a[i] + b[i] }
+    /// }
+    /// ```
+    public static func forEachChunk(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = Swift.min(threadCount, Swift.max(1, count / Swift.max(1, minimumChunk)))
         if chunks == 1 {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks
-                let hi = count * (c + 1) / chunks
-                box.value(lo..<hi)
-            }
+        WorkerPool.shared.run(count: chunks, threads: chunks) { c in
+            body(count * c / chunks ..< count * (c + 1) / chunks)
         }
     }
 }
@@ -50,10 +52,7 @@ extension Parallelism {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
-        }
+        WorkerPool.shared.run(count: count, threads: Swift.min(count, threadCount), body)
     }
 }
 
