@@ -58,9 +58,14 @@ extension GradientTransformation {
                             p.withUnsafeMutableBufferPointer(as: Float.self) { pp in
                                 mu.withUnsafeMutableBufferPointer(as: Float.self) { pm in
                                     nu.withUnsafeMutableBufferPointer(as: Float.self) { pn in
-                                        quire_adam_apply_f32(pg.baseAddress, pp.baseAddress, pm.baseAddress, pn.baseAddress, n,
-                                                             Float(b1), Float(b2), Float(1 - b1), Float(1 - b2), c1, c2,
-                                                             Float(epsRoot), Float(eps), decays ? 1 : 0, Float(weightDecay), negLR)
+                                        // Element-wise, so any split gives the same bits; large tensors use both cores.
+                                        Parallelism.forEachChunk(count: n, minimumChunk: 16_384) { r in
+                                            let i = r.lowerBound
+                                            quire_adam_apply_f32(pg.baseAddress! + i, pp.baseAddress! + i, pm.baseAddress! + i,
+                                                                 pn.baseAddress! + i, r.count,
+                                                                 Float(b1), Float(b2), Float(1 - b1), Float(1 - b2), c1, c2,
+                                                                 Float(epsRoot), Float(eps), decays ? 1 : 0, Float(weightDecay), negLR)
+                                        }
                                     }
                                 }
                             }
