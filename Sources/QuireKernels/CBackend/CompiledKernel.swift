@@ -1,4 +1,3 @@
-import Dispatch
 import QuireTensor
 
 /// A kernel compiled to native code: calls `quire_kernel(lo, hi, buffers, fault)` on contiguous chunks
@@ -32,7 +31,7 @@ struct CompiledKernel {
                 let programs = ir.programCount
                 let chunks = Swift.min(programs, Parallelism.threadCount * 4)
                 let box = PointerBox(pointers: pointers, entry: entry, fault: faultBuffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                Parallelism.forEachTask(count: chunks) { c in
                     var local = box.pointers
                     let lo = Int64(programs * c / chunks), hi = Int64(programs * (c + 1) / chunks)
                     local.withUnsafeMutableBufferPointer { box.entry(lo, hi, $0.baseAddress!, box.fault) }

@@ -45,9 +45,14 @@ public enum Parallelism {
 
 extension Parallelism {
     /// Runs `body(i)` for every `i` in `0..<count`: in parallel on up to ``threadCount`` workers when
-    /// there is more than one task and more than one thread, in order otherwise. Tasks must write
-    /// disjoint memory; which worker runs a task never changes its arithmetic.
-    static func forEachTask(count: Int, _ body: (Int) -> Void) {
+    /// there is more than one task and more than one thread, in order otherwise. Tasks are claimed one at
+    /// a time, so uneven tasks balance. Tasks must write disjoint memory; which worker runs a task never
+    /// changes its arithmetic. The compiled kernels run their grids through it.
+    ///
+    /// ```swift
+    /// Parallelism.forEachTask(count: tiles.count) { i in render(tiles[i]) }
+    /// ```
+    public static func forEachTask(count: Int, _ body: (Int) -> Void) {
         guard count > 1 && threadCount > 1 else {
             for i in 0..<count { body(i) }
             return
