@@ -41,6 +41,9 @@ final class JitTrainStepTests: XCTestCase {
             }
             XCTAssertEqual(step.cacheMisses, 1, name)
             XCTAssertEqual(step.cacheHits, 3, name)
+            // Each `Linear` layer records plain matmul + bias (+ relu) under jit, not its eager fused op,
+            // so the jit's own pass fuses every layer.
+            XCTAssertEqual(step.lastCompile?.fusedLinear, 3, name)
         }
     }
 

@@ -223,6 +223,14 @@ extension Tensor {
             + "(`.scalars`, `.item`, a buffer pointer, or an op with no trace rule)"
     }
 
+    /// Whether a `jit` trace on this thread is recording this tensor. Fused composite ops (a
+    /// `customVJP` such as `linear`) then record their plain primitives instead: the jit's own passes
+    /// fuse those (JitFusion.swift) and replay them without re-running a closure.
+    var isRecordedByJit: Bool {
+        guard traceTag != 0, let trace = TraceContext.current.active, trace.recordsAll else { return false }
+        return trace.node(tagged: traceTag) != nil
+    }
+
     /// Whether this tensor was computed, inside a differentiated function that is still running on this
     /// thread, from the function's arguments.
     public var isTraced: Bool { node != nil }

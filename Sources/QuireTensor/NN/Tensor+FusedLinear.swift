@@ -24,7 +24,8 @@ extension Tensor {
     /// ```
     public func linear(weight: Tensor, bias: Tensor, activation: LinearActivation = .identity) -> Tensor {
         guard rank == 2, weight.rank == 2, shape[1] == weight.shape[0], bias.shape == [weight.shape[1]],
-              dtype == .float32 || dtype == .float64, weight.dtype == dtype, bias.dtype == dtype else {
+              dtype == .float32 || dtype == .float64, weight.dtype == dtype, bias.dtype == dtype,
+              !(isRecordedByJit || weight.isRecordedByJit || bias.isRecordedByJit) else {
             return unfusedLinear(self, weight, bias, activation)
         }
         let op = customVJP(name: activation == .identity ? "linear" : "linearGelu", forward: { (xs: [Tensor]) in
