@@ -74,15 +74,23 @@ public struct IDXSource: RandomAccessSource {
 
     public func records(at indices: [Int]) throws -> TensorDict {
         try checkIndices(indices, count: count, "IDXSource")
-        return TensorDict(files.map { f in (f.name, gather(f, indices)) })
+        return TensorDict(try files.map { f in (f.name, try gather(f, indices)) })
     }
 
-    private func gather(_ f: File, _ indices: [Int]) -> Tensor {
+    private func gather(_ f: File, _ indices: [Int]) throws -> Tensor {
+        // The batch's elements can be wider than the file's (int16 is returned as int32) and it can
+        // repeat records, so its layout is checked on its own: a header whose dimensions fit the file's
+        // byte count can still describe a batch whose strides do not fit in memory.
+        let shape = [indices.count] + f.recordShape
+        do { _ = try CheckedSize.byteCount(shape: shape, elementBytes: f.dtype.byteSize) } catch let e as TensorError {
+            throw DataError("IDXSource: file '\(f.name)': a batch of \(indices.count) records of shape "
+                            + "\(f.recordShape.map(String.init).joined(separator: "×")) as \(f.dtype): \(e.message)")
+        }
         let per = f.recordShape.reduce(1, *)
         let rowBytes = per * f.elementBytes
         return f.data.withUnsafeBytes { raw in
             let base = raw.baseAddress! + f.headerBytes
-            return Tensor(unsafeUninitializedShape: [indices.count] + f.recordShape, dtype: f.dtype) { out in
+            return Tensor(unsafeUninitializedShape: shape, dtype: f.dtype) { out in
                 guard rowBytes > 0, !indices.isEmpty else { return }
                 switch f.typeCode {
                 case 0x08, 0x09:
