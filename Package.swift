@@ -123,6 +123,7 @@ let package = Package(
                 "QuireDistributed",
                 "QuireNotebook",
                 "QuireServe",
+                "COpenBLAS",   // benchmarks time OpenBLAS's own threaded sgemm as the baseline
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

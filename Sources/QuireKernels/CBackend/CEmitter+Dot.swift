@@ -35,8 +35,11 @@ extension CEmitter {
         }
         let c = name(r)
         if acc == .float32 && n % 8 == 0 {
-            microKernel(a: aName, b: bName, c: c, m: m, k: k, n: n, accumulate: accumulate)
+            // An operand read in place (`loadInPlace`) has its rows a row of its ref apart.
+            let shape = TileShape(lanes: 0, vecs: 0, aStride: rowStrides[a] ?? k, k: k, n: n, accumulate: accumulate)
+            microKernel(a: aName, b: bName, c: c, m: m, shape)
         } else {
+            precondition(rowStrides[a] == nil, "an in-place load must take the micro-kernel path")
             let zero = acc == .float32 ? "0.0f" : "0"
             if !accumulate { line("for (int e = 0; e < \(m * n); e++) \(c)[e] = \(zero);") }
             line("for (int i = 0; i < \(m); i++) for (int p = 0; p < \(k); p++) { \(CEmitter.ctype(acc)) x = \(aName)[i * \(k) + p]; for (int j = 0; j < \(n); j++) \(c)[i * \(n) + j] += x * \(bName)[p * \(n) + j]; }")
@@ -55,16 +58,17 @@ extension CEmitter {
     }
 
     /// C[m×n] = A[m×k]·B[k×n], n a multiple of 8: full tiles of MR rows, then one tile of the rest.
-    private mutating func microKernel(a: String, b: String, c: String, m: Int, k: Int, n: Int, accumulate: Bool) {
-        let (lanes, vectors, mr) = tile(m: m, n: n)
+    private mutating func microKernel(a: String, b: String, c: String, m: Int, _ operands: TileShape) {
+        let (lanes, vectors, mr) = tile(m: m, n: operands.n)
         let mainRows = m - m % mr
-        let shape = TileShape(lanes: lanes, vecs: vectors, k: k, n: n, accumulate: accumulate)
+        var shape = operands
+        (shape.lanes, shape.vecs) = (lanes, vectors)
         if mainRows > 0 { tileLoop(a: a, b: b, c: c, rows: 0..<mainRows, mr: mr, shape) }
         if m % mr > 0 { tileLoop(a: a, b: b, c: c, rows: mainRows..<m, mr: m % mr, shape) }
     }
 
-    /// The vector width, vectors per row, k, n of a micro-kernel, and whether it adds into C.
-    private struct TileShape { var lanes, vecs, k, n: Int; var accumulate: Bool }
+    /// The vector width, vectors per row, A's row stride, k, n of a micro-kernel, and whether it adds into C.
+    private struct TileShape { var lanes, vecs, aStride, k, n: Int; var accumulate: Bool }
 
     private mutating func tileLoop(a: String, b: String, c: String, rows: Range<Int>, mr: Int, _ shape: TileShape) {
         let (lanes, vecs, k, n) = (shape.lanes, shape.vecs, shape.k, shape.n)
@@ -81,7 +85,7 @@ extension CEmitter {
         indent += 1
         for x in 0..<vecs { line("\(v) b\(x) = *(const \(vu) *)&\(b)[p * \(n) + j0 + \(x * lanes)];") }
         for r in 0..<mr {
-            line("{ \(v) av = (\(v)){0} + \(a)[(i0 + \(r)) * \(k) + p];")
+            line("{ \(v) av = (\(v)){0} + \(a)[(i0 + \(r)) * \(shape.aStride) + p];")
             for x in 0..<vecs { line("  c\(r)_\(x) += av * b\(x);") }
             line("}")
         }

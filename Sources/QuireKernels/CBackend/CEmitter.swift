@@ -21,13 +21,17 @@ struct CEmitter {
     var tempDecls: [String] = []
     var usesIntrinsics = false               // set by code that needs <immintrin.h>
 
+    var rowStrides: [ValueID: Int] = [:]     // in-place loads: elements between rows of the ref
+
     let options: CodegenOptions
     let uses: [Int]                          // reads of each value (see `KernelIR.useCounts`)
+    let inPlaceLoads: Set<ValueID>           // loads `dot` reads where they lie (see `inPlaceDotOperands`)
 
     init(ir: KernelIR, options: CodegenOptions = .current) {
         self.ir = ir
         self.options = options
         self.uses = ir.useCounts()
+        self.inPlaceLoads = ir.inPlaceDotOperands(uses: uses)
     }
 
     /// The whole C file: the prelude (and the intrinsics header if the kernel uses it) and the function.
@@ -135,12 +139,13 @@ struct CEmitter {
 
     mutating func define(_ id: ValueID) {
         let t = type(id)
-        if !t.isScalar && offsets[.value(id)] == nil && alias[id] == nil {
+        if !t.isScalar && offsets[.value(id)] == nil && alias[id] == nil && !inPlaceLoads.contains(id) {
             offsets[.value(id)] = slot(t.count * t.dtype.byteSize)
         }
     }
 
     mutating func emit(_ body: [Instruction]) {
+        var local = Set<ValueID>()   // values defined earlier in this body (not in an enclosing one)
         var i = body.startIndex
         while i < body.endIndex {
             if i + 1 < body.endIndex, let (x, y, transposeB, acc, sum) = fusedDotAdd(body[i], body[i + 1]) {
@@ -153,7 +158,12 @@ struct CEmitter {
                 continue
             }
             for r in body[i].results { define(r) }
-            emit(body[i])
+            if case let .forLoop(loop) = body[i].op {
+                forLoop(loop, results: body[i].results, reusing: local)
+            } else {
+                emit(body[i])
+            }
+            local.formUnion(body[i].results)
             i += 1
         }
     }
@@ -234,8 +244,19 @@ struct CEmitter {
         }
     }
 
-    mutating func forLoop(_ loop: ForLoop, results: [ValueID]) {
-        for (p, i) in zip(loop.params, loop.inits) { define(p); copy(p, from: i) }
+    /// A counted loop. A param whose init is a block defined earlier in the same body and read only
+    /// there takes over the init's block instead of copying it (the init is dead once the loop starts;
+    /// one defined in an enclosing loop is not, as the next outer iteration starts from it again).
+    mutating func forLoop(_ loop: ForLoop, results: [ValueID], reusing local: Set<ValueID> = []) {
+        for (p, i) in zip(loop.params, loop.inits) {
+            if local.contains(i), uses[i.index] == 1, !isScalar(i), type(i) == type(p),
+               offsets[.value(resolved(i))] != nil {
+                alias[p] = i
+            } else {
+                define(p)
+                copy(p, from: i)
+            }
+        }
         let i = name(loop.index)
         line("for (int32_t \(i) = \(operand(loop.lower)); \(i) < \(operand(loop.upper)); \(i)++) {")
         indent += 1
