@@ -47,7 +47,7 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // The engine.
-        .target(name: "QuireTensor", dependencies: ["COpenBLAS"], swiftSettings: nativeCPU + notebookVisible),
+        .target(name: "QuireTensor", dependencies: ["COpenBLAS", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
 
         // Flax-NNX-style modules: Module/Param reflection, state/load by path, layers, valueAndGrad(of:).
         .target(name: "QuireNN", dependencies: ["QuireTensor", "QuireOptim", "QuireKernels"], swiftSettings: notebookVisible),
@@ -61,9 +61,11 @@ let package = Package(
         // Optax-style optimizers: gradient transformations over path-keyed tensors, schedules, losses.
         .target(name: "QuireOptim", dependencies: ["QuireTensor", "CQuireFused"], swiftSettings: nativeCPU + notebookVisible),
 
-        // Fused loops in C that need vector square roots (Swift's sqrt is a libm call LLVM will not widen).
-        // No FMA contraction, so they round exactly as the tensor form.
-        .target(name: "CQuireFused", cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off"])]),
+        // Fused loops in C that Swift will not vectorize well: vector square roots (Swift's sqrt is a libm
+        // call LLVM will not widen) and the transformer's exp/tanh row loops, 16 lanes wide where the CPU
+        // has AVX-512. No FMA contraction, so they round exactly as the Swift formulas.
+        .target(name: "CQuireFused", cSettings: [.unsafeFlags(["-O3", "-march=native", "-mprefer-vector-width=512",
+                                                               "-fno-math-errno", "-ffp-contract=off"])]),
 
         // Charts drawn with Cairo (DejaVu Sans text) into RGBA and encoded as PNG with libpng; both C modules internal.
         .target(name: "QuirePlot", dependencies: ["QuireTensor", "CCairo", "CPNG"], swiftSettings: notebookVisible),

@@ -24,4 +24,17 @@ void quire_adam_apply_f32(const float *g, float *p, float *mu, float *nu, size_t
 /// scaleByLearningRate and applyUpdates compute it.
 void quire_sgd_apply_f32(const float *g, float *p, float *trace, size_t n, float decay, int nesterov, float neg_lr);
 
+/// y = gelu(x), tanh form, as `GeluTanhKernel` computes it (bit for bit): x · sigmoid(2c(x + 0.044715x³)).
+void quire_gelu_tanh_f32(const float *x, float *y, size_t n);
+
+/// out = g · gelu'(x) (tanh form, as `GeluTanhBackwardKernel`, bit for bit), and sum += out.
+void quire_gelu_tanh_backward_f32(const float *x, const float *g, float *out, float *sum, size_t n);
+
+/// Each row i of a [seq, seq] block of scores becomes softmax(scale · row) over columns 0...i, zeros after.
+void quire_softmax_causal_rows_f32(float *p, size_t seq, float scale);
+
+/// One row's softmax cross-entropy: returns logsumexp(x) − x[label]; with `grad` (n floats), writes
+/// (softmax(x) − onehot(label)) · scale there; without it, uses `scratch` (n floats) for the exps.
+double quire_cross_entropy_row_f32(const float *x, size_t n, size_t label, float *grad, float scale, float *scratch);
+
 #endif

@@ -5,6 +5,8 @@
 // q, k and v are read in place from the rows of one fused projection and the output is written straight
 // into merged rows, so neither direction copies heads.
 
+internal import CQuireFused
+
 extension Tensor {
     /// Causal scaled dot-product attention of `qkv` rows `[batch·seq, 3·heads·dim]` (float32; per row q,
     /// k and v side by side, each `heads` groups of `dim` features, as `x · [Wq | Wk | Wv]` lays them out)
@@ -66,18 +68,10 @@ private struct AttentionRows: Sendable {
         return (out, p)
     }
 
-    /// Row i of an [s, s] score block → softmax(scale · scores) over keys 0...i, zeros after (the exp
-    /// and scaling loops vectorize; max and sum keep several partial results).
+    /// Row i of an [s, s] score block → softmax(scale · scores) over keys 0...i, zeros after: in C
+    /// (CQuireFused/rows.c), `fastExp`'s polynomial 16 lanes wide, max and sum over 16 partial results.
     private func softmaxCausalRows(_ p: UnsafeMutablePointer<Float>) {
-        let scale = self.scale
-        for i in 0..<seq {
-            let row = p + i * seq, n = i + 1
-            let m = simdMax(row, n)
-            for j in 0..<n { row[j] = fastExp((row[j] - m) * scale) }
-            let inv = 1 / simdSum(row, n)
-            for j in 0..<n { row[j] *= inv }
-            (row + n).update(repeating: 0, count: seq - n)
-        }
+        quire_softmax_causal_rows_f32(p, seq, scale)
     }
 
     /// The qkv rows' cotangent `[batch·seq, 3·width]` for the output cotangent `g` `[batch·seq, width]`.
@@ -110,24 +104,6 @@ private struct AttentionRows: Sendable {
         }
         return dqkv
     }
-}
-
-/// The largest of `n ≥ 1` floats, with four running maxima (Swift's `pointwiseMax` on SIMD vectors
-/// compiles to a per-lane loop through the stack, several times slower than this).
-@inline(__always)
-private func simdMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-    var (m0, m1, m2, m3) = (p[0], p[0], p[0], p[0])
-    var i = 0
-    while i + 4 <= n {
-        m0 = p[i] > m0 ? p[i] : m0
-        m1 = p[i + 1] > m1 ? p[i + 1] : m1
-        m2 = p[i + 2] > m2 ? p[i + 2] : m2
-        m3 = p[i + 3] > m3 ? p[i + 3] : m3
-        i += 4
-    }
-    while i < n { m0 = p[i] > m0 ? p[i] : m0; i += 1 }
-    let a = m0 > m1 ? m0 : m1, b = m2 > m3 ? m2 : m3
-    return a > b ? a : b
 }
 
 /// Σ a[i]·b[i] over `n` floats with 16 partial sums.

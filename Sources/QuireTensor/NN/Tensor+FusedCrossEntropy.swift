@@ -1,4 +1,5 @@
 import Foundation
+internal import CQuireFused
 
 // Mean softmax cross-entropy against integer labels as one differentiable op. Forward: one pass per
 // row (max, log-sum-exp, minus the label's logit). Backward: one pass per row writing
@@ -89,6 +90,19 @@ private func crossEntropyRows<T: NNFloat>(_ x: Tensor, _ ids: [Int32], classes n
         losses.withUnsafeMutableBufferPointer { lp in
             let (labels, out) = (UncheckedSendable(idp.baseAddress!), UncheckedSendable(lp.baseAddress!))
             Parallelism.forEachChunk(count: rows, minimumChunk: Swift.max(1, (1 << 14) / n)) { chunk in
+                if T.self == Float.self {
+                    // float32: the row in C (CQuireFused/rows.c), exp 16 lanes wide, max and sum over
+                    // 16 partial results.
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                    defer { scratch.deallocate() }
+                    let x = UnsafeRawPointer(src.value).assumingMemoryBound(to: Float.self)
+                    let g = grad.value.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }
+                    for r in chunk {
+                        out.value[r] = quire_cross_entropy_row_f32(x + r * n, n, Int(labels.value[r]), g.map { $0 + r * n },
+                                                                   Float(scale), scratch)
+                    }
+                    return
+                }
                 for r in chunk {
                     let xr = src.value + r * n, label = Int(labels.value[r])
                     var m = xr[0]

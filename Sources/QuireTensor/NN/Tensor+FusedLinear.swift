@@ -2,7 +2,10 @@
 // for training loops where the separate ops cost passes over [rows, features] activations: the bias is
 // written into the output and the GEMM accumulates onto it (beta = 1, so BLAS skips its own zeroing
 // pass), and the backward computes the GELU cotangent and the bias cotangent in one pass per row block,
-// then the two GEMMs (dx = g·Wᵀ, dW = xᵀ·g) read transposed operands in place.
+// then the two GEMMs (dx = g·Wᵀ, dW = xᵀ·g) read transposed operands in place. In float32 the GELU and
+// its cotangent run in C (CQuireFused/rows.c), 16 lanes wide, with the same values as the Swift kernels.
+
+internal import CQuireFused
 
 /// The activation ``Tensor/linear(weight:bias:activation:)`` applies after the affine map.
 public enum LinearActivation: Sendable, Equatable {
@@ -57,7 +60,17 @@ private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor,
     } else {
         affineRows(xc, wc, bias.contiguous(), into: y, Float.self)
     }
-    return activation == .geluTanh ? (y.gelu(), [xc, wc, y]) : (y, [xc, wc])
+    guard activation == .geluTanh else { return (y, [xc, wc]) }
+    if x.dtype == .float32 {
+        // The C loop gives `gelu()`'s values bit for bit, 16 lanes wide.
+        let out = Tensor(uninitializedShape: y.shape, dtype: .float32)
+        let (src, dst) = (UncheckedSendable(UnsafePointer(y.pointer(Float.self))), UncheckedSendable(out.pointer(Float.self)))
+        Parallelism.forEachChunk(count: y.scalarCount, minimumChunk: 1 << 15) { r in
+            quire_gelu_tanh_f32(src.value + r.lowerBound, dst.value + r.lowerBound, r.count)
+        }
+        return (out, [xc, wc, y])
+    }
+    return (y.gelu(), [xc, wc, y])
 }
 
 /// `out = x·w + b`: each row of `out` starts as `b`, then one GEMM adds `x·w` onto it.
@@ -111,7 +124,14 @@ private func biasCotangent<T: NNFloat & GeluBackwardScalar>(_ g: Tensor, pre: Te
             let p = parts.value + block * n
             for row in (rows * block / blocks)..<(rows * (block + 1) / blocks) {
                 let gr = gs.value + row * n, zr = out.value + row * n
-                if let y = ys.value {
+                if let y = ys.value, T.self == Float.self {
+                    // float32: the same per-element values and partial sums, in C.
+                    let (yr, gr, zr, pf) = (UnsafeRawPointer(y + row * n).assumingMemoryBound(to: Float.self),
+                                            UnsafeRawPointer(gr).assumingMemoryBound(to: Float.self),
+                                            UnsafeMutableRawPointer(zr).assumingMemoryBound(to: Float.self),
+                                            UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self))
+                    quire_gelu_tanh_backward_f32(yr, gr, zr, pf, n)
+                } else if let y = ys.value {
                     let yr = y + row * n
                     for i in 0..<n {
                         let v = T.geluTanhBackward(yr[i], gr[i])
