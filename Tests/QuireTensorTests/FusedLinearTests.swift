@@ -23,6 +23,27 @@ final class FusedLinearTests: XCTestCase {
         }
     }
 
+    /// The float32 GELU and GELU-cotangent loops in C (CQuireFused/rows.c) give the Swift kernels'
+    /// values bit for bit, across the polynomial's branch point, the tails, ±0, infinities and NaN.
+    func testCGeluLoopsMatchTheSwiftKernelsBitForBit() {
+        var rng = TestRNG(seed: 11)
+        var values = rng.tensor([4099], -12, 12).scalars(as: Float.self)
+        values += [0, -0.0, 0.625, -0.625, 0.62, 20, -20, 60, -60, 1e-30, -1e-30, .infinity, -.infinity, .nan, 88, -104]
+        let x = Tensor(values, shape: [values.count])
+        let swiftForward = x.unary(GeluTanhKernel.self).scalars(as: Float.self)
+        let cForward = geluTanhFloat32(x).scalars(as: Float.self)
+        for (i, (a, b)) in zip(swiftForward, cForward).enumerated() {
+            XCTAssertEqual(a.bitPattern, b.bitPattern, "gelu(\(values[i])): Swift \(a), C \(b)")
+        }
+        // The cotangent through the fused layer's backward (float32: the C loop) against the Swift kernel.
+        let g = rng.tensor([values.count], -2, 2).cast(to: .float32)
+        let fusedGradient = biasCotangentFloat32(g.reshaped([1, values.count]), pre: x.reshaped([1, values.count]))
+        let swiftGradient = Tensor.geluTanhBackward(x, cotangent: g).scalars(as: Float.self)
+        for (i, (a, b)) in zip(swiftGradient, fusedGradient.scalars(as: Float.self)).enumerated() {
+            XCTAssertEqual(a.bitPattern, b.bitPattern, "gelu'(\(values[i])): Swift \(a), C \(b)")
+        }
+    }
+
     func testValuesAndGradientsMatchUnfused() throws {
         for activation in [LinearActivation.identity, .geluTanh] {
             for (dtype, tol) in [(DType.float64, 1e-12), (.float32, 2e-5)] {

@@ -27,7 +27,10 @@ struct GemmSplit: Equatable {
         alongRows = m >= n
         let span = alongRows ? m : n
         let byWork = (m * n * k) / GemmSplit.minimumWork
-        tiles = Swift.max(1, Swift.min(GemmSplit.maximumTiles, byWork, span / GemmSplit.minimumSpan))
+        // A weight gradient ([in, rows]ᵀ·[rows, out], k the long side) shares an operand of k rows: each
+        // tile packs all of it, so it gets two tiles, not four.
+        let most = k >= 4 * Swift.max(m, n) ? 2 : GemmSplit.maximumTiles
+        tiles = Swift.max(1, Swift.min(most, byWork, span / GemmSplit.minimumSpan))
     }
 
     /// Tile `i` of `tiles` for operands laid out as `a` and `b`.

@@ -61,16 +61,20 @@ private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor,
         affineRows(xc, wc, bias.contiguous(), into: y, Float.self)
     }
     guard activation == .geluTanh else { return (y, [xc, wc]) }
-    if x.dtype == .float32 {
-        // The C loop gives `gelu()`'s values bit for bit, 16 lanes wide.
-        let out = Tensor(uninitializedShape: y.shape, dtype: .float32)
-        let (src, dst) = (UncheckedSendable(UnsafePointer(y.pointer(Float.self))), UncheckedSendable(out.pointer(Float.self)))
-        Parallelism.forEachChunk(count: y.scalarCount, minimumChunk: 1 << 15) { r in
-            quire_gelu_tanh_f32(src.value + r.lowerBound, dst.value + r.lowerBound, r.count)
-        }
-        return (out, [xc, wc, y])
+    return (x.dtype == .float32 ? geluTanhFloat32(y) : y.gelu(), [xc, wc, y])
+}
+
+/// `y.gelu()` (tanh form) of a contiguous float32 tensor by the C loop: the same values bit for bit,
+/// 16 lanes wide.
+func geluTanhFloat32(_ y: Tensor) -> Tensor {
+    precondition(y.dtype == .float32 && y.traceTag == 0, "geluTanhFloat32 takes an untraced float32 tensor")
+    let yc = y.contiguous()
+    let out = Tensor(uninitializedShape: y.shape, dtype: .float32)
+    let (src, dst) = (UncheckedSendable(UnsafePointer(yc.pointer(Float.self))), UncheckedSendable(out.pointer(Float.self)))
+    Parallelism.forEachChunk(count: y.scalarCount, minimumChunk: 1 << 15) { r in
+        quire_gelu_tanh_f32(src.value + r.lowerBound, dst.value + r.lowerBound, r.count)
     }
-    return (y.gelu(), [xc, wc, y])
+    return out
 }
 
 /// `out = x·w + b`: each row of `out` starts as `b`, then one GEMM adds `x·w` onto it.
@@ -108,6 +112,14 @@ private func fusedLinearBackward(_ r: [Tensor], cotangent g: Tensor, activation:
 
 /// Row blocks whose bias partial sums are added in order (fixed, so results do not depend on threads).
 private let biasBlocks = 8
+
+/// The GELU cotangent `gelu'(pre) · g` of float32 rows `[rows, n]` as the fused backward computes it.
+func biasCotangentFloat32(_ g: Tensor, pre: Tensor) -> Tensor {
+    let (gc, yc) = (g.contiguous(), pre.contiguous())
+    let gz = Tensor(uninitializedShape: gc.shape, dtype: .float32), db = Tensor(uninitializedShape: [gc.shape[1]], dtype: .float32)
+    biasCotangent(gc, pre: yc, into: gz, db, Float.self)
+    return gz
+}
 
 /// `db = Σ_rows gz` with, when `pre` (the pre-activation) is given, `gz = gelu'(pre) · g` written first.
 private func biasCotangent<T: NNFloat & GeluBackwardScalar>(_ g: Tensor, pre: Tensor?, into gz: Tensor, _ db: Tensor, _: T.Type) {
