@@ -97,11 +97,18 @@ void quire_softmax_causal_rows_f32(float *restrict p, size_t seq, float scale) {
     for (size_t i = 0; i < seq; i++) {
         float *row = p + i * seq;
         size_t n = i + 1;
+        // The exp, sum and scale loops run over whole 16-float groups (masked past n, where the row
+        // becomes 0), so short causal rows do not finish in scalar tails.
+        size_t padded = (n + 15) & ~(size_t)15;
+        if (padded > seq) padded = seq;
         float m = row_max(row, n);
-        for (size_t j = 0; j < n; j++) row[j] = q_exp((row[j] - m) * scale);
-        float inv = 1.0f / row_sum(row, n);
-        for (size_t j = 0; j < n; j++) row[j] *= inv;
-        for (size_t j = n; j < seq; j++) row[j] = 0.0f;
+        for (size_t j = 0; j < padded; j++) {
+            float e = q_exp((row[j] - m) * scale);
+            row[j] = j < n ? e : 0.0f;
+        }
+        float inv = 1.0f / row_sum(row, padded);
+        for (size_t j = 0; j < padded; j++) row[j] *= inv;
+        for (size_t j = padded; j < seq; j++) row[j] = 0.0f;
     }
 }
 
