@@ -1,6 +1,7 @@
 #!/bin/bash
 # Kernel backend figures for docs/BENCHMARKS.md ("Kernel backend (issue 20)"), back to back: the matmul
-# kernel (autotuned, n = 1024 and 2048), int8 (VNNI) and bfloat16 against float32 OpenBLAS, the same with
+# kernel (autotuned, n = 1024 and 2048), int8 (VNNI) and bfloat16 against float32 OpenBLAS (its own
+# threaded sgemm, the engine bypassed), the same with
 # OpenBLAS left to detect the CPU, attention forward and forward+backward each followed by the JAX peer's
 # same case, then the matmul kernel on the AVX2 target.
 # Run from the repository root after `swift build -c release --product quire`, holding the shared lock:
@@ -25,5 +26,7 @@ env -u OPENBLAS_CORETYPE "$Q" bench matmul-kernel --json --filter n1024_tuned
 for s in 1024 2048 4096; do "$PY" "$PEER" jax_nn_dot_product_attention $s; done
 "$Q" bench attention-grad --json
 for s in 1024 2048 4096; do "$PY" "$PEER" jax_nn_dot_product_attention_grad $s; done
+# The AVX2 target, against OpenBLAS's AVX-512 kernel and then its AVX2 (Haswell) kernel.
 QUIRE_KERNEL_TARGET=avx2 blas "$Q" bench matmul-kernel --json --filter n1024_tuned
+QUIRE_KERNEL_TARGET=avx2 OPENBLAS_CORETYPE=Haswell "$Q" bench matmul-kernel --json --filter n1024_tuned
 date -u; uptime

@@ -87,29 +87,35 @@ let matmulKernelBenchmark = Benchmark(name: "matmul-kernel", summary: "tiled mat
     }
 }
 
-/// OpenBLAS and the kernel called in turn (one each, repeatedly; at least 9 pairs and 2 s), so both
-/// see the same machine load on this shared machine: their median times, and the median over pairs
-/// of OpenBLAS's time over the kernel's (the kernel's speed as a fraction of OpenBLAS's).
+/// OpenBLAS and the kernel timed in rounds (three calls of each per round; at least 7 rounds and 2 s),
+/// so both see the same machine load on this shared machine: their median times, and the median over
+/// rounds of OpenBLAS's time over the kernel's (the kernel's speed as a fraction of OpenBLAS's). Each
+/// round pauses 0.2 s after OpenBLAS: its threaded sgemm leaves a worker spinning on `sched_yield`
+/// for about 2²⁸ cycles after each call, which would otherwise take a core from the kernel timed next.
 private func measureAlternating(_ blas: () -> Void, _ kernel: () throws -> Void) throws -> (Timing, Timing, Double) {
     blas()
     try kernel()
-    var tb: [Double] = [], tk: [Double] = []
+    var tb: [Double] = [], tk: [Double] = [], ratios: [Double] = []
     let start = DispatchTime.now().uptimeNanoseconds
     func seconds(_ body: () throws -> Void) rethrows -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds
         try body()
         return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
-    while tb.count < 9 || (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < 2 && tb.count < 500) {
-        tb.append(seconds(blas))
-        tk.append(try seconds(kernel))
+    func median(_ t: [Double]) -> Double { t.sorted()[t.count / 2] }
+    while ratios.count < 7 || (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < 2 && ratios.count < 200) {
+        let b = (0..<3).map { _ in seconds(blas) }
+        usleep(200_000)
+        let k = try (0..<3).map { _ in try seconds(kernel) }
+        tb += b
+        tk += k
+        ratios.append(median(b) / median(k))
     }
-    let ratios = zip(tb, tk).map { $0 / $1 }.sorted()
     func timing(_ t: [Double]) -> Timing {
         let s = t.sorted()
         return Timing(best: s[0], median: s[s.count / 2], reps: s.count)
     }
-    return (timing(tb), timing(tk), ratios[ratios.count / 2])
+    return (timing(tb), timing(tk), median(ratios))
 }
 
 /// `measure` for a throwing body: the first error is rethrown after timing.
