@@ -6,6 +6,17 @@ import XCTest
 final class ProgramCacheTests: XCTestCase {
     typealias Q = QuireCLIHarness
 
+    /// Helper commands (swiftc, swift build, git) run with a private TMPDIR that is gone when they exit,
+    /// so what the Swift driver leaves in its temporary directory (a `TemporaryDirectory.*` folder per
+    /// `swiftc --version`) does not pile up in the shared one.
+    func testHelperCommandsGetAPrivateTemporaryDirectoryThatIsRemoved() throws {
+        let result = Subprocess.run(["sh", "-c", "echo \"$TMPDIR\"; mkdir \"$TMPDIR/TemporaryDirectory.left\""])
+        XCTAssertEqual(result.status, 0, result.output)
+        let tmp = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(tmp.hasPrefix(FileManager.default.temporaryDirectory.path + "/quire-tool-"), tmp)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp), "the private TMPDIR and what was left in it are removed")
+    }
+
     func testLocationFollowsXDG() {
         XCTAssertEqual(ProgramCache.base(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/home/u"]), "/x/cache/quire")
         XCTAssertEqual(ProgramCache.base(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/home/u"]), "/home/u/.cache/quire")
