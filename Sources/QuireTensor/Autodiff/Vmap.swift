@@ -1,11 +1,22 @@
 // vmap: a function of single examples mapped over a leading batch axis.
 //
-// This version runs the function once per example (on traced slices, so it composes with grad, jvp
-// and itself) and stacks the results. It is not batched through the trace: a batch of n costs n calls.
+// Batched through the trace (VmapBatching.swift): `f` is recorded once on the first example, then the
+// recording runs on the whole batch with per-primitive batching rules. Where that cannot be done it
+// runs `f` once per example (on slices, so it composes with grad, jvp and itself) and stacks the
+// results: inside an active trace (vmap under grad or jit, so gradients flow to captured tensors), or
+// when `f` reads tensor values (its recording cannot be replayed).
 
 /// Maps `f` over axis 0 of the inputs marked `batched` (all of them by default); unbatched inputs are
 /// passed whole to every call. The results are stacked along a new axis 0 (as `jax.vmap` with
-/// `in_axes` 0 or `None`). Runs `f` once per example; the results equal a loop over the batch.
+/// `in_axes` 0 or `None`); they equal a loop over the batch (bit for bit where an op's batched form
+/// sums in the same order, else within rounding).
+///
+/// `f` is called once, on the first example, and what it records (a `grad` inside included) is run on
+/// the whole batch: a batch of n costs about one batched call, not n calls. Swift side effects in `f`
+/// (printing, counters) therefore happen once. Custom-rule ops (`customVJP`, fused layers) and gathers
+/// with batched indices run per example inside that batched evaluation. Under an active trace (vmap
+/// inside `grad` or `jit`) `f` runs once per example instead; when `f` reads tensor values (`item()`,
+/// `scalars`), its recording cannot be replayed, and after that one call it runs once per example.
 ///
 /// ```swift
 /// // Per-example gradients of a loss with respect to shared weights w: [n] + w.shape.
@@ -31,6 +42,10 @@ public func vmap(_ f: @escaping ([Tensor]) throws -> Tensor, batched: [Bool]? = 
         }
         guard let n = size else { throw AutodiffError("vmap: no input is batched; mark at least one input as batched") }
         guard n > 0 else { throw AutodiffError("vmap: the batch is empty (batch size 0)") }
+        if TraceContext.current.active == nil, !inputs.contains(where: \.isTraced),
+           let batchedResult = try vmapThroughTrace(f, inputs, batched: mapped, size: n) {
+            return batchedResult
+        }
         let results = try (0..<n).map { k in
             try f(inputs.indices.map { i in
                 let x = inputs[i]
