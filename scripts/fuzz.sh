@@ -49,8 +49,9 @@ target_modules() {
     esac
 }
 
-# C system libraries: the module maps in Sources/C* and pkg-config's include paths.
-CFLAGS=(-I Sources/COpenBLAS -I Sources/CPNG -I Sources/CCmark)
+# C system libraries: the module maps in Sources/C* and pkg-config's include paths; the engine's own C
+# target (CQuireFused) through a module map written into $OUT/cmodules (SwiftPM generates one for it).
+CFLAGS=(-I Sources/COpenBLAS -I Sources/CPNG -I Sources/CCmark -I "$OUT/cmodules")
 for inc in $(pkg-config --cflags-only-I openblas libpng libcmark); do CFLAGS+=(-Xcc "$inc"); done
 LIBS=($(pkg-config --libs openblas libpng libcmark))
 SAN=(-sanitize=fuzzer,address)
@@ -62,6 +63,25 @@ newer_than() {   # newer_than FILE SRC...: true when FILE exists and is newer th
     [[ -e $out ]] || return 1
     for s in "$@"; do [[ $s -nt $out ]] && return 1; done
     return 0
+}
+
+# CQuireFused's C files, compiled as SwiftPM compiles them, and its module map.
+build_cfused() {
+    mkdir -p "$OUT/cmodules" "$OUT/obj"
+    printf 'module CQuireFused {\n    umbrella header "%s"\n    export *\n}\n' \
+        "$PWD/Sources/CQuireFused/include/quire_fused.h" > "$OUT/cmodules/module.modulemap.new"
+    if cmp -s "$OUT/cmodules/module.modulemap.new" "$OUT/cmodules/module.modulemap"; then
+        rm "$OUT/cmodules/module.modulemap.new"
+    else
+        mv "$OUT/cmodules/module.modulemap.new" "$OUT/cmodules/module.modulemap"
+    fi
+    local c
+    for c in Sources/CQuireFused/*.c; do
+        local o=$OUT/obj/CQuireFused-$(basename "$c" .c).o
+        newer_than "$o" "$c" Sources/CQuireFused/include/quire_fused.h && continue
+        clang -O3 -march=native -mprefer-vector-width=512 -fno-math-errno -ffp-contract=off \
+            -I Sources/CQuireFused/include -c "$c" -o "$o"
+    done
 }
 
 build_module() {
@@ -93,6 +113,10 @@ build_target() {
     [[ -e $OUT/flags && $(cat "$OUT/flags") == "$flags" ]] || echo "$flags" > "$OUT/flags"
     modules=$(target_modules "$t")
     if [[ $t == notebook ]]; then notebook_setup; fi
+    if [[ " $modules " == *" QuireTensor "* ]]; then
+        build_cfused
+        objs+=("$OUT"/obj/CQuireFused-*.o)
+    fi
     for m in $modules; do build_module "$m"; objs+=("$OUT/obj/$m.o"); done
     local exe=$OUT/bin/fuzz-$t srcs=(Tests/Fuzz/$t/Fuzz.swift Tests/Fuzz/Support/FuzzSupport.swift)
     if newer_than "$exe" "${srcs[@]}" "${objs[@]}"; then return; fi

@@ -124,12 +124,29 @@ private func layerNormRowsBackward<T: NNFloat>(_ x: Tensor, _ weight: Tensor, _ 
             for row in (rows * block / blocks)..<(rows * (block + 1) / blocks) {
                 let xr = xs.value + row * d, gr = gs.value + row * d, yr = out.value + row * d
                 let m = mu.value[row], s = rs.value[row]
-                var sumGW: T = 0, sumGWX: T = 0
-                for i in 0..<d {
-                    let xhat = (xr[i] - m) * s, gw = gr[i] * w[i]
+                // Σ g·w and Σ g·w·x̂ over 8 lanes (a running scalar sum would keep the loop scalar),
+                // then the weight/bias partials in a loop without a reduction, which vectorizes.
+                var laneGW = SIMD8<T>(), laneGWX = SIMD8<T>()
+                let (rx, rg, rw) = (UnsafeRawPointer(xr), UnsafeRawPointer(gr), UnsafeRawPointer(w))
+                let step = MemoryLayout<T>.stride
+                var i = 0
+                while i + 8 <= d {
+                    let xv = rx.loadUnaligned(fromByteOffset: i * step, as: SIMD8<T>.self)
+                    let gw = rg.loadUnaligned(fromByteOffset: i * step, as: SIMD8<T>.self)
+                        * rw.loadUnaligned(fromByteOffset: i * step, as: SIMD8<T>.self)
+                    laneGW += gw
+                    laneGWX += gw * ((xv - m) * s)
+                    i += 8
+                }
+                var sumGW = laneGW.sum(), sumGWX = laneGWX.sum()
+                while i < d {
+                    let gw = gr[i] * w[i]
                     sumGW += gw
-                    sumGWX += gw * xhat
-                    pw[i] += gr[i] * xhat
+                    sumGWX += gw * ((xr[i] - m) * s)
+                    i += 1
+                }
+                for i in 0..<d {
+                    pw[i] += gr[i] * ((xr[i] - m) * s)
                     pb[i] += gr[i]
                 }
                 let a = sumGW / count, c = sumGWX / count
