@@ -7,10 +7,10 @@ import XCTest
 /// `Tensor.causalAttention(qkvRows:)` (BLAS, materialized scores) against float64 plain-op attention on
 /// the same rows and against the flash kernels' `flashAttention(qkvRows:)`: values and gradients.
 final class CausalAttentionTests: XCTestCase {
-    private let (b, s, h, d) = (2, 19, 3, 8)   // 19: not a multiple of 16 lanes, so SIMD tails run too
+    private let (b, h, d) = (2, 3, 8)
 
     /// Plain ops: split heads, softmax(q·kᵀ/√d + causal mask)·v, merge (any float dtype).
-    private func reference(_ qkv: Tensor) -> Tensor {
+    private func reference(_ qkv: Tensor, seq s: Int) -> Tensor {
         let parts = (0..<3).map { part in
             qkv.sliced(axis: 1, part * h * d, (part + 1) * h * d).reshaped([b, s, h, d]).permuted([0, 2, 1, 3])
         }
@@ -18,19 +18,23 @@ final class CausalAttentionTests: XCTestCase {
         return o.permuted([0, 2, 1, 3]).reshaped([b * s, h * d])
     }
 
+    /// 19: not a multiple of 16 lanes, so SIMD tails run too; 38 and 64: long enough for the two bands
+    /// (the first half of the queries against the first half of the keys); 35: odd, one band.
     func testValuesAndGradientsMatchPlainOpsAndTheFlashKernels() throws {
-        var rng = TestRNG(seed: 11)
-        let qkv = rng.tensor([b * s, 3 * h * d], -1.5, 1.5).cast(to: .float32), w = rng.tensor([b * s, h * d]).cast(to: .float32)
-        let blas = { (x: Tensor) in try! Tensor.causalAttention(qkvRows: x, batch: self.b, heads: self.h) }
-        let y = blas(qkv)
-        XCTAssertEqual(y.shape, [b * s, h * d])
-        assertClose(y, reference(qkv.cast(to: .float64)), rtol: 1e-5, atol: 1e-5, checkDType: false)
-        assertClose(y, try Kernels.flashAttention(qkvRows: qkv, batch: b, heads: h, causal: true), rtol: 1e-5, atol: 1e-5)
-        let got = try valueAndGrad { (x: Tensor) in (blas(x) * w).sum() }(qkv)
-        let want = try valueAndGrad { (x: Tensor) in (self.reference(x) * w.cast(to: .float64)).sum() }(qkv.cast(to: .float64))
-        assertClose(got.value, want.value, rtol: 1e-5, atol: 1e-4, checkDType: false)
-        XCTAssertEqual(got.gradient.shape, qkv.shape)
-        assertClose(got.gradient, want.gradient, rtol: 1e-4, atol: 1e-5, checkDType: false)
+        for s in [19, 35, 38, 64] {
+            var rng = TestRNG(seed: 11)
+            let qkv = rng.tensor([b * s, 3 * h * d], -1.5, 1.5).cast(to: .float32), w = rng.tensor([b * s, h * d]).cast(to: .float32)
+            let blas = { (x: Tensor) in try! Tensor.causalAttention(qkvRows: x, batch: self.b, heads: self.h) }
+            let y = blas(qkv)
+            XCTAssertEqual(y.shape, [b * s, h * d])
+            assertClose(y, reference(qkv.cast(to: .float64), seq: s), rtol: 1e-5, atol: 1e-5, checkDType: false, "seq \(s)")
+            assertClose(y, try Kernels.flashAttention(qkvRows: qkv, batch: b, heads: h, causal: true), rtol: 1e-5, atol: 1e-5, "seq \(s)")
+            let got = try valueAndGrad { (x: Tensor) in (blas(x) * w).sum() }(qkv)
+            let want = try valueAndGrad { (x: Tensor) in (self.reference(x, seq: s) * w.cast(to: .float64)).sum() }(qkv.cast(to: .float64))
+            assertClose(got.value, want.value, rtol: 1e-5, atol: 1e-4, checkDType: false, "seq \(s)")
+            XCTAssertEqual(got.gradient.shape, qkv.shape)
+            assertClose(got.gradient, want.gradient, rtol: 1e-4, atol: 1e-5, checkDType: false, "seq \(s)")
+        }
     }
 
     /// The transformer block's float32 training path (BLAS attention, fused qkv) against its float64 plain path.

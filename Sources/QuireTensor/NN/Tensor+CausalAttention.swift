@@ -53,20 +53,30 @@ private struct AttentionRows: Sendable {
         let p = Tensor(uninitializedShape: [batch * heads, seq, seq], dtype: .float32)
         let (src, dst, probs) = (UncheckedSendable(UnsafePointer(qkv.pointer(Float.self))),
                                  UncheckedSendable(out.pointer(Float.self)), UncheckedSendable(p.pointer(Float.self)))
-        let (s, ld) = (seq, 3 * width)
+        let (s, ld, h) = (seq, 3 * width, half)
         Parallelism.forEachChunk(count: batch * heads, minimumChunk: 1) { range in
             for bh in range {
                 let q = src.value + start(bh, part: 0), k = src.value + start(bh, part: 1), v = src.value + start(bh, part: 2)
                 let pr = probs.value + bh * s * s
-                sgemm(GemmOperand(transposed: false, ld: ld), GemmOperand(transposed: true, ld: ld), m: s, n: s, k: dim, q, k, pr, ldc: s)
-                softmaxCausalRows(pr)
                 let o = dst.value + (bh / heads) * s * width + (bh % heads) * dim
-                sgemm(GemmOperand(transposed: false, ld: s), GemmOperand(transposed: false, ld: ld), m: s, n: dim, k: s,
-                      pr, v, o, ldc: width)
+                let (rows, flipped) = (GemmOperand(transposed: false, ld: ld), GemmOperand(transposed: true, ld: ld))
+                // Scores, then probabilities · v, per band: the first half of the queries sees only the
+                // first half of the keys (see `half`). Softmax reads each row only up to its diagonal.
+                if h > 0 { sgemm(rows, flipped, m: h, n: h, k: dim, q, k, pr, ldc: s) }
+                sgemm(rows, flipped, m: s - h, n: s, k: dim, q + h * ld, k, pr + h * s, ldc: s)
+                softmaxCausalRows(pr)
+                let probRows = GemmOperand(transposed: false, ld: s)
+                if h > 0 { sgemm(probRows, rows, m: h, n: dim, k: h, pr, v, o, ldc: width) }
+                sgemm(probRows, rows, m: s - h, n: dim, k: s, pr + h * s, v, o + h * width, ldc: width)
             }
         }
         return (out, p)
     }
+
+    /// Queries below `half` attend only to keys below it, so every per-head product is done in two
+    /// bands, rows `0..<half` against the first `half` keys and the rest against all of them: a quarter
+    /// of each [seq, seq] product (all above the diagonal) is skipped. 0 (one band) for short sequences.
+    var half: Int { seq >= 32 && seq % 2 == 0 ? seq / 2 : 0 }
 
     /// Row i of an [s, s] score block → softmax(scale · scores) over keys 0...i, zeros after: in C
     /// (CQuireFused/rows.c), `fastExp`'s polynomial 16 lanes wide, max and sum over 16 partial results.
@@ -80,7 +90,7 @@ private struct AttentionRows: Sendable {
         let src = UncheckedSendable(UnsafePointer(qkv.pointer(Float.self)))
         let probs = UncheckedSendable(UnsafePointer(p.pointer(Float.self)))
         let (gs, dst) = (UncheckedSendable(UnsafePointer(g.pointer(Float.self))), UncheckedSendable(dqkv.pointer(Float.self)))
-        let (s, ld, scale) = (seq, 3 * width, self.scale)
+        let (s, ld, scale, h) = (seq, 3 * width, self.scale, half)
         let rowMajor = { (ld: Int) in GemmOperand(transposed: false, ld: ld) }
         let flipped = { (ld: Int) in GemmOperand(transposed: true, ld: ld) }
         Parallelism.forEachChunk(count: batch * heads, minimumChunk: 1) { range in
@@ -91,15 +101,25 @@ private struct AttentionRows: Sendable {
                 let (dq, dk, dv) = (dst.value + start(bh, part: 0), dst.value + start(bh, part: 1), dst.value + start(bh, part: 2))
                 let pr = probs.value + bh * s * s
                 let dO = gs.value + (bh / heads) * s * width + (bh % heads) * dim
-                sgemm(flipped(s), rowMajor(width), m: s, n: dim, k: s, pr, dO, dv, ldc: ld)          // dV = Pᵀ·dO
-                sgemm(rowMajor(width), flipped(ld), m: s, n: s, k: dim, dO, v, ds, ldc: s)           // dP = dO·Vᵀ
+                // The same two bands as the forward (`half`): P and dS are zero where a query of the
+                // first band meets a key of the second, and those entries are neither computed nor read.
+                // dV = Pᵀ·dO: the first keys from every query, the others from the second band's.
+                if h > 0 { sgemm(flipped(s), rowMajor(width), m: h, n: dim, k: s, pr, dO, dv, ldc: ld) }
+                sgemm(flipped(s), rowMajor(width), m: s - h, n: dim, k: s - h, pr + h * s + h, dO + h * width, dv + h * ld, ldc: ld)
+                // dP = dO·Vᵀ
+                if h > 0 { sgemm(rowMajor(width), flipped(ld), m: h, n: h, k: dim, dO, v, ds, ldc: s) }
+                sgemm(rowMajor(width), flipped(ld), m: s - h, n: s, k: dim, dO + h * width, v, ds + h * s, ldc: s)
                 for i in 0..<s {                                                                    // dS = P ⊙ (dP − Σ P·dP) · scale
                     let (pi, di) = (pr + i * s, ds + i * s)
                     let delta = simdDot(pi, di, i + 1)
-                    for j in 0..<s { di[j] = pi[j] * (di[j] - delta) * scale }
+                    for j in 0..<(i < h ? h : s) { di[j] = pi[j] * (di[j] - delta) * scale }
                 }
-                sgemm(rowMajor(s), rowMajor(ld), m: s, n: dim, k: s, ds, k, dq, ldc: ld)             // dQ = dS·K
-                sgemm(flipped(s), rowMajor(ld), m: s, n: dim, k: s, ds, q, dk, ldc: ld)              // dK = dSᵀ·Q
+                // dQ = dS·K
+                if h > 0 { sgemm(rowMajor(s), rowMajor(ld), m: h, n: dim, k: h, ds, k, dq, ldc: ld) }
+                sgemm(rowMajor(s), rowMajor(ld), m: s - h, n: dim, k: s, ds + h * s, k, dq + h * ld, ldc: ld)
+                // dK = dSᵀ·Q: the first keys from every query, the others from the second band's.
+                if h > 0 { sgemm(flipped(s), rowMajor(ld), m: h, n: dim, k: s, ds, q, dk, ldc: ld) }
+                sgemm(flipped(s), rowMajor(ld), m: s - h, n: dim, k: s - h, ds + h * s + h, q + h * ld, dk + h * ld, ldc: ld)
             }
         }
         return dqkv
