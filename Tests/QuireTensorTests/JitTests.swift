@@ -106,6 +106,28 @@ final class JitTests: XCTestCase {
         XCTAssertEqual(f.cacheMisses + f.cacheHits, 0)
     }
 
+    /// `jvp` and `vmap` inside a jitted function: recorded on the first call (jvp as its nested VJPs,
+    /// vmap as its per-example slices and stack), then replayed on new inputs, equal to eager each time.
+    func testJvpAndVmapInsideJitReplay() throws {
+        let body: ([Tensor]) throws -> [Tensor] = { xs in
+            let (y, dy) = try jvp({ (v: [Tensor]) in (v[0].sin() * v[0]).sum() + v[0].exp().square().mean() },
+                                  at: [xs[0]], tangents: [xs[1]])
+            let rows = try vmap({ (r: Tensor) in (r.tanh() * r).sum() })(xs[2])
+            return [y, dy, rows]
+        }
+        let f = jit(body)
+        var rng = TestRNG(seed: 23)
+        for call in 0..<3 {
+            let inputs = [rng.tensor([5]), rng.tensor([5]), rng.tensor([4, 3])]
+            let jitted = try f(inputs), eager = try body(inputs)
+            for (k, (a, b)) in zip(jitted, eager).enumerated() {
+                assertClose(a, b, rtol: 1e-12, atol: 1e-14, "call \(call) output \(k)")
+            }
+        }
+        XCTAssertEqual(f.cacheMisses, 1)
+        XCTAssertEqual(f.cacheHits, 2)
+    }
+
     /// Reading a traced tensor's values in Swift would freeze them: the trace refuses to compile.
     func testReadingTracedValuesInSwiftIsAnError() {
         let f = jit { (xs: [Tensor]) in
