@@ -54,6 +54,39 @@ final class JitFusionTests: XCTestCase {
         }
     }
 
+    /// A chain of float32 elementwise ops (each result read only by the next) runs as one `elementwise`
+    /// instruction, bit-identical to the eager ops on the traced call and on replays, over sizes that
+    /// are not a multiple of the block (and above one worker's chunk); an intermediate that is also an
+    /// output ends a chain there.
+    func testElementwiseChainsFuseBitIdentical() throws {
+        let body: ([Tensor]) throws -> [Tensor] = { xs in
+            let a = (xs[0] * 2 + xs[1]).exp().tanh()
+            let b = ((a * xs[2] - 1).relu() + xs[0].square()).sigmoid()   // xs[0].square() joins as an operand
+            let c = (b / (xs[1].abs() + 0.5)).gelu()
+            return [c, a]                                                  // a is an output too
+        }
+        let f = jit(body)
+        var rng = TestRNG(seed: 9)
+        for shape in [[37, 50], [37, 50], [3, 11_001]] {
+            let xs = (0..<3).map { _ in rng.tensor(shape).cast(to: .float32) }
+            let got = try f(xs), want = try body(xs)
+            for (k, (g, w)) in zip(got, want).enumerated() {
+                XCTAssertEqual(g.shape, w.shape)
+                XCTAssertEqual(g.scalars(as: Float.self).map(\.bitPattern), w.scalars(as: Float.self).map(\.bitPattern),
+                               "output \(k), shape \(shape)")
+            }
+        }
+        XCTAssertEqual(f.cacheMisses, 2)
+        let stats = try XCTUnwrap(f.lastCompile)
+        let program = try XCTUnwrap(f.lastProgramText)
+        // Chains: x·2 → +y → exp → tanh ends at `a` (an output); a·z → −1 → relu → +x² → sigmoid → ÷ → gelu;
+        // |y| → +0.5 becomes an operand of the second (its result is read by the divide, itself in a chain).
+        XCTAssertEqual(stats.fusedElementwise, 3, "\(stats)\n\(program)")
+        XCTAssertTrue(program.contains("= elementwise(multiply → add → exp → tanh)("), program)
+        XCTAssertFalse(program.contains("= sigmoid("), program)
+        XCTAssertFalse(program.contains("= gelu("), program)
+    }
+
     /// Outputs consumed inside `consumingOutputs` give their buffers back, so the next replay writes its
     /// outputs into them instead of allocating; an output the body keeps is never overwritten.
     func testConsumedOutputsAreReusedKeptOnesAreNot() throws {

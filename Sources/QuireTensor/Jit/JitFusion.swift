@@ -18,6 +18,9 @@ enum JitFusedKernel: Equatable {
     /// (`SumReducer.columns` over all rows, then `finish`) into an arena buffer, without planning the
     /// general reduction. Argument: the matrix.
     case columnSum(keepDims: Bool)
+    /// A chain of float32 elementwise ops, each result read only by the next (JitElementwise.swift),
+    /// streamed in cache-sized blocks on the workers. Arguments: the chain's external operands.
+    case elementwise(ElementwiseChain)
 }
 
 extension JitFusedKernel: CustomStringConvertible {
@@ -29,6 +32,7 @@ extension JitFusedKernel: CustomStringConvertible {
         case .linearReluGradient: "linear(reluGradient)"
         case .logSoftmaxBackward: "logSoftmaxBackward"
         case .columnSum(let keepDims): "columnSum(keepDims: \(keepDims))"
+        case .elementwise(let chain): "elementwise(\(chain))"
         }
     }
 }
@@ -88,6 +92,8 @@ extension JitFusedKernel {
     /// the kernel replaces.
     func run(_ x: [Tensor], arena: inout JitArena) -> Tensor {
         switch self {
+        case .elementwise(let chain):
+            return chain.run(x, arena: &arena)
         case .linear(let bias, let relu):
             if let y = JitFusedKernel.linear(x[0], x[1], bias: bias ? x[2] : nil, relu: relu, arena: &arena) { return y }
             var y = x[0].matmul(x[1])

@@ -53,13 +53,15 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var fusedSoftmaxBackward = 0
     /// Column sums of float32 matrices (bias gradients) run by the reducer's column loop directly.
     public var columnSums = 0
+    /// Chains of float32 elementwise ops run as one blocked pass (`elementwise`).
+    public var fusedElementwise = 0
     /// Instructions left to run on each call.
     public var instructions = 0
 
     public var description: String {
         "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(forwarded) forwarded, \(deduplicated) common, "
             + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear, "
-            + "\(fusedSoftmaxBackward) fused softmax backward, \(columnSums) column sums)"
+            + "\(fusedSoftmaxBackward) fused softmax backward, \(columnSums) column sums, \(fusedElementwise) elementwise chains)"
     }
 }
 
@@ -132,6 +134,7 @@ final class JitProgram: @unchecked Sendable {
         stats.fusedLinear = JitProgram.fuseLinear(&kept, outputs: outputs, nodes: trace.nodes)
         stats.fusedSoftmaxBackward = JitProgram.fuseLogSoftmaxBackward(&kept, outputs: outputs, nodes: trace.nodes)
         stats.columnSums = JitProgram.fuseColumnSums(&kept, nodes: trace.nodes)
+        stats.fusedElementwise = JitProgram.fuseElementwiseChains(&kept, outputs: outputs, nodes: trace.nodes)
         kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
         stats.dead = body.count - live.count
         stats.instructions = kept.count
