@@ -75,40 +75,12 @@ struct ElementwiseChain: Equatable, CustomStringConvertible {
     }
 
     /// The loop for `p` on float32, or nil when `p` is not a fusable elementwise kernel.
-    static func loop(for p: Primitive) -> ElementwiseLoop? {
-        switch p {
-        case .add: return binaryLoop(AddKernel.self)
-        case .subtract: return binaryLoop(SubKernel.self)
-        case .multiply: return binaryLoop(MulKernel.self)
-        case .divide: return binaryLoop(DivKernel.self)
-        case .pow: return binaryLoop(PowKernel.self)
-        case .maximum: return binaryLoop(MaximumKernel.self)
-        case .minimum: return binaryLoop(MinimumKernel.self)
-        case .reluGradient: return binaryLoop(ReluGradientKernel.self)
-        case .negate: return unaryLoop(NegKernel.self)
-        case .abs: return unaryLoop(AbsKernel.self)
-        case .square: return unaryLoop(SquareKernel.self)
-        case .exp: return unaryLoop(ExpKernel.self)
-        case .log: return unaryLoop(LogKernel.self)
-        case .log1p: return unaryLoop(Log1pKernel.self)
-        case .expm1: return unaryLoop(Expm1Kernel.self)
-        case .sqrt: return unaryLoop(SqrtKernel.self)
-        case .rsqrt: return unaryLoop(RsqrtKernel.self)
-        case .sin: return unaryLoop(SinKernel.self)
-        case .cos: return unaryLoop(CosKernel.self)
-        case .tanh: return unaryLoop(TanhKernel.self)
-        case .sigmoid: return unaryLoop(SigmoidKernel.self)
-        case .relu: return unaryLoop(ReluKernel.self)
-        case .silu: return unaryLoop(SiluKernel.self)
-        case .softplus: return unaryLoop(SoftplusKernel.self)
-        case .gelu(.tanh): return unaryLoop(GeluTanhKernel.self)
-        case .gelu(.none): return unaryLoop(GeluErfKernel.self)
-        case .sign: return unaryLoop(SignKernel.self)
-        default: return nil
-        }
-    }
+    static func loop(for p: Primitive) -> ElementwiseLoop? { p.withElementwiseKernel(LoopBuilder()) }
+}
 
-    private static func unaryLoop<K: UnaryKernel>(_: K.Type) -> ElementwiseLoop {
+/// Builds a step's block loop around the eager op's kernel.
+private struct LoopBuilder: ElementwiseKernelVisitor {
+    func unary<K: UnaryKernel>(_: K.Type) -> ElementwiseLoop {
         { a, sa, _, _, o, n in
             if sa == 1 {
                 for i in 0..<n { o[i] = Float.unary(K.self, a[i]) }
@@ -119,7 +91,7 @@ struct ElementwiseChain: Equatable, CustomStringConvertible {
         }
     }
 
-    private static func binaryLoop<K: BinaryKernel>(_: K.Type) -> ElementwiseLoop {
+    func binary<K: BinaryKernel>(_: K.Type) -> ElementwiseLoop {
         { a, sa, b, sb, o, n in
             if sa == 1 && sb == 1 {
                 for i in 0..<n { o[i] = Float.binary(K.self, a[i], b[i]) }

@@ -12,18 +12,11 @@ extension Primitive {
         switch self {
         case .input: preconditionFailure("jit: an input node has no forward rule")
         case .identity, .stopGradient: return x[0]
-        case .add: return Tensor.binary(AddKernel.self, x[0], x[1], op: "add")
-        case .subtract: return Tensor.binary(SubKernel.self, x[0], x[1], op: "subtract")
-        case .multiply: return Tensor.binary(MulKernel.self, x[0], x[1], op: "multiply")
-        case .divide: return Tensor.binary(DivKernel.self, x[0], x[1], op: "divide")
-        case .pow: return Tensor.binary(PowKernel.self, x[0], x[1], op: "pow")
-        case .maximum: return Tensor.binary(MaximumKernel.self, x[0], x[1], op: "maximum")
-        case .minimum: return Tensor.binary(MinimumKernel.self, x[0], x[1], op: "minimum")
-        case .negate, .abs, .square, .exp, .log, .log1p, .expm1, .sqrt, .rsqrt, .sin, .cos, .tanh,
+        case .add, .subtract, .multiply, .divide, .pow, .maximum, .minimum, .reluGradient,
+             .negate, .abs, .square, .exp, .log, .log1p, .expm1, .sqrt, .rsqrt, .sin, .cos, .tanh,
              .sigmoid, .relu, .silu, .softplus, .gelu, .sign:
-            return applyUnary(x[0])
+            return withElementwiseKernel(TensorApplication(x: x, op: opName))!
         case .select: return Tensor.where(x[0], x[1], x[2])
-        case .reluGradient: return Tensor.binary(ReluGradientKernel.self, x[0], x[1], op: "relu gradient")
         case .cast(let d): return x[0].cast(to: d)
         case .sum(let a, let k): return x[0].sum(axes: a, keepDims: k)
         case .mean(let a, let k): return x[0].mean(axes: a, keepDims: k)
@@ -55,28 +48,47 @@ extension Primitive {
         }
     }
 
-    private func applyUnary(_ x: Tensor) -> Tensor {
+    /// The name eager binary ops report in their shape errors.
+    private var opName: String {
         switch self {
-        case .negate: return x.unary(NegKernel.self)
-        case .abs: return x.unary(AbsKernel.self)
-        case .square: return x.unary(SquareKernel.self)
-        case .exp: return x.unary(ExpKernel.self)
-        case .log: return x.unary(LogKernel.self)
-        case .log1p: return x.unary(Log1pKernel.self)
-        case .expm1: return x.unary(Expm1Kernel.self)
-        case .sqrt: return x.unary(SqrtKernel.self)
-        case .rsqrt: return x.unary(RsqrtKernel.self)
-        case .sin: return x.unary(SinKernel.self)
-        case .cos: return x.unary(CosKernel.self)
-        case .tanh: return x.unary(TanhKernel.self)
-        case .sigmoid: return x.unary(SigmoidKernel.self)
-        case .relu: return x.unary(ReluKernel.self)
-        case .silu: return x.unary(SiluKernel.self)
-        case .softplus: return x.unary(SoftplusKernel.self)
-        case .gelu(.tanh): return x.unary(GeluTanhKernel.self)
-        case .gelu(.none): return x.unary(GeluErfKernel.self)
-        case .sign: return x.unary(SignKernel.self)
-        default: preconditionFailure("jit: \(self) is not a unary kernel")
+        case .reluGradient: return "relu gradient"
+        default: return "\(self)"
+        }
+    }
+
+    /// Calls `visitor` with the kernel type the eager op runs for this primitive (one table for the
+    /// replay here and jit's elementwise chains), or returns nil for a primitive that is not a plain
+    /// unary or binary elementwise kernel.
+    func withElementwiseKernel<V: ElementwiseKernelVisitor>(_ visitor: V) -> V.Result? {
+        switch self {
+        case .add: return visitor.binary(AddKernel.self)
+        case .subtract: return visitor.binary(SubKernel.self)
+        case .multiply: return visitor.binary(MulKernel.self)
+        case .divide: return visitor.binary(DivKernel.self)
+        case .pow: return visitor.binary(PowKernel.self)
+        case .maximum: return visitor.binary(MaximumKernel.self)
+        case .minimum: return visitor.binary(MinimumKernel.self)
+        case .reluGradient: return visitor.binary(ReluGradientKernel.self)
+        case .negate: return visitor.unary(NegKernel.self)
+        case .abs: return visitor.unary(AbsKernel.self)
+        case .square: return visitor.unary(SquareKernel.self)
+        case .exp: return visitor.unary(ExpKernel.self)
+        case .log: return visitor.unary(LogKernel.self)
+        case .log1p: return visitor.unary(Log1pKernel.self)
+        case .expm1: return visitor.unary(Expm1Kernel.self)
+        case .sqrt: return visitor.unary(SqrtKernel.self)
+        case .rsqrt: return visitor.unary(RsqrtKernel.self)
+        case .sin: return visitor.unary(SinKernel.self)
+        case .cos: return visitor.unary(CosKernel.self)
+        case .tanh: return visitor.unary(TanhKernel.self)
+        case .sigmoid: return visitor.unary(SigmoidKernel.self)
+        case .relu: return visitor.unary(ReluKernel.self)
+        case .silu: return visitor.unary(SiluKernel.self)
+        case .softplus: return visitor.unary(SoftplusKernel.self)
+        case .gelu(.tanh): return visitor.unary(GeluTanhKernel.self)
+        case .gelu(.none): return visitor.unary(GeluErfKernel.self)
+        case .sign: return visitor.unary(SignKernel.self)
+        default: return nil
         }
     }
 
@@ -93,4 +105,19 @@ extension Primitive {
         default: throw JitError("jit: no replay rule for the comparison '\(op)'")
         }
     }
+}
+
+/// What to do with an elementwise primitive's kernel type (``Primitive/withElementwiseKernel(_:)``).
+protocol ElementwiseKernelVisitor {
+    associatedtype Result
+    func unary<K: UnaryKernel>(_: K.Type) -> Result
+    func binary<K: BinaryKernel>(_: K.Type) -> Result
+}
+
+/// The eager op on tensors: what a replayed instruction computes.
+private struct TensorApplication: ElementwiseKernelVisitor {
+    let x: [Tensor]
+    let op: String
+    func unary<K: UnaryKernel>(_: K.Type) -> Tensor { x[0].unary(K.self) }
+    func binary<K: BinaryKernel>(_: K.Type) -> Tensor { Tensor.binary(K.self, x[0], x[1], op: op) }
 }
