@@ -8,6 +8,18 @@ private func mlpLoss(_ p: TensorDict, _ x: Tensor, _ labels: Tensor) -> Tensor {
     return -logits.logSoftmax().take(along: labels, axis: 1).mean()
 }
 
+/// The 64-256-256-10 MLP's parameters (scaled by 1/√fan-in, zero biases), a batch of 128 inputs and labels.
+private func mlpProblem() -> (params: TensorDict, x: Tensor, labels: Tensor) {
+    let sizes = [64, 256, 256, 10]
+    var params = TensorDict()
+    for i in 0..<3 {
+        params["l\(i + 1).w"] = benchInput([sizes[i], sizes[i + 1]], seed: UInt64(10 + i)) / Double(sizes[i]).squareRoot()
+        params["l\(i + 1).b"] = Tensor.zeros([sizes[i + 1]])
+    }
+    let x = benchInput([128, 64], seed: 20) * 0.5 + 0.5
+    return (params, x, Tensor((0..<128).map { Int32($0 % 10) }, shape: [128, 1]))
+}
+
 /// Reverse-mode cost: the overhead tracing adds per op on a tiny function (where bookkeeping dominates),
 /// and one valueAndGrad of a 64-256-256-10 MLP on a batch of 128 (where the arithmetic does).
 let gradBenchmark = Benchmark(name: "grad", summary: "µs overhead per traced op (tiny function); ms per valueAndGrad of a 64-256-256-10 MLP, batch 128; per-example gradients by vmap vs a loop; checkpoint peak memory") { r in
@@ -31,14 +43,7 @@ let gradBenchmark = Benchmark(name: "grad", summary: "µs overhead per traced op
                 "reps": traced.reps])
     }
     if r.wants("mlp_64_256_256_10_b128") {
-        let sizes = [64, 256, 256, 10]
-        var params = TensorDict()
-        for i in 0..<3 {
-            params["l\(i + 1).w"] = benchInput([sizes[i], sizes[i + 1]], seed: UInt64(10 + i)) / Double(sizes[i]).squareRoot()
-            params["l\(i + 1).b"] = Tensor.zeros([sizes[i + 1]])
-        }
-        let x = benchInput([128, 64], seed: 20) * 0.5 + 0.5
-        let labels = Tensor((0..<128).map { Int32($0 % 10) }, shape: [128, 1])
+        let (params, x, labels) = mlpProblem()
         let forward = measure(minSeconds: 1) { blackHole(mlpLoss(params, x, labels)) }
         let step = measure(minSeconds: 2) { blackHole(try! valueAndGrad { (p: TensorDict) in mlpLoss(p, x, labels) }(params)) }
         r.emit(["benchmark": "grad", "case": "mlp_64_256_256_10_b128",
@@ -49,31 +54,22 @@ let gradBenchmark = Benchmark(name: "grad", summary: "µs overhead per traced op
     if r.wants("per_example_grads_b128") {
         // Per-example gradients of the same MLP for 128 examples: vmap (recorded once, run on the batch)
         // against a loop of 128 single-example gradients; the results are checked equal.
-        let sizes = [64, 256, 256, 10]
-        var params = TensorDict()
-        for i in 0..<3 {
-            params["l\(i + 1).w"] = benchInput([sizes[i], sizes[i + 1]], seed: UInt64(10 + i)) / Double(sizes[i]).squareRoot()
-            params["l\(i + 1).b"] = Tensor.zeros([sizes[i + 1]])
-        }
+        let (params, x, labels) = mlpProblem()
         let keys = params.keys.sorted()
-        let x = benchInput([128, 64], seed: 20) * 0.5 + 0.5
-        let labels = Tensor((0..<128).map { Int32($0 % 10) }, shape: [128, 1])
         let oneExample: ([Tensor]) throws -> Tensor = { xs in
             let g = try grad { (p: TensorDict) in mlpLoss(p, xs[0].reshaped([1, 64]), xs[1].reshaped([1, 1])) }(params)
             return Tensor.concatenate(keys.map { g[$0]!.reshaped([-1]) }, axis: 0)
         }
         let mapped = vmap(oneExample)
         let viaVmap = try mapped([x, labels])
-        let viaLoop = Tensor.stack(try (0..<128).map { k in
-            try oneExample([x.sliced(axis: 0, k, k + 1).reshaped([64]), labels.sliced(axis: 0, k, k + 1).reshaped([1])])
-        }, axis: 0)
-        let difference = (viaVmap - viaLoop).abs().max().item(as: Double.self)
-        let batched = measure(minSeconds: 1) { blackHole(try! mapped([x, labels])) }
-        let loop = measure(minSeconds: 1) {
-            blackHole(Tensor.stack((0..<128).map { k in
-                try! oneExample([x.sliced(axis: 0, k, k + 1).reshaped([64]), labels.sliced(axis: 0, k, k + 1).reshaped([1])])
-            }, axis: 0))
+        let looped = {
+            Tensor.stack(try (0..<128).map { k in
+                try oneExample([x.sliced(axis: 0, k, k + 1).reshaped([64]), labels.sliced(axis: 0, k, k + 1).reshaped([1])])
+            }, axis: 0)
         }
+        let difference = (viaVmap - (try looped())).abs().max().item(as: Double.self)
+        let batched = measure(minSeconds: 1) { blackHole(try! mapped([x, labels])) }
+        let loop = measure(minSeconds: 1) { blackHole(try! looped()) }
         r.emit(["benchmark": "grad", "case": "per_example_grads_b128", "vmap_ms": round(batched.best * 1e3, 2),
                 "loop_ms": round(loop.best * 1e3, 2), "speedup": round(loop.best / batched.best, 1),
                 "max_abs_difference": difference, "reps": batched.reps])

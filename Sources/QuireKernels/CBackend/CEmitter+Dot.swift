@@ -36,10 +36,10 @@ extension CEmitter {
         let c = name(r)
         if acc == .float32 && n % 8 == 0 {
             // An operand read in place (`loadInPlace`) has its rows a row of its ref apart.
-            let shape = TileShape(lanes: 0, vecs: 0, aStride: rowStrides[a] ?? k, k: k, n: n, accumulate: accumulate)
+            let shape = TileShape(lanes: 0, vecs: 0, aStride: inPlaceLoads[a] ?? k, k: k, n: n, accumulate: accumulate)
             microKernel(a: aName, b: bName, c: c, m: m, shape)
         } else {
-            precondition(rowStrides[a] == nil, "an in-place load must take the micro-kernel path")
+            precondition(inPlaceLoads[a] == nil, "an in-place load must take the micro-kernel path")
             let zero = acc == .float32 ? "0.0f" : "0"
             if !accumulate { line("for (int e = 0; e < \(m * n); e++) \(c)[e] = \(zero);") }
             line("for (int i = 0; i < \(m); i++) for (int p = 0; p < \(k); p++) { \(CEmitter.ctype(acc)) x = \(aName)[i * \(k) + p]; for (int j = 0; j < \(n); j++) \(c)[i * \(n) + j] += x * \(bName)[p * \(n) + j]; }")

@@ -11,7 +11,7 @@ extension CEmitter {
     }
 
     mutating func load(_ acc: Access, other: Double, into r: ValueID) {
-        if inPlaceLoads.contains(r) { return loadInPlace(acc, into: r) }
+        if inPlaceLoads[r] != nil { return loadInPlace(acc, into: r) }
         let target = element(r), source = refElement(acc.ref)
         let fill = literal(other, ir.ref(acc.ref).dtype)
         access(acc) { e, g, inside in
@@ -74,7 +74,7 @@ extension CEmitter {
     }
 
     /// A load `dot` reads where it lies: a pointer to the slice's first element, its rows a row of the
-    /// ref apart (no copy into the workspace).
+    /// ref apart (`inPlaceLoads[r]`; no copy into the workspace).
     mutating func loadInPlace(_ a: Access, into r: ValueID) {
         let ref = ir.ref(a.ref)
         let gs = blockStrides(ref.arrayShape)
@@ -83,7 +83,6 @@ extension CEmitter {
             "(\(operand(ref.origin[d])) + \(operand(s.start))) * \(gs[d])"
         }.joined(separator: " + ")
         line("const \(CEmitter.ctype(ref.dtype)) *restrict \(name(r)) = &\(refName(a.ref))[\(start)];")
-        rowStrides[r] = gs[0]
     }
 }
 
@@ -92,8 +91,9 @@ extension KernelIR {
     /// walks the input's rows instead of a copy: an unmasked float32 [rows, cols] slice of a rank-2
     /// input, read only by a float32 `dot` that takes the micro-kernel path (n a multiple of 8).
     /// The right operand is still copied: its rows are read a whole row apart per step of k, and a
-    /// power-of-two row stride would map them onto a few L1 sets.
-    func inPlaceDotOperands(uses: [Int]) -> Set<ValueID> {
+    /// power-of-two row stride would map them onto a few L1 sets. Each maps to its rows' stride (the
+    /// ref's row length).
+    func inPlaceDotOperands(uses: [Int]) -> [ValueID: Int] {
         var loads: [ValueID: Access] = [:]
         var dots: [(a: ValueID, b: ValueID, transposeB: Bool, result: ValueID)] = []
         func walk(_ body: [Instruction]) {
@@ -108,14 +108,14 @@ extension KernelIR {
             }
         }
         walk(body)
-        var chosen = Set<ValueID>()
+        var chosen: [ValueID: Int] = [:]
         for d in dots {
             guard let acc = loads[d.a], acc.mask == nil, uses[d.a.index] == 1, d.a != d.b else { continue }
             let ref = self.ref(acc.ref), ta = type(d.a), tb = type(d.b)
             let n = d.transposeB ? tb.shape[0] : tb.shape[1]
             guard ref.role == .input, ref.arrayShape.count == 2, ta.shape == acc.slices.map(\.size),
                   ta.dtype == .float32, tb.dtype == .float32, type(d.result).dtype == .float32, n % 8 == 0 else { continue }
-            chosen.insert(d.a)
+            chosen[d.a] = ref.arrayShape[1]
         }
         return chosen
     }

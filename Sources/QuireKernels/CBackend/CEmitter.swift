@@ -21,11 +21,9 @@ struct CEmitter {
     var tempDecls: [String] = []
     var usesIntrinsics = false               // set by code that needs <immintrin.h>
 
-    var rowStrides: [ValueID: Int] = [:]     // in-place loads: elements between rows of the ref
-
     let options: CodegenOptions
     let uses: [Int]                          // reads of each value (see `KernelIR.useCounts`)
-    let inPlaceLoads: Set<ValueID>           // loads `dot` reads where they lie (see `inPlaceDotOperands`)
+    let inPlaceLoads: [ValueID: Int]         // loads `dot` reads where they lie → their rows' stride (`inPlaceDotOperands`)
 
     init(ir: KernelIR, options: CodegenOptions = .current) {
         self.ir = ir
@@ -139,7 +137,7 @@ struct CEmitter {
 
     mutating func define(_ id: ValueID) {
         let t = type(id)
-        if !t.isScalar && offsets[.value(id)] == nil && alias[id] == nil && !inPlaceLoads.contains(id) {
+        if !t.isScalar && offsets[.value(id)] == nil && alias[id] == nil && inPlaceLoads[id] == nil {
             offsets[.value(id)] = slot(t.count * t.dtype.byteSize)
         }
     }

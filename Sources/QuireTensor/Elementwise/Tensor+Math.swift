@@ -50,6 +50,9 @@ extension Tensor {
     /// x.gelu(approximate: .none)  // erf form (PyTorch's default)
     /// ```
     public func gelu(approximate: GeluApproximation = .tanh) -> Tensor {
-        approximate == .tanh ? unary(GeluTanhKernel.self) : unary(GeluErfKernel.self)
+        guard approximate == .tanh else { return unary(GeluErfKernel.self) }
+        // float32, not recorded: the C loop (CQuireFused/rows.c), 16 lanes wide, the same bits.
+        if dtype == .float32 && traceTag == 0 { return geluTanhFloat32(self) }
+        return unary(GeluTanhKernel.self)
     }
 }

@@ -60,12 +60,11 @@ private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor,
     } else {
         affineRows(xc, wc, bias.contiguous(), into: y, Float.self)
     }
-    guard activation == .geluTanh else { return (y, [xc, wc]) }
-    return (x.dtype == .float32 ? geluTanhFloat32(y) : y.gelu(), [xc, wc, y])
+    return activation == .geluTanh ? (y.gelu(), [xc, wc, y]) : (y, [xc, wc])
 }
 
-/// `y.gelu()` (tanh form) of a contiguous float32 tensor by the C loop: the same values bit for bit,
-/// 16 lanes wide.
+/// `gelu()` (tanh form) of an untraced float32 tensor by the C loop: `GeluTanhKernel`'s values bit
+/// for bit, 16 lanes wide.
 func geluTanhFloat32(_ y: Tensor) -> Tensor {
     precondition(y.dtype == .float32 && y.traceTag == 0, "geluTanhFloat32 takes an untraced float32 tensor")
     let yc = y.contiguous()
