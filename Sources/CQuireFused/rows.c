@@ -4,7 +4,7 @@
 #include <math.h>
 
 // Row loops of the transformer step that Swift leaves scalar or 8 lanes wide: the tanh-form GELU and its
-// cotangent, the causal softmax of attention scores, and softmax cross-entropy. exp is the Cephes
+// slope, the causal softmax of attention scores, and softmax cross-entropy. exp is the Cephes
 // polynomial of the Swift `fastExp` (FastMath.swift), operation for operation, so the GELU loops give
 // the Swift formulas' results bit for bit; reductions keep 16 partial results (vectorized).
 
@@ -32,19 +32,6 @@ static inline float q_exp(float x) {
     return x != x ? x : y;
 }
 
-static inline float q_tanh(float x) {
-    float a = fabsf(x), z = x * x;
-    float p = -5.70498872745e-3f;
-    p = p * z + 2.06390887954e-2f;
-    p = p * z - 5.37397155531e-2f;
-    p = p * z + 1.33314422036e-1f;
-    p = p * z - 3.33332819422e-1f;
-    float small = p * z * x + x;
-    float t = 1.0f - 2.0f / (q_exp(2.0f * (a > 20.0f ? 20.0f : a)) + 1.0f);
-    float large = x < 0.0f ? -t : t;
-    return a < 0.625f ? small : large;
-}
-
 #define GELU_C 0.7978845608028654f
 
 void quire_gelu_tanh_f32(const float *restrict x, float *restrict y, size_t n) {
@@ -56,14 +43,29 @@ void quire_gelu_tanh_f32(const float *restrict x, float *restrict y, size_t n) {
     }
 }
 
-void quire_gelu_tanh_backward_f32(const float *restrict x, const float *restrict g, float *restrict out,
-                                  float *restrict sum, size_t n) {
+/// gelu'(v) from s = sigmoid(2c(v + 0.044715v³)): s + 2cv·s(1 − s)·(1 + 3·0.044715v²), the Swift
+/// `GeluTanhBackwardKernel.slope` operation for operation.
+static inline float gelu_slope(float v, float s) {
+    const float two_c = 2.0f * GELU_C;
+    return s + (two_c * v) * (s * (1.0f - s)) * (1.0f + 3.0f * 0.044715f * (v * v));
+}
+
+void quire_gelu_tanh_slope_f32(float *restrict z, float *restrict y, size_t n) {
+    const float two_c = 2.0f * GELU_C;
     for (size_t i = 0; i < n; i++) {
-        float v = x[i], x2 = v * v;
-        float t = q_tanh(GELU_C * v * (1.0f + 0.044715f * x2));
-        float d = g[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * GELU_C * (1.0f + 3.0f * 0.044715f * x2));
-        out[i] = d;
-        sum[i] += d;
+        float v = z[i];
+        float s = 1.0f / (1.0f + q_exp(-(two_c * (v + 0.044715f * v * v * v))));
+        y[i] = v * s;
+        z[i] = gelu_slope(v, s);
+    }
+}
+
+void quire_scale_accumulate_f32(const float *restrict d, const float *restrict g, float *restrict out,
+                                float *restrict sum, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float v = g[i] * d[i];
+        out[i] = v;
+        sum[i] += v;
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import QuireTestSupport
 import XCTest
 @testable import QuireTensor
@@ -23,24 +24,47 @@ final class FusedLinearTests: XCTestCase {
         }
     }
 
-    /// The float32 GELU and GELU-cotangent loops in C (CQuireFused/rows.c) give the Swift kernels'
-    /// values bit for bit, across the polynomial's branch point, the tails, ±0, infinities and NaN.
+    /// The float32 GELU loops in C (CQuireFused/rows.c) give the Swift kernels' values bit for bit, across
+    /// the tails, ±0, infinities and NaN (whose sign bit follows operand order, which the compilers pick,
+    /// so any NaN matches a NaN): the activation (alone, and beside the slope in the fused layer's
+    /// forward) and the cotangent (slope times g).
     func testCGeluLoopsMatchTheSwiftKernelsBitForBit() {
+        func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
         var rng = TestRNG(seed: 11)
         var values = rng.tensor([4099], -12, 12).scalars(as: Float.self)
         values += [0, -0.0, 0.625, -0.625, 0.62, 20, -20, 60, -60, 1e-30, -1e-30, .infinity, -.infinity, .nan, 88, -104]
         let x = Tensor(values, shape: [values.count])
         let swiftForward = x.unary(GeluTanhKernel.self).scalars(as: Float.self)
-        let cForward = geluTanhFloat32(x).scalars(as: Float.self)
-        for (i, (a, b)) in zip(swiftForward, cForward).enumerated() {
-            XCTAssertEqual(a.bitPattern, b.bitPattern, "gelu(\(values[i])): Swift \(a), C \(b)")
+        let slopePass = x.copied()
+        let cForwards = [geluTanhFloat32(x), geluReplacingWithSlope(slopePass)].map { $0.scalars(as: Float.self) }
+        for cForward in cForwards {
+            for (i, (a, b)) in zip(swiftForward, cForward).enumerated() {
+                XCTAssertTrue(same(a, b), "gelu(\(values[i])): Swift \(a), C \(b)")
+            }
         }
-        // The cotangent through the fused layer's backward (float32: the C loop) against the Swift kernel.
+        for (i, (v, d)) in zip(values, slopePass.scalars(as: Float.self)).enumerated() {
+            let swiftSlope = GeluTanhBackwardKernel.slope(v)
+            XCTAssertTrue(same(swiftSlope, d), "gelu'(\(values[i])): Swift \(swiftSlope), C \(d)")
+        }
+        // The cotangent through the fused layer's passes (float32: the C loops) against the Swift kernel.
         let g = rng.tensor([values.count], -2, 2).cast(to: .float32)
-        let fusedGradient = biasCotangentFloat32(g.reshaped([1, values.count]), pre: x.reshaped([1, values.count]))
+        let fusedGradient = geluCotangentFloat32(g.reshaped([1, values.count]), pre: x.reshaped([1, values.count]))
         let swiftGradient = Tensor.geluTanhBackward(x, cotangent: g).scalars(as: Float.self)
         for (i, (a, b)) in zip(swiftGradient, fusedGradient.scalars(as: Float.self)).enumerated() {
-            XCTAssertEqual(a.bitPattern, b.bitPattern, "gelu'(\(values[i])): Swift \(a), C \(b)")
+            XCTAssertTrue(same(a, b), "g·gelu'(\(values[i])): Swift \(a), C \(b)")
+        }
+    }
+
+    /// The slope form of gelu' against the tanh form it replaced, in float64 (no cancellation either way
+    /// at these magnitudes), and float32's against float64's.
+    func testGeluSlopeMatchesTheTanhForm() {
+        let c = 0.7978845608028654
+        for i in 0...2400 {
+            let x = Double(i - 1200) / 100
+            let t = Foundation.tanh(c * x * (1 + 0.044715 * x * x))
+            let tanhForm = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+            XCTAssertEqual(GeluTanhBackwardKernel.slope(x), tanhForm, accuracy: 1e-14, "x = \(x)")
+            XCTAssertEqual(Double(GeluTanhBackwardKernel.slope(Float(x))), tanhForm, accuracy: 2e-6, "x = \(x) (float32)")
         }
     }
 

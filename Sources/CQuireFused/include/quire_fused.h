@@ -27,8 +27,13 @@ void quire_sgd_apply_f32(const float *g, float *p, float *trace, size_t n, float
 /// y = gelu(x), tanh form, as `GeluTanhKernel` computes it (bit for bit): x · sigmoid(2c(x + 0.044715x³)).
 void quire_gelu_tanh_f32(const float *x, float *y, size_t n);
 
-/// out = g · gelu'(x) (tanh form, as `GeluTanhBackwardKernel`, bit for bit), and sum += out.
-void quire_gelu_tanh_backward_f32(const float *x, const float *g, float *out, float *sum, size_t n);
+/// y = gelu(z) as `quire_gelu_tanh_f32`, and z overwritten with gelu'(z) (tanh form), as
+/// `GeluTanhBackwardKernel.slope` computes it (bit for bit): the fused dense layer keeps the slope, not
+/// the pre-activation, so its backward is one multiply.
+void quire_gelu_tanh_slope_f32(float *z, float *y, size_t n);
+
+/// out = g · d, and sum += out.
+void quire_scale_accumulate_f32(const float *d, const float *g, float *out, float *sum, size_t n);
 
 /// Each row i of a [seq, seq] block of scores becomes softmax(scale · row) over columns 0...i, zeros after.
 void quire_softmax_causal_rows_f32(float *p, size_t seq, float scale);

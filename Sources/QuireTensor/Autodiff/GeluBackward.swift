@@ -3,22 +3,26 @@ import Foundation
 // The tanh-form GELU's cotangent in one elementwise pass, for layers that wrap `gelu()` in a
 // `customVJP` to skip the fourteen-op composite derivative (and its `pow`) on large activations.
 
-/// `g · gelu'(x)` (tanh form) per element: with `u = c·x·(1 + 0.044715·x²)`, `t = tanh u`,
-/// `gelu'(x) = ½(1 + t) + ½·x·(1 − t²)·c·(1 + 3·0.044715·x²)`.
+/// `g · gelu'(x)` (tanh form) per element, from the sigmoid the forward computes: with
+/// `s = sigmoid(2u)`, `u = c·(x + 0.044715·x³)` (so `tanh u = 2s − 1`),
+/// `gelu'(x) = s + 2c·x·s(1 − s)·(1 + 3·0.044715·x²)`: one exp, and no `1 − tanh²` cancellation.
 enum GeluTanhBackwardKernel: BinaryKernel {
     static let c = 0.7978845608028654   // sqrt(2/pi)
     // Forced inline: left as a call, the element loop does not vectorize and this pass took ~23 % of a
     // transformer training step (perf, issue 18).
     @inline(__always)
-    static func apply(_ x: Float, _ g: Float) -> Float {
-        let c = Float(Self.c), x2 = x * x
-        let t = fastTanh(c * x * (1 + 0.044715 * x2))
-        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x2))
+    static func apply(_ x: Float, _ g: Float) -> Float { g * slope(x) }
+    /// `gelu'(x)`; the fused dense layer's C loop (`quire_gelu_tanh_slope_f32`) gives these bits.
+    @inline(__always)
+    static func slope(_ x: Float) -> Float {
+        let c = GeluTanhKernel.c, x2 = x * x
+        let s = fastSigmoid(2 * c * (x + 0.044715 * x * x * x))
+        return s + (2 * c * x) * (s * (1 - s)) * (1 + 3 * 0.044715 * x2)
     }
-    static func apply(_ x: Double, _ g: Double) -> Double {
-        let x2 = x * x
-        let t = Foundation.tanh(c * x * (1 + 0.044715 * x2))
-        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x2))
+    static func apply(_ x: Double, _ g: Double) -> Double { g * slope(x) }
+    static func slope(_ x: Double) -> Double {
+        let s = 1 / (1 + Foundation.exp(-2 * c * (x + 0.044715 * x * x * x)))
+        return s + (2 * c * x) * (s * (1 - s)) * (1 + 3 * 0.044715 * (x * x))
     }
     static func apply(_ a: Int32, _ b: Int32) -> Int32? { nil }
     static var integerSupported: Bool { false }
@@ -36,9 +40,9 @@ extension Tensor {
     public static func geluTanhBackward(_ x: Tensor, cotangent g: Tensor) -> Tensor {
         guard x.traceTag == 0 && g.traceTag == 0 else {
             let c = GeluTanhBackwardKernel.c, x2 = x.square()
-            let t = (x * (x2 * 0.044715 + 1) * c).tanh()
-            let slope = x * 0.5 * (1 - t.square()) * c * (x2 * (3 * 0.044715) + 1)
-            return g * ((t + 1) * 0.5 + slope)
+            let s = ((x + x2 * x * 0.044715) * (2 * c)).sigmoid()
+            let slope = s + x * (2 * c) * (s * (1 - s)) * (x2 * (3 * 0.044715) + 1)
+            return g * slope
         }
         return binary(GeluTanhBackwardKernel.self, x, g, op: "geluTanhBackward")
     }

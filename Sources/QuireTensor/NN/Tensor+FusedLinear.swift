@@ -1,9 +1,11 @@
 // A dense layer `x · weight + bias` (optionally followed by the tanh-form GELU) as one differentiable op,
 // for training loops where the separate ops cost passes over [rows, features] activations: the bias is
 // written into the output and the GEMM accumulates onto it (beta = 1, so BLAS skips its own zeroing
-// pass), and the backward computes the GELU cotangent and the bias cotangent in one pass per row block,
-// then the two GEMMs (dx = g·Wᵀ, dW = xᵀ·g) read transposed operands in place. In float32 the GELU and
-// its cotangent run in C (CQuireFused/rows.c), 16 lanes wide, with the same values as the Swift kernels.
+// pass). With GELU, the forward's one pass writes the activation and overwrites the pre-activation with
+// the slope gelu'(z) (it shares the sigmoid), which is the residual: the backward's GELU cotangent is
+// then one multiply, done with the bias cotangent in one pass per row block, before the two GEMMs
+// (dx = g·Wᵀ, dW = xᵀ·g) read transposed operands in place. In float32 those passes run in C
+// (CQuireFused/rows.c), 16 lanes wide, with the same values as the Swift kernels.
 
 internal import CQuireFused
 
@@ -45,7 +47,8 @@ private func unfusedLinear(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ activation: 
     return activation == .geluTanh ? y.gelu() : y
 }
 
-/// The output and the residuals `[x, weight]` (plus the pre-activation with GELU).
+/// The output and the residuals `[x, weight]`, plus with GELU the slope gelu'(z) of the pre-activation z
+/// (or, when an input is being differentiated, z itself, recorded).
 private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor,
                                 activation: LinearActivation) -> (Tensor, [Tensor]) {
     if x.traceTag != 0 || weight.traceTag != 0 || bias.traceTag != 0 {
@@ -60,7 +63,32 @@ private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor,
     } else {
         affineRows(xc, wc, bias.contiguous(), into: y, Float.self)
     }
-    return activation == .geluTanh ? (y.gelu(), [xc, wc, y]) : (y, [xc, wc])
+    guard activation == .geluTanh else { return (y, [xc, wc]) }
+    return (geluReplacingWithSlope(y), [xc, wc, y])
+}
+
+/// `gelu(z)` (tanh form) of an untraced contiguous float32 or float64 `z`, which is overwritten with
+/// the slope `gelu'(z)`: `GeluTanhKernel`'s and `GeluTanhBackwardKernel.slope`'s values, in one pass.
+func geluReplacingWithSlope(_ z: Tensor) -> Tensor {
+    precondition(z.traceTag == 0 && z.isContiguous, "geluReplacingWithSlope takes an untraced contiguous tensor")
+    let out = Tensor(uninitializedShape: z.shape, dtype: z.dtype)
+    if z.dtype == .float32 {
+        let (zs, ys) = (UncheckedSendable(z.pointer(Float.self)), UncheckedSendable(out.pointer(Float.self)))
+        Parallelism.forEachChunk(count: z.scalarCount, minimumChunk: 1 << 15) { r in
+            quire_gelu_tanh_slope_f32(zs.value + r.lowerBound, ys.value + r.lowerBound, r.count)
+        }
+    } else {
+        precondition(z.dtype == .float64, "geluReplacingWithSlope takes float32 or float64")
+        let (zs, ys) = (UncheckedSendable(z.pointer(Double.self)), UncheckedSendable(out.pointer(Double.self)))
+        Parallelism.forEachChunk(count: z.scalarCount, minimumChunk: 1 << 14) { r in
+            for i in r {
+                let v = zs.value[i]
+                ys.value[i] = GeluTanhKernel.apply(v)
+                zs.value[i] = GeluTanhBackwardKernel.slope(v)
+            }
+        }
+    }
+    return out
 }
 
 /// `gelu()` (tanh form) of an untraced float32 tensor by the C loop: `GeluTanhKernel`'s values bit
@@ -92,19 +120,23 @@ private func affineRows<T: NNFloat>(_ x: Tensor, _ w: Tensor, _ b: Tensor, into 
 private func fusedLinearBackward(_ r: [Tensor], cotangent g: Tensor, activation: LinearActivation) -> [Tensor] {
     let (x, w) = (r[0], r[1])
     if r.contains(where: { $0.traceTag != 0 }) || g.traceTag != 0 {
-        // Differentiated again: tensor ops, which have rules of their own.
-        let gz = activation == .geluTanh ? Tensor.geluTanhBackward(r[2], cotangent: g) : g
+        // Differentiated again: tensor ops, which have rules of their own. A recorded forward kept the
+        // pre-activation; an unrecorded one kept the slope, a constant here.
+        var gz = g
+        if activation == .geluTanh {
+            gz = r[2].traceTag != 0 ? Tensor.geluTanhBackward(r[2], cotangent: g) : g * r[2].cast(to: g.dtype)
+        }
         return [gz.matmul(w.transposed()), x.transposed().matmul(gz), gz.sum(axes: [0])]
     }
     let gc = g.cast(to: x.dtype).contiguous()
     let n = w.shape[1]
     let gz = activation == .geluTanh ? Tensor(uninitializedShape: gc.shape, dtype: x.dtype) : gc
     let db = Tensor(uninitializedShape: [n], dtype: x.dtype)
-    let pre = activation == .geluTanh ? r[2] : nil
+    let slope = activation == .geluTanh ? r[2] : nil
     if x.dtype == .float64 {
-        biasCotangent(gc, pre: pre, into: gz, db, Double.self)
+        biasCotangent(gc, slope: slope, into: gz, db, Double.self)
     } else {
-        biasCotangent(gc, pre: pre, into: gz, db, Float.self)
+        biasCotangent(gc, slope: slope, into: gz, db, Float.self)
     }
     return [gz.matmul(w.transposed()), x.transposed().matmul(gz), db]
 }
@@ -112,16 +144,20 @@ private func fusedLinearBackward(_ r: [Tensor], cotangent g: Tensor, activation:
 /// Row blocks whose bias partial sums are added in order (fixed, so results do not depend on threads).
 private let biasBlocks = 8
 
-/// The GELU cotangent `gelu'(pre) · g` of float32 rows `[rows, n]` as the fused backward computes it.
-func biasCotangentFloat32(_ g: Tensor, pre: Tensor) -> Tensor {
-    let (gc, yc) = (g.contiguous(), pre.contiguous())
+/// The GELU cotangent `gelu'(pre) · g` of float32 rows `[rows, n]` as the fused layer computes it: the
+/// forward's slope pass, then the backward's multiply.
+func geluCotangentFloat32(_ g: Tensor, pre: Tensor) -> Tensor {
+    let slope = pre.copied()
+    _ = geluReplacingWithSlope(slope)
+    let gc = g.contiguous()
     let gz = Tensor(uninitializedShape: gc.shape, dtype: .float32), db = Tensor(uninitializedShape: [gc.shape[1]], dtype: .float32)
-    biasCotangent(gc, pre: yc, into: gz, db, Float.self)
+    biasCotangent(gc, slope: slope, into: gz, db, Float.self)
     return gz
 }
 
-/// `db = Σ_rows gz` with, when `pre` (the pre-activation) is given, `gz = gelu'(pre) · g` written first.
-private func biasCotangent<T: NNFloat & GeluBackwardScalar>(_ g: Tensor, pre: Tensor?, into gz: Tensor, _ db: Tensor, _: T.Type) {
+/// `db = Σ_rows gz` with, when `slope` (gelu' of the pre-activation) is given, `gz = g · slope` written
+/// first.
+private func biasCotangent<T: NNFloat>(_ g: Tensor, slope: Tensor?, into gz: Tensor, _ db: Tensor, _: T.Type) {
     let (rows, n) = (g.shape[0], g.shape[1])
     let blocks = Swift.max(1, Swift.min(biasBlocks, rows))
     let partial = UnsafeMutablePointer<T>.allocate(capacity: blocks * n)
@@ -129,23 +165,22 @@ private func biasCotangent<T: NNFloat & GeluBackwardScalar>(_ g: Tensor, pre: Te
     partial.initialize(repeating: 0, count: blocks * n)
     let parts = UncheckedSendable(partial)
     let gs = UncheckedSendable(UnsafePointer(g.pointer(T.self))), out = UncheckedSendable(gz.pointer(T.self))
-    let ys = UncheckedSendable(pre.map { UnsafePointer($0.pointer(T.self)) })
+    let ds = UncheckedSendable(slope.map { UnsafePointer($0.pointer(T.self)) })
     Parallelism.forEachChunk(count: blocks, minimumChunk: 1) { range in
         for block in range {
             let p = parts.value + block * n
             for row in (rows * block / blocks)..<(rows * (block + 1) / blocks) {
                 let gr = gs.value + row * n, zr = out.value + row * n
-                if let y = ys.value, T.self == Float.self {
-                    // float32: the same per-element values and partial sums, in C.
-                    let (yr, gr, zr, pf) = (UnsafeRawPointer(y + row * n).assumingMemoryBound(to: Float.self),
-                                            UnsafeRawPointer(gr).assumingMemoryBound(to: Float.self),
-                                            UnsafeMutableRawPointer(zr).assumingMemoryBound(to: Float.self),
-                                            UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self))
-                    quire_gelu_tanh_backward_f32(yr, gr, zr, pf, n)
-                } else if let y = ys.value {
-                    let yr = y + row * n
+                if let d = ds.value, T.self == Float.self {
+                    // float32: the same products and partial sums, in C, 16 lanes wide.
+                    quire_scale_accumulate_f32(UnsafeRawPointer(d + row * n).assumingMemoryBound(to: Float.self),
+                                               UnsafeRawPointer(gr).assumingMemoryBound(to: Float.self),
+                                               UnsafeMutableRawPointer(zr).assumingMemoryBound(to: Float.self),
+                                               UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), n)
+                } else if let d = ds.value {
+                    let dr = d + row * n
                     for i in 0..<n {
-                        let v = T.geluTanhBackward(yr[i], gr[i])
+                        let v = gr[i] * dr[i]
                         zr[i] = v
                         p[i] += v
                     }
@@ -161,19 +196,4 @@ private func biasCotangent<T: NNFloat & GeluBackwardScalar>(_ g: Tensor, pre: Te
         let p = partial + block * n
         for i in 0..<n { pdb[i] += p[i] }
     }
-}
-
-/// The tanh-form GELU cotangent per element (``GeluTanhBackwardKernel``), for the generic row loop.
-protocol GeluBackwardScalar {
-    static func geluTanhBackward(_ x: Self, _ g: Self) -> Self
-}
-
-extension Float: GeluBackwardScalar {
-    @inline(__always)
-    static func geluTanhBackward(_ x: Float, _ g: Float) -> Float { GeluTanhBackwardKernel.apply(x, g) }
-}
-
-extension Double: GeluBackwardScalar {
-    @inline(__always)
-    static func geluTanhBackward(_ x: Double, _ g: Double) -> Double { GeluTanhBackwardKernel.apply(x, g) }
 }
