@@ -69,8 +69,8 @@ struct GemmOperand: Equatable {
 func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
            beta: Float = 0) {
-    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { t, pa, pb, pc in
-        cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(k),
+    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc, beta: beta) { t, pa, pb, pc, ldc, beta in
+        cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(t.depth),
                     1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
     }
 }
@@ -79,21 +79,41 @@ func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
 func dgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Double>, _ pb: UnsafePointer<Double>, _ pc: UnsafeMutablePointer<Double>, ldc: Int,
            beta: Double = 0) {
-    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { t, pa, pb, pc in
-        cblas_dgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(k),
+    forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc, beta: beta) { t, pa, pb, pc, ldc, beta in
+        cblas_dgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(t.depth),
                     1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
     }
 }
 
-/// Runs `call` for each tile of the product (see `splitGemm`) with the tile's A, B and C pointers,
-/// OpenBLAS set single-threaded first.
-private func forEachGemmTile<T>(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
-                                _ pa: UnsafePointer<T>, _ pb: UnsafePointer<T>, _ pc: UnsafeMutablePointer<T>, ldc: Int,
-                                _ call: @escaping (GemmTile, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+/// Runs `call` for each tile of the product (see `splitGemm`) with the tile's A, B and C pointers, C's
+/// row stride and beta, OpenBLAS set single-threaded first. A split of the inner dimension gives the
+/// later halves a zeroed scratch C (beta 0) and adds it onto C after, in tile order.
+private func forEachGemmTile<T: NNFloat>(
+    _ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
+    _ pa: UnsafePointer<T>, _ pb: UnsafePointer<T>, _ pc: UnsafeMutablePointer<T>, ldc: Int, beta: T,
+    _ call: @escaping (GemmTile, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int, T) -> Void
+) {
     blasConfigured()
-    let base = UncheckedSendable((pa, pb, pc)), body = UncheckedSendable(call)
-    splitGemm(a, b, m: m, n: n, k: k) { t in
-        let (pa, pb, pc) = base.value
-        body.value(t, pa + t.offsetA, pb + t.offsetB, pc + t.row * ldc + t.col)
+    let split = GemmSplit(m: m, n: n, k: k)
+    let partials = split.axis == .depth && split.tiles > 1 ? split.tiles - 1 : 0
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: partials * m * n)
+    defer { scratch.deallocate() }
+    let base = UncheckedSendable((pa, pb, pc, scratch)), body = UncheckedSendable(call)
+    splitGemm(a, b, m: m, n: n, k: k) { t, slot in
+        let (pa, pb, pc, scratch) = base.value
+        if let slot {
+            body.value(t, pa + t.offsetA, pb + t.offsetB, scratch + slot * m * n, n, 0)
+        } else {
+            body.value(t, pa + t.offsetA, pb + t.offsetB, pc + t.row * ldc + t.col, ldc, beta)
+        }
+    }
+    for p in 0..<partials {
+        let src = UncheckedSendable(UnsafePointer(scratch + p * m * n)), dst = UncheckedSendable(pc)
+        Parallelism.forEachChunk(count: m, minimumChunk: Swift.max(1, (1 << 14) / Swift.max(1, n))) { rows in
+            for row in rows {
+                let (s, d) = (src.value + row * n, dst.value + row * ldc)
+                for j in 0..<n { d[j] += s[j] }
+            }
+        }
     }
 }
