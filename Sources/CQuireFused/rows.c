@@ -69,48 +69,99 @@ void quire_scale_accumulate_f32(const float *restrict d, const float *restrict g
     }
 }
 
-/// The largest of n >= 1 floats (16 running maxima).
-static float row_max(const float *restrict p, size_t n) {
-    float m[16];
-    for (int l = 0; l < 16; l++) m[l] = p[0];
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; l++) m[l] = p[i + l] > m[l] ? p[i + l] : m[l];
-    float best = p[0];
-    for (int l = 0; l < 16; l++) best = m[l] > best ? m[l] : best;
-    for (; i < n; i++) best = p[i] > best ? p[i] : best;
-    return best;
+// The softmax rows in explicit 16-float vectors (clang vector extensions, lowered to whatever the target
+// has): causal rows are short (1 to seq floats), so auto-vectorized loops spent their time in scalar
+// epilogues. The partial group at a row's end is masked, never read past the row.
+
+typedef float v16f __attribute__((ext_vector_type(16)));
+typedef float v8f __attribute__((ext_vector_type(8)));
+typedef float v4f __attribute__((ext_vector_type(4)));
+typedef int32_t v16i __attribute__((ext_vector_type(16)));
+
+static const v16i lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+static inline v16f load16(const float *p) { v16f v; memcpy(&v, p, sizeof v); return v; }
+static inline void store16(float *p, v16f v) { memcpy(p, &v, sizeof v); }
+
+/// Lanes i < count of p (count <= 16), `fill` in the others; reads only those count floats.
+static inline v16f load_partial(const float *p, size_t count, float fill) {
+    if (count >= 16) return load16(p);
+    v16f v = fill;
+    for (size_t i = 0; i < count; i++) v[i] = p[i];
+    return v;
 }
 
-/// Σ p[i] over n floats (16 partial sums, added pairwise at the end).
-static float row_sum(const float *restrict p, size_t n) {
-    float s[16] = {0};
+static inline void store_partial(float *p, v16f v, size_t count) {
+    if (count >= 16) { store16(p, v); return; }
+    for (size_t i = 0; i < count; i++) p[i] = v[i];
+}
+
+static inline float hsum16(v16f v) {
+    v8f a = v.lo + v.hi;
+    v4f b = a.lo + a.hi;
+    return (b.x + b.z) + (b.y + b.w);
+}
+
+static inline float hmax16(v16f v) {
+    v8f a = __builtin_elementwise_max(v.lo, v.hi);
+    v4f b = __builtin_elementwise_max(a.lo, a.hi);
+    return fmaxf(fmaxf(b.x, b.z), fmaxf(b.y, b.w));
+}
+
+/// e^x per lane with fused multiply-adds: the Cephes polynomial of `q_exp` in half its operations (the
+/// softmax rows need not match a Swift kernel bit for bit). Relative error below 1e-7; 0 below -87 (no
+/// subnormals), clamped at 88 (e^88 < FLT_MAX); NaN stays NaN.
+static inline v16f exp16(v16f x) {
+    const v16f magic = 12582912.0f;
+    v16f xc = __builtin_elementwise_min(__builtin_elementwise_max(x, (v16f)-87.0f), (v16f)88.0f);
+    v16f t = __builtin_elementwise_fma(xc, (v16f)1.44269504088896341f, magic);
+    v16f n = t - magic;
+    v16i ni = (v16i)t - 0x4B400000;
+    v16f r = __builtin_elementwise_fma(n, (v16f)-0.693359375f, xc);
+    r = __builtin_elementwise_fma(n, (v16f)2.12194440e-4f, r);
+    v16f p = 1.9875691500e-4f;
+    p = __builtin_elementwise_fma(p, r, (v16f)1.3981999507e-3f);
+    p = __builtin_elementwise_fma(p, r, (v16f)8.3334519073e-3f);
+    p = __builtin_elementwise_fma(p, r, (v16f)4.1665795894e-2f);
+    p = __builtin_elementwise_fma(p, r, (v16f)1.6666665459e-1f);
+    p = __builtin_elementwise_fma(p, r, (v16f)5.0000001201e-1f);
+    v16f e = __builtin_elementwise_fma(p, r * r, r) + 1.0f;
+    v16f y = e * (v16f)((ni + 127) << 23);
+    y = x < -87.0f ? (v16f)0.0f : y;
+    return x != x ? x : y;
+}
+
+/// The largest of p[0..<n] (n >= 1; NaN ignored).
+static inline float row_max(const float *restrict p, size_t n) {
+    v16f m = -INFINITY;
     size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; l++) s[l] += p[i + l];
-    for (int w = 8; w >= 1; w /= 2)
-        for (int l = 0; l < w; l++) s[l] += s[l + w];
-    float total = s[0];
-    for (; i < n; i++) total += p[i];
-    return total;
+    for (; i + 16 <= n; i += 16) m = __builtin_elementwise_max(m, load16(p + i));
+    if (i < n) m = __builtin_elementwise_max(m, load_partial(p + i, n - i, -INFINITY));
+    return hmax16(m);
 }
 
 void quire_softmax_causal_rows_f32(float *restrict p, size_t seq, float scale) {
     for (size_t i = 0; i < seq; i++) {
         float *row = p + i * seq;
         size_t n = i + 1;
-        // The exp, sum and scale loops run over whole 16-float groups (masked past n, where the row
-        // becomes 0), so short causal rows do not finish in scalar tails.
-        size_t padded = (n + 15) & ~(size_t)15;
-        if (padded > seq) padded = seq;
         float m = row_max(row, n);
-        for (size_t j = 0; j < padded; j++) {
-            float e = q_exp((row[j] - m) * scale);
-            row[j] = j < n ? e : 0.0f;
+        // exp over whole groups (lanes past n become 0; a group past the row's end is partial), summed
+        // per lane, then scaled.
+        v16f sum = 0.0f;
+        size_t j = 0;
+        for (; j < n; j += 16) {
+            size_t count = seq - j < 16 ? seq - j : 16;
+            v16f e = exp16((load_partial(row + j, count, 0.0f) - m) * scale);
+            e = lane + (int32_t)j < (int32_t)n ? e : (v16f)0.0f;
+            sum += e;
+            store_partial(row + j, e, count);
         }
-        float inv = 1.0f / row_sum(row, padded);
-        for (size_t j = 0; j < padded; j++) row[j] *= inv;
-        for (size_t j = padded; j < seq; j++) row[j] = 0.0f;
+        v16f inv = 1.0f / hsum16(sum);
+        for (size_t k = 0; k < j && k < seq; k += 16) {
+            size_t count = seq - k < 16 ? seq - k : 16;
+            store_partial(row + k, load_partial(row + k, count, 0.0f) * inv, count);
+        }
+        for (; j < seq; j++) row[j] = 0.0f;
     }
 }
 
@@ -118,11 +169,20 @@ double quire_cross_entropy_row_f32(const float *restrict x, size_t n, size_t lab
                                    float scale, float *restrict scratch) {
     float m = row_max(x, n);
     float *e = grad ? grad : scratch;
-    for (size_t i = 0; i < n; i++) e[i] = q_exp(x[i] - m);
-    float total = row_sum(e, n);
+    v16f sum = 0.0f;
+    for (size_t i = 0; i < n; i += 16) {
+        size_t count = n - i < 16 ? n - i : 16;
+        v16f v = exp16(load_partial(x + i, count, -INFINITY) - m);
+        sum += v;
+        store_partial(e + i, v, count);
+    }
+    float total = hsum16(sum);
     if (grad) {
-        float k = scale / total;
-        for (size_t i = 0; i < n; i++) grad[i] *= k;
+        v16f k = scale / total;
+        for (size_t i = 0; i < n; i += 16) {
+            size_t count = n - i < 16 ? n - i : 16;
+            store_partial(grad + i, load_partial(grad + i, count, 0.0f) * k, count);
+        }
         grad[label] -= scale;
     }
     return (double)m + log((double)total) - (double)x[label];
