@@ -4,59 +4,18 @@
 #include <math.h>
 
 // Row loops of the transformer step that Swift leaves scalar or 8 lanes wide: the tanh-form GELU and its
-// slope, the causal softmax of attention scores, and softmax cross-entropy. exp is the Cephes
-// polynomial of the Swift `fastExp` (FastMath.swift), operation for operation, so the GELU loops give
-// the Swift formulas' results bit for bit; reductions keep 16 partial results (vectorized).
-
-static inline float bits_to_float(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
-static inline int32_t float_to_bits(float f) { int32_t i; memcpy(&i, &f, 4); return i; }
-
-static inline float q_exp(float x) {
-    float xc = x != x ? 0.0f : x;
-    xc = xc < -104.0f ? -104.0f : xc;
-    xc = xc > 89.0f ? 89.0f : xc;
-    const float magic = 12582912.0f;
-    float t = xc * 1.44269504088896341f + magic;
-    float n = t - magic;
-    int32_t ni = float_to_bits(t) - 0x4B400000;
-    float r = xc - n * 0.693359375f - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float e = p * r * r + r + 1.0f;
-    int32_t half = ni >> 1;
-    float y = e * bits_to_float((half + 127) << 23) * bits_to_float((ni - half + 127) << 23);
-    return x != x ? x : y;
-}
-
-#define GELU_C 0.7978845608028654f
+// slope (from the header's inline scalar pieces, which Swift's GELU kernels call too, so the values are
+// the same bit for bit), the causal softmax of attention scores, and softmax cross-entropy.
 
 void quire_gelu_tanh_f32(const float *restrict x, float *restrict y, size_t n) {
-    const float two_c = 2.0f * GELU_C;
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        float u = two_c * (v + 0.044715f * v * v * v);
-        y[i] = v * (1.0f / (1.0f + q_exp(-u)));
-    }
-}
-
-/// gelu'(v) from s = sigmoid(2c(v + 0.044715v³)): s + 2cv·s(1 − s)·(1 + 3·0.044715v²), the Swift
-/// `GeluTanhBackwardKernel.slope` operation for operation.
-static inline float gelu_slope(float v, float s) {
-    const float two_c = 2.0f * GELU_C;
-    return s + (two_c * v) * (s * (1.0f - s)) * (1.0f + 3.0f * 0.044715f * (v * v));
+    for (size_t i = 0; i < n; i++) y[i] = x[i] * quire_gelu_sigmoid_f32(x[i]);
 }
 
 void quire_gelu_tanh_slope_f32(float *restrict z, float *restrict y, size_t n) {
-    const float two_c = 2.0f * GELU_C;
     for (size_t i = 0; i < n; i++) {
-        float v = z[i];
-        float s = 1.0f / (1.0f + q_exp(-(two_c * (v + 0.044715f * v * v * v))));
+        float v = z[i], s = quire_gelu_sigmoid_f32(v);
         y[i] = v * s;
-        z[i] = gelu_slope(v, s);
+        z[i] = quire_gelu_slope_f32(v, s);
     }
 }
 
@@ -108,8 +67,8 @@ static inline float hmax16(v16f v) {
     return fmaxf(fmaxf(b.x, b.z), fmaxf(b.y, b.w));
 }
 
-/// e^x per lane with fused multiply-adds: the Cephes polynomial of `q_exp` in half its operations (the
-/// softmax rows need not match a Swift kernel bit for bit). Relative error below 1e-7; 0 below -87 (no
+/// e^x per lane: `quire_exp_f32`'s polynomial, without its subnormal range (the softmax rows need not
+/// match a Swift kernel bit for bit). Relative error below 1e-7; 0 below -87 (no
 /// subnormals), clamped at 88 (e^88 < FLT_MAX); NaN stays NaN.
 static inline v16f exp16(v16f x) {
     const v16f magic = 12582912.0f;

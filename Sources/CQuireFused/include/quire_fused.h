@@ -5,6 +5,7 @@
 #ifndef QUIRE_FUSED_H
 #define QUIRE_FUSED_H
 #include <stddef.h>
+#include <stdint.h>
 
 /// One Adam step over n float32 elements: the new moments m, v and the update u.
 void quire_adam_f32(const float *g, const float *mu, const float *nu, float *m_out, float *v_out, float *u_out,
@@ -24,12 +25,70 @@ void quire_adam_apply_f32(const float *g, float *p, float *mu, float *nu, size_t
 /// scaleByLearningRate and applyUpdates compute it.
 void quire_sgd_apply_f32(const float *g, float *p, float *trace, size_t n, float decay, int nesterov, float neg_lr);
 
-/// y = gelu(x), tanh form, as `GeluTanhKernel` computes it (bit for bit): x · sigmoid(2c(x + 0.044715x³)).
+/// The tanh-form GELU's scalar pieces, shared by the C loops below and by Swift's `GeluTanhKernel` and
+/// `GeluTanhBackwardKernel` (which call them per element), so every path gives the same bits. Fused
+/// multiply-adds are written out (`__builtin_elementwise_fma`, which never touches errno) and nothing
+/// else contracts (a pragma in each body), so scalar and vector code round alike.
+static inline __attribute__((always_inline)) float quire_bits_to_float(int32_t i) {
+    float f;
+    __builtin_memcpy(&f, &i, 4);
+    return f;
+}
+
+static inline __attribute__((always_inline)) int32_t quire_float_to_bits(float f) {
+    int32_t i;
+    __builtin_memcpy(&i, &f, 4);
+    return i;
+}
+
+/// e^x: the Cephes polynomial with fused multiply-adds, relative error below 1e-7. Clamped to
+/// [-104, 89] (so it overflows to +inf above 88.72 and passes through subnormals to 0); NaN stays NaN.
+static inline __attribute__((always_inline)) float quire_exp_f32(float x) {
+#pragma clang fp contract(off)
+    float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+    xc = x != x ? 0.0f : xc;
+    const float magic = 12582912.0f;
+    float t = __builtin_elementwise_fma(xc, 1.44269504088896341f, magic);
+    float n = t - magic;
+    int32_t ni = quire_float_to_bits(t) - 0x4B400000;
+    float r = __builtin_elementwise_fma(n, -0.693359375f, xc);
+    r = __builtin_elementwise_fma(n, 2.12194440e-4f, r);
+    float p = 1.9875691500e-4f;
+    p = __builtin_elementwise_fma(p, r, 1.3981999507e-3f);
+    p = __builtin_elementwise_fma(p, r, 8.3334519073e-3f);
+    p = __builtin_elementwise_fma(p, r, 4.1665795894e-2f);
+    p = __builtin_elementwise_fma(p, r, 1.6666665459e-1f);
+    p = __builtin_elementwise_fma(p, r, 5.0000001201e-1f);
+    float rr = r * r;
+    float e = __builtin_elementwise_fma(p, rr, r) + 1.0f;
+    // 2^n in two factors, so n down to -150 reaches the subnormals.
+    int32_t half = ni >> 1;
+    float y = e * quire_bits_to_float((half + 127) << 23) * quire_bits_to_float((ni - half + 127) << 23);
+    return x != x ? x : y;
+}
+
+/// s = sigmoid(2c(x + 0.044715x³)), c = sqrt(2/π): gelu(x) = x·s (tanh form, 0.5(1 + tanh u) = sigmoid(2u)).
+static inline __attribute__((always_inline)) float quire_gelu_sigmoid_f32(float x) {
+#pragma clang fp contract(off)
+    const float two_c = 2.0f * 0.7978845608028654f;
+    float cube = 0.044715f * x * x;
+    float u = __builtin_elementwise_fma(cube, x, x);
+    return 1.0f / (1.0f + quire_exp_f32(-(two_c * u)));
+}
+
+/// gelu'(x) from s = quire_gelu_sigmoid_f32(x): s + 2cx·s(1 − s)·(1 + 3·0.044715x²).
+static inline __attribute__((always_inline)) float quire_gelu_slope_f32(float x, float s) {
+#pragma clang fp contract(off)
+    const float two_c = 2.0f * 0.7978845608028654f;
+    float bend = __builtin_elementwise_fma(3.0f * 0.044715f * x, x, 1.0f);
+    return __builtin_elementwise_fma((two_c * x) * (s * (1.0f - s)), bend, s);
+}
+
+/// y = gelu(x), tanh form: x · quire_gelu_sigmoid_f32(x), 16 lanes wide.
 void quire_gelu_tanh_f32(const float *x, float *y, size_t n);
 
-/// y = gelu(z) as `quire_gelu_tanh_f32`, and z overwritten with gelu'(z) (tanh form), as
-/// `GeluTanhBackwardKernel.slope` computes it (bit for bit): the fused dense layer keeps the slope, not
-/// the pre-activation, so its backward is one multiply.
+/// y = gelu(z) as `quire_gelu_tanh_f32`, and z overwritten with gelu'(z) (`quire_gelu_slope_f32`): the
+/// fused dense layer keeps the slope, not the pre-activation, so its backward is one multiply.
 void quire_gelu_tanh_slope_f32(float *z, float *y, size_t n);
 
 /// out = g · d, and sum += out.

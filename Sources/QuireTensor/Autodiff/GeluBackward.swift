@@ -1,4 +1,5 @@
 import Foundation
+internal import CQuireFused
 
 // The tanh-form GELU's cotangent in one elementwise pass, for layers that wrap `gelu()` in a
 // `customVJP` to skip the fourteen-op composite derivative (and its `pow`) on large activations.
@@ -12,13 +13,9 @@ enum GeluTanhBackwardKernel: BinaryKernel {
     // transformer training step (perf, issue 18).
     @inline(__always)
     static func apply(_ x: Float, _ g: Float) -> Float { g * slope(x) }
-    /// `gelu'(x)`; the fused dense layer's C loop (`quire_gelu_tanh_slope_f32`) gives these bits.
+    /// `gelu'(x)`: the C pieces (CQuireFused) that the fused dense layer's loop runs, so the same bits.
     @inline(__always)
-    static func slope(_ x: Float) -> Float {
-        let c = GeluTanhKernel.c, x2 = x * x
-        let s = fastSigmoid(2 * c * (x + 0.044715 * x * x * x))
-        return s + (2 * c * x) * (s * (1 - s)) * (1 + 3 * 0.044715 * x2)
-    }
+    static func slope(_ x: Float) -> Float { quire_gelu_slope_f32(x, quire_gelu_sigmoid_f32(x)) }
     static func apply(_ x: Double, _ g: Double) -> Double { g * slope(x) }
     static func slope(_ x: Double) -> Double {
         let s = 1 / (1 + Foundation.exp(-2 * c * (x + 0.044715 * x * x * x)))

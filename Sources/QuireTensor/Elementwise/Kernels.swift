@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+internal import CQuireFused
 
 // One struct per elementwise function: its float32, float64 and int32 forms.
 
@@ -144,9 +145,9 @@ enum SoftplusKernel: FloatUnaryKernel {
     static func apply(_ x: Double) -> Double { Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
 }
 enum GeluTanhKernel: FloatUnaryKernel {
-    static let c: Float = 0.7978845608028654   // sqrt(2/pi)
     // 0.5·(1 + tanh(y)) = sigmoid(2y): the same function without cancellation in the negative tail.
-    static func apply(_ x: Float) -> Float { x * fastSigmoid(2 * c * (x + 0.044715 * x * x * x)) }
+    // float32 calls the C pieces the fused loops use (CQuireFused), so every path gives the same bits.
+    static func apply(_ x: Float) -> Float { x * quire_gelu_sigmoid_f32(x) }
     static func apply(_ x: Double) -> Double {
         x / (1 + Foundation.exp(-2 * 0.7978845608028654 * (x + 0.044715 * x * x * x)))
     }
