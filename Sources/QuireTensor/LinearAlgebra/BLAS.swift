@@ -96,17 +96,20 @@ private func forEachGemmTile<T: NNFloat>(
     blasConfigured()
     let split = GemmSplit(m: m, n: n, k: k)
     let partials = split.axis == .depth && split.tiles > 1 ? split.tiles - 1 : 0
-    let scratch = UnsafeMutablePointer<T>.allocate(capacity: partials * m * n)
-    defer { scratch.deallocate() }
+    // Only a split of the inner dimension needs scratch (the per-head products of attention call this
+    // thousands of times a step).
+    let scratch: UnsafeMutablePointer<T>? = partials > 0 ? .allocate(capacity: partials * m * n) : nil
+    defer { scratch?.deallocate() }
     let base = UncheckedSendable((pa, pb, pc, scratch)), body = UncheckedSendable(call)
     splitGemm(a, b, m: m, n: n, k: k) { t, slot in
         let (pa, pb, pc, scratch) = base.value
-        if let slot {
+        if let slot, let scratch {
             body.value(t, pa + t.offsetA, pb + t.offsetB, scratch + slot * m * n, n, 0)
         } else {
             body.value(t, pa + t.offsetA, pb + t.offsetB, pc + t.row * ldc + t.col, ldc, beta)
         }
     }
+    guard let scratch else { return }
     for p in 0..<partials {
         let src = UncheckedSendable(UnsafePointer(scratch + p * m * n)), dst = UncheckedSendable(pc)
         Parallelism.forEachChunk(count: m, minimumChunk: Swift.max(1, (1 << 14) / Swift.max(1, n))) { rows in
