@@ -89,6 +89,33 @@ final class FusedLinearTests: XCTestCase {
         }
     }
 
+    /// `linear(…, adding: r)` is `r + x·w + b`: values and all four cotangents against the unfused ops,
+    /// float32 and float64, and against finite differences; a mismatched residual takes the ops.
+    func testResidualFormMatchesUnfused() throws {
+        let withResidual = { (xs: [Tensor]) in xs[0].linear(weight: xs[1], bias: xs[2], adding: xs[3]) }
+        let unfusedResidual = { (xs: [Tensor]) in xs[3] + (xs[0].matmul(xs[1]) + xs[2]) }
+        for (dtype, tol) in [(DType.float64, 1e-12), (.float32, 2e-5)] {
+            var rng = TestRNG(seed: 12)
+            let xs = inputs(dtype, seed: 13) + [rng.tensor([37, 9]).cast(to: dtype)]
+            let cotangent = rng.tensor([37, 9])
+            assertClose(withResidual(xs), unfusedResidual(xs), rtol: tol, atol: tol, "\(dtype)")
+            let gf = try reverseModeGradients(withResidual, xs, cotangent: cotangent)
+            let gu = try reverseModeGradients(unfusedResidual, xs, cotangent: cotangent)
+            for i in 0..<4 {
+                assertClose(gf[i].cast(to: .float64), gu[i].cast(to: .float64), rtol: 10 * tol, atol: 10 * tol, "\(dtype) input \(i)")
+            }
+        }
+        var rng = TestRNG(seed: 15)
+        let xs = inputs(.float64, seed: 14, rows: 5, features: 4, out: 3) + [rng.tensor([5, 3])]
+        let cotangent = rng.tensor([5, 3])
+        let analytic = try reverseModeGradients(withResidual, xs, cotangent: cotangent)
+        let numeric = finiteDifferenceGradients(withResidual, xs, cotangent: cotangent, step: 1e-6)
+        for i in 0..<4 { assertClose(analytic[i], numeric[i], rtol: 1e-6, atol: 1e-7, "input \(i)") }
+        let broadcastRow = xs[3][0..<1]
+        assertClose(xs[0].linear(weight: xs[1], bias: xs[2], adding: broadcastRow),
+                    broadcastRow + xs[0].matmul(xs[1]) + xs[2], rtol: 1e-12, atol: 1e-12)
+    }
+
     func testGradientsMatchFiniteDifferences() throws {
         for activation in [LinearActivation.identity, .geluTanh] {
             let xs = inputs(.float64, seed: 3, rows: 5, features: 4, out: 3)

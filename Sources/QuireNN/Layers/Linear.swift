@@ -32,24 +32,33 @@ public final class Linear: Module, UnaryLayer {
         callAsFunction(x, activation: .identity)
     }
 
-    /// `activation(x · weight + bias)`. With a bias this is one fused op over the rows of `x`
-    /// (``Tensor/linear(weight:bias:activation:)``: bias written into the GEMM's output, one backward pass
-    /// for the activation's and the bias's cotangents).
+    /// `activation(x · weight + bias)`, plus `residual` when given (a residual connection; then no
+    /// activation). With a bias this is one fused op over the rows of `x`
+    /// (``Tensor/linear(weight:bias:activation:adding:)``: bias and residual written into the GEMM's
+    /// output, one backward pass for the activation's and the bias's cotangents).
     ///
     /// ```swift
     /// let h = fc1(x, activation: .geluTanh)   // gelu(x · W + b), tanh form
+    /// let y = fc2(h, adding: x)               // x + h · W + b
     /// ```
-    public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
+    public func callAsFunction(_ x: Tensor, activation: LinearActivation = .identity, adding residual: Tensor? = nil) -> Tensor {
+        precondition(residual == nil || activation == .identity, "Linear: a residual is added only without an activation")
         guard let bias else {
             let y = x.matmul(weight.value)
-            return activation == .geluTanh ? y.gelu() : y
+            let z = activation == .geluTanh ? y.gelu() : y
+            return residual.map { $0 + z } ?? z
         }
         guard x.rank >= 1, x.shape[x.rank - 1] == inFeatures else {
             preconditionFailure("Linear: input \(x.shape) does not end in \(inFeatures) features")
         }
+        let outShape = Array(x.shape.dropLast()) + [outFeatures]
+        if let residual, residual.shape != outShape {
+            preconditionFailure("Linear: residual \(residual.shape) does not match the output \(outShape)")
+        }
         let rows = x.reshaped([x.scalarCount / Swift.max(1, inFeatures), inFeatures])
-        let y = rows.linear(weight: weight.value, bias: bias.value, activation: activation)
-        return y.reshaped(Array(x.shape.dropLast()) + [outFeatures])
+        let y = rows.linear(weight: weight.value, bias: bias.value, activation: activation,
+                            adding: residual?.reshaped([rows.shape[0], outFeatures]))
+        return y.reshaped(outShape)
     }
 }
 

@@ -40,22 +40,29 @@ public final class TransformerBlock: Module {
         // Rows [batch·length, features]: every projection is one 2-D GEMM, forward and backward (a
         // [batch, length, features] operand would make the weight gradient a batched product plus a sum).
         let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2])
+        // Without dropout each residual connection is added inside its output projection's pass.
         let rows = x.reshaped([b * l, d])
-        let a = attention(ln1(rows), batch: b, cache: cache, layer: layer)
-        let h = rows + (drop.map { $0(a) } ?? a)
-        let m = mlp(ln2(h))
-        return (h + (drop.map { $0(m) } ?? m)).reshaped([b, l, d])
+        let h: Tensor, y: Tensor
+        if let drop {
+            h = rows + drop(attention(ln1(rows), batch: b, cache: cache, layer: layer))
+            y = h + drop(mlp(ln2(h)))
+        } else {
+            h = attention(ln1(rows), batch: b, cache: cache, layer: layer, adding: rows)
+            y = mlp(ln2(h), adding: h)
+        }
+        return y.reshaped([b, l, d])
     }
 
-    func mlp(_ x: Tensor) -> Tensor {
-        guard let gate else { return fc2(fc1(x, activation: .geluTanh)) }
-        return fc2(gate(x).silu() * fc1(x))
+    /// The MLP over rows `x`, plus `residual` when given.
+    func mlp(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor {
+        guard let gate else { return fc2(fc1(x, activation: .geluTanh), adding: residual) }
+        return fc2(gate(x).silu() * fc1(x), adding: residual)
     }
 
-    /// Attention over rows `x` `[batch·length, features]`; returns rows.
-    func attention(_ x: Tensor, batch b: Int, cache: KVCache?, layer: Int) -> Tensor {
+    /// Attention over rows `x` `[batch·length, features]`, plus `residual` when given; returns rows.
+    func attention(_ x: Tensor, batch b: Int, cache: KVCache?, layer: Int, adding residual: Tensor? = nil) -> Tensor {
         if cache == nil && rotary == nil && x.dtype == .float32, let projected = fusedQKV(x) {
-            return attn.out(causalAttention(rows: projected, batch: b, heads: attn.heads))
+            return attn.out(causalAttention(rows: projected, batch: b, heads: attn.heads), adding: residual)
         }
         let offset = cache?.length ?? 0
         let l = x.shape[0] / b
@@ -70,7 +77,7 @@ public final class TransformerBlock: Module {
         } else {
             o = MultiHeadAttention.scaledDotProduct(q, k, v, causal: true)
         }
-        return attn.out(o.permuted([0, 2, 1, 3]).reshaped([b * l, attn.heads * attn.headFeatures]))
+        return attn.out(o.permuted([0, 2, 1, 3]).reshaped([b * l, attn.heads * attn.headFeatures]), adding: residual)
     }
 
     /// q, k and v rows `[batch·length, 3·features]` from one GEMM over the three projections' weights

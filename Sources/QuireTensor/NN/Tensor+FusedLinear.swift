@@ -23,22 +23,33 @@ extension Tensor {
     /// whose backward is one fused pass plus two GEMMs. Other ranks, shapes or dtypes fall back to those
     /// ops.
     ///
+    /// With `residual` (`[rows, out]`, no activation) the result is `residual + self · weight + bias`, a
+    /// residual connection taken in the same pass: the output rows start as `residual + bias` instead of
+    /// `bias`, and `residual`'s cotangent is the output's.
+    ///
     /// ```swift
     /// let h = x.linear(weight: w1, bias: b1, activation: .geluTanh)   // x: [4096, 128], w1: [128, 512]
-    /// let y = h.linear(weight: w2, bias: b2)                          // [4096, 128]
+    /// let y = h.linear(weight: w2, bias: b2, adding: x)               // x + h·w2 + b2: [4096, 128]
     /// ```
-    public func linear(weight: Tensor, bias: Tensor, activation: LinearActivation = .identity) -> Tensor {
+    public func linear(weight: Tensor, bias: Tensor, activation: LinearActivation = .identity,
+                       adding residual: Tensor? = nil) -> Tensor {
         guard rank == 2, weight.rank == 2, shape[1] == weight.shape[0], bias.shape == [weight.shape[1]],
               dtype == .float32 || dtype == .float64, weight.dtype == dtype, bias.dtype == dtype,
-              !(isRecordedByJit || weight.isRecordedByJit || bias.isRecordedByJit) else {
-            return unfusedLinear(self, weight, bias, activation)
+              residual.map({ $0.shape == [shape[0], weight.shape[1]] && $0.dtype == dtype }) ?? true,
+              activation == .identity || residual == nil,
+              !(isRecordedByJit || weight.isRecordedByJit || bias.isRecordedByJit || residual?.isRecordedByJit == true) else {
+            let y = unfusedLinear(self, weight, bias, activation)
+            return residual.map { $0 + y } ?? y
         }
-        let op = customVJP(name: activation == .identity ? "linear" : "linearGelu", forward: { (xs: [Tensor]) in
-            fusedLinearForward(xs[0], weight: xs[1], bias: xs[2], activation: activation)
+        let name = activation == .geluTanh ? "linearGelu" : residual == nil ? "linear" : "linearResidual"
+        let op = customVJP(name: name, forward: { (xs: [Tensor]) in
+            fusedLinearForward(xs[0], weight: xs[1], bias: xs[2], residual: xs.count > 3 ? xs[3] : nil,
+                               activation: activation)
         }, backward: { residuals, g in
-            fusedLinearBackward(residuals, cotangent: g, activation: activation)
+            let grads = fusedLinearBackward(residuals, cotangent: g, activation: activation)
+            return residual == nil ? grads : grads + [g]
         })
-        return op([self, weight, bias])
+        return op([self, weight, bias] + (residual.map { [$0] } ?? []))
     }
 }
 
@@ -49,19 +60,21 @@ private func unfusedLinear(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ activation: 
 
 /// The output and the residuals `[x, weight]`, plus with GELU the slope gelu'(z) of the pre-activation z
 /// (or, when an input is being differentiated, z itself, recorded).
-private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor,
+private func fusedLinearForward(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?,
                                 activation: LinearActivation) -> (Tensor, [Tensor]) {
-    if x.traceTag != 0 || weight.traceTag != 0 || bias.traceTag != 0 {
+    if x.traceTag != 0 || weight.traceTag != 0 || bias.traceTag != 0 || (residual?.traceTag ?? 0) != 0 {
         // Recorded (a higher-order derivative): the same values with tensor ops.
-        let y = x.matmul(weight) + bias
+        let z = x.matmul(weight) + bias
+        let y = residual.map { $0 + z } ?? z
         return activation == .geluTanh ? (y.gelu(), [x, weight, y]) : (y, [x, weight])
     }
     let (xc, wc) = (x.contiguous(), weight.contiguous())
     let y = Tensor(uninitializedShape: [x.shape[0], weight.shape[1]], dtype: x.dtype)
+    let rc = residual?.contiguous()
     if x.dtype == .float64 {
-        affineRows(xc, wc, bias.contiguous(), into: y, Double.self)
+        affineRows(xc, wc, bias.contiguous(), adding: rc, into: y, Double.self)
     } else {
-        affineRows(xc, wc, bias.contiguous(), into: y, Float.self)
+        affineRows(xc, wc, bias.contiguous(), adding: rc, into: y, Float.self)
     }
     guard activation == .geluTanh else { return (y, [xc, wc]) }
     return (geluReplacingWithSlope(y), [xc, wc, y])
@@ -104,12 +117,23 @@ func geluTanhFloat32(_ y: Tensor) -> Tensor {
     return out
 }
 
-/// `out = x·w + b`: each row of `out` starts as `b`, then one GEMM adds `x·w` onto it.
-private func affineRows<T: NNFloat>(_ x: Tensor, _ w: Tensor, _ b: Tensor, into out: Tensor, _: T.Type) {
+/// `out = x·w + b` (+ `residual`): each row of `out` starts as `b` (or the residual's row + `b`), then one
+/// GEMM adds `x·w` onto it.
+private func affineRows<T: NNFloat>(_ x: Tensor, _ w: Tensor, _ b: Tensor, adding residual: Tensor?,
+                                    into out: Tensor, _: T.Type) {
     let (rows, k, n) = (x.shape[0], x.shape[1], w.shape[1])
     let dst = UncheckedSendable(out.pointer(T.self)), src = UncheckedSendable(UnsafePointer(b.pointer(T.self)))
+    let res = UncheckedSendable(residual.map { UnsafePointer($0.pointer(T.self)) })
     Parallelism.forEachChunk(count: rows, minimumChunk: Swift.max(1, (1 << 14) / Swift.max(1, n))) { chunk in
-        for row in chunk { (dst.value + row * n).update(from: src.value, count: n) }
+        for row in chunk {
+            let o = dst.value + row * n
+            if let r = res.value {
+                let rr = r + row * n
+                for i in 0..<n { o[i] = rr[i] + src.value[i] }
+            } else {
+                o.update(from: src.value, count: n)
+            }
+        }
     }
     if k == 0 { return }
     T.gemm(m: rows, n: n, k: k, a: x.pointer(T.self), lda: k, b: w.pointer(T.self), ldb: n,
