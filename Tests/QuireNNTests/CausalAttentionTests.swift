@@ -4,13 +4,14 @@ import XCTest
 @testable import QuireNN
 @testable import QuireTensor
 
-/// `Tensor.causalAttention(qkvRows:)` (BLAS, materialized scores) against float64 plain-op attention on
-/// the same rows and against the flash kernels' `flashAttention(qkvRows:)`: values and gradients.
+/// `Tensor.causalAttention(qkvRows:)` (materialized scores, the C per-head kernel) against float64
+/// plain-op attention on the same rows and against the flash kernels' `flashAttention(qkvRows:)`: values
+/// and gradients.
 final class CausalAttentionTests: XCTestCase {
-    private let (b, h, d) = (2, 3, 8)
+    private let (b, h) = (2, 3)
 
     /// Plain ops: split heads, softmax(q·kᵀ/√d + causal mask)·v, merge (any float dtype).
-    private func reference(_ qkv: Tensor, seq s: Int) -> Tensor {
+    private func reference(_ qkv: Tensor, seq s: Int, dim d: Int) -> Tensor {
         let parts = (0..<3).map { part in
             qkv.sliced(axis: 1, part * h * d, (part + 1) * h * d).reshaped([b, s, h, d]).permuted([0, 2, 1, 3])
         }
@@ -18,22 +19,23 @@ final class CausalAttentionTests: XCTestCase {
         return o.permuted([0, 2, 1, 3]).reshaped([b * s, h * d])
     }
 
-    /// 19: not a multiple of 16 lanes, so SIMD tails run too; 38 and 64: long enough for the two bands
-    /// (the first half of the queries against the first half of the keys); 35: odd, one band.
+    /// Head sizes 8 (partial column tiles only), 32 (the transformer's: whole tiles) and 40 (a whole tile
+    /// and a partial one); lengths 19, 35 and 37 (partial row tiles and SIMD tails), 38, 64 and 128.
     func testValuesAndGradientsMatchPlainOpsAndTheFlashKernels() throws {
-        for s in [19, 35, 38, 64] {
+        for (s, d) in [(19, 8), (35, 8), (38, 8), (64, 8), (128, 32), (37, 32), (64, 40)] {
             var rng = TestRNG(seed: 11)
             let qkv = rng.tensor([b * s, 3 * h * d], -1.5, 1.5).cast(to: .float32), w = rng.tensor([b * s, h * d]).cast(to: .float32)
-            let blas = { (x: Tensor) in try! Tensor.causalAttention(qkvRows: x, batch: self.b, heads: self.h) }
-            let y = blas(qkv)
+            let attend = { (x: Tensor) in try! Tensor.causalAttention(qkvRows: x, batch: self.b, heads: self.h) }
+            let y = attend(qkv)
             XCTAssertEqual(y.shape, [b * s, h * d])
-            assertClose(y, reference(qkv.cast(to: .float64), seq: s), rtol: 1e-5, atol: 1e-5, checkDType: false, "seq \(s)")
-            assertClose(y, try Kernels.flashAttention(qkvRows: qkv, batch: b, heads: h, causal: true), rtol: 1e-5, atol: 1e-5, "seq \(s)")
-            let got = try valueAndGrad { (x: Tensor) in (blas(x) * w).sum() }(qkv)
-            let want = try valueAndGrad { (x: Tensor) in (self.reference(x, seq: s) * w.cast(to: .float64)).sum() }(qkv.cast(to: .float64))
-            assertClose(got.value, want.value, rtol: 1e-5, atol: 1e-4, checkDType: false, "seq \(s)")
+            assertClose(y, reference(qkv.cast(to: .float64), seq: s, dim: d), rtol: 1e-5, atol: 1e-5, checkDType: false, "seq \(s) dim \(d)")
+            assertClose(y, try Kernels.flashAttention(qkvRows: qkv, batch: b, heads: h, causal: true), rtol: 1e-5, atol: 1e-5,
+                        "seq \(s) dim \(d)")
+            let got = try valueAndGrad { (x: Tensor) in (attend(x) * w).sum() }(qkv)
+            let want = try valueAndGrad { (x: Tensor) in (self.reference(x, seq: s, dim: d) * w.cast(to: .float64)).sum() }(qkv.cast(to: .float64))
+            assertClose(got.value, want.value, rtol: 1e-5, atol: 1e-4, checkDType: false, "seq \(s) dim \(d)")
             XCTAssertEqual(got.gradient.shape, qkv.shape)
-            assertClose(got.gradient, want.gradient, rtol: 1e-4, atol: 1e-5, checkDType: false, "seq \(s)")
+            assertClose(got.gradient, want.gradient, rtol: 1e-4, atol: 1e-5, checkDType: false, "seq \(s) dim \(d)")
         }
     }
 

@@ -94,6 +94,18 @@ void quire_gelu_tanh_slope_f32(float *z, float *y, size_t n);
 /// out = g · d, and sum += out.
 void quire_scale_accumulate_f32(const float *d, const float *g, float *out, float *sum, size_t n);
 
+/// One head of causal attention, s ≤ a few hundred: q, k, v are [s, dim] with rows ld apart; writes the
+/// output rows [s, dim] (ldo apart) and the probabilities p [s, s] (zeros above the diagonal).
+/// `scratch`: dim·s floats.
+void quire_attention_head_forward_f32(const float *q, const float *k, const float *v, size_t ld, size_t s,
+                                      size_t dim, float scale, float *out, size_t ldo, float *p, float *scratch);
+
+/// Its backward: from p and the output's cotangent dout ([s, dim], ldo apart), writes dq, dk and dv
+/// ([s, dim], ld apart). `scratch`: dim·s + s·s floats.
+void quire_attention_head_backward_f32(const float *q, const float *k, const float *v, size_t ld, size_t s,
+                                       size_t dim, float scale, const float *p, const float *dout, size_t ldo,
+                                       float *dq, float *dk, float *dv, float *scratch);
+
 /// Each row i of a [seq, seq] block of scores becomes softmax(scale · row) over columns 0...i, zeros after.
 void quire_softmax_causal_rows_f32(float *p, size_t seq, float scale);
 

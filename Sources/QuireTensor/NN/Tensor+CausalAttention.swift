@@ -1,9 +1,10 @@
-// Causal self-attention for short sequences with the scores materialized per head and every product on
-// BLAS: at sequence 128 and head size 32 (a small character transformer) a head's [s, s] scores are
-// 64 KiB, and five small GEMMs per head (one pass over the scores between them) beat the flash kernels'
-// blocked online softmax, whose programs do the same products in the kernel language's micro-kernel.
-// q, k and v are read in place from the rows of one fused projection and the output is written straight
-// into merged rows, so neither direction copies heads.
+// Causal self-attention for short sequences with the scores materialized per head: at sequence 128 and
+// head size 32 (a small character transformer) a head's [s, s] scores are 64 KiB, and five small
+// products per head (one pass over the scores between them) beat the flash kernels' blocked online
+// softmax. Each head runs in C (CQuireFused/attention.c) on one register-tiled product kernel cut to the
+// causal band; per-head BLAS calls (ten a head with the band split) spent as long packing and
+// dispatching as multiplying. q, k and v are read in place from the rows of one fused projection and
+// the output is written straight into merged rows, so neither direction copies heads.
 
 internal import CQuireFused
 
@@ -53,35 +54,17 @@ private struct AttentionRows: Sendable {
         let p = Tensor(uninitializedShape: [batch * heads, seq, seq], dtype: .float32)
         let (src, dst, probs) = (UncheckedSendable(UnsafePointer(qkv.pointer(Float.self))),
                                  UncheckedSendable(out.pointer(Float.self)), UncheckedSendable(p.pointer(Float.self)))
-        let (s, ld, h) = (seq, 3 * width, half)
+        let (s, ld, scale) = (seq, 3 * width, self.scale)
         Parallelism.forEachChunk(count: batch * heads, minimumChunk: 1) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: dim * s)
+            defer { scratch.deallocate() }
             for bh in range {
                 let q = src.value + start(bh, part: 0), k = src.value + start(bh, part: 1), v = src.value + start(bh, part: 2)
-                let pr = probs.value + bh * s * s
                 let o = dst.value + (bh / heads) * s * width + (bh % heads) * dim
-                let (rows, flipped) = (GemmOperand(transposed: false, ld: ld), GemmOperand(transposed: true, ld: ld))
-                // Scores, then probabilities · v, per band: the first half of the queries sees only the
-                // first half of the keys (see `half`). Softmax reads each row only up to its diagonal.
-                if h > 0 { sgemm(rows, flipped, m: h, n: h, k: dim, q, k, pr, ldc: s) }
-                sgemm(rows, flipped, m: s - h, n: s, k: dim, q + h * ld, k, pr + h * s, ldc: s)
-                softmaxCausalRows(pr)
-                let probRows = GemmOperand(transposed: false, ld: s)
-                if h > 0 { sgemm(probRows, rows, m: h, n: dim, k: h, pr, v, o, ldc: width) }
-                sgemm(probRows, rows, m: s - h, n: dim, k: s, pr + h * s, v, o + h * width, ldc: width)
+                quire_attention_head_forward_f32(q, k, v, ld, s, dim, scale, o, width, probs.value + bh * s * s, scratch)
             }
         }
         return (out, p)
-    }
-
-    /// Queries below `half` attend only to keys below it, so every per-head product is done in two
-    /// bands, rows `0..<half` against the first `half` keys and the rest against all of them: a quarter
-    /// of each [seq, seq] product (all above the diagonal) is skipped. 0 (one band) for short sequences.
-    var half: Int { seq >= 32 && seq % 2 == 0 ? seq / 2 : 0 }
-
-    /// Row i of an [s, s] score block → softmax(scale · scores) over keys 0...i, zeros after: in C
-    /// (CQuireFused/rows.c), `fastExp`'s polynomial 16 lanes wide, max and sum over 16 partial results.
-    private func softmaxCausalRows(_ p: UnsafeMutablePointer<Float>) {
-        quire_softmax_causal_rows_f32(p, seq, scale)
     }
 
     /// The qkv rows' cotangent `[batch·seq, 3·width]` for the output cotangent `g` `[batch·seq, width]`.
@@ -90,54 +73,18 @@ private struct AttentionRows: Sendable {
         let src = UncheckedSendable(UnsafePointer(qkv.pointer(Float.self)))
         let probs = UncheckedSendable(UnsafePointer(p.pointer(Float.self)))
         let (gs, dst) = (UncheckedSendable(UnsafePointer(g.pointer(Float.self))), UncheckedSendable(dqkv.pointer(Float.self)))
-        let (s, ld, scale, h) = (seq, 3 * width, self.scale, half)
-        let rowMajor = { (ld: Int) in GemmOperand(transposed: false, ld: ld) }
-        let flipped = { (ld: Int) in GemmOperand(transposed: true, ld: ld) }
+        let (s, ld, scale) = (seq, 3 * width, self.scale)
         Parallelism.forEachChunk(count: batch * heads, minimumChunk: 1) { range in
-            let ds = UnsafeMutablePointer<Float>.allocate(capacity: s * s)
-            defer { ds.deallocate() }
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: dim * s + s * s)
+            defer { scratch.deallocate() }
             for bh in range {
                 let (q, k, v) = (src.value + start(bh, part: 0), src.value + start(bh, part: 1), src.value + start(bh, part: 2))
                 let (dq, dk, dv) = (dst.value + start(bh, part: 0), dst.value + start(bh, part: 1), dst.value + start(bh, part: 2))
-                let pr = probs.value + bh * s * s
                 let dO = gs.value + (bh / heads) * s * width + (bh % heads) * dim
-                // The same two bands as the forward (`half`): P and dS are zero where a query of the
-                // first band meets a key of the second, and those entries are neither computed nor read.
-                // dV = Pᵀ·dO: the first keys from every query, the others from the second band's.
-                if h > 0 { sgemm(flipped(s), rowMajor(width), m: h, n: dim, k: s, pr, dO, dv, ldc: ld) }
-                sgemm(flipped(s), rowMajor(width), m: s - h, n: dim, k: s - h, pr + h * s + h, dO + h * width, dv + h * ld, ldc: ld)
-                // dP = dO·Vᵀ
-                if h > 0 { sgemm(rowMajor(width), flipped(ld), m: h, n: h, k: dim, dO, v, ds, ldc: s) }
-                sgemm(rowMajor(width), flipped(ld), m: s - h, n: s, k: dim, dO + h * width, v, ds + h * s, ldc: s)
-                for i in 0..<s {                                                                    // dS = P ⊙ (dP − Σ P·dP) · scale
-                    let (pi, di) = (pr + i * s, ds + i * s)
-                    let delta = simdDot(pi, di, i + 1)
-                    for j in 0..<(i < h ? h : s) { di[j] = pi[j] * (di[j] - delta) * scale }
-                }
-                // dQ = dS·K
-                if h > 0 { sgemm(rowMajor(s), rowMajor(ld), m: h, n: dim, k: h, ds, k, dq, ldc: ld) }
-                sgemm(rowMajor(s), rowMajor(ld), m: s - h, n: dim, k: s, ds + h * s, k, dq + h * ld, ldc: ld)
-                // dK = dSᵀ·Q: the first keys from every query, the others from the second band's.
-                if h > 0 { sgemm(flipped(s), rowMajor(ld), m: h, n: dim, k: s, ds, q, dk, ldc: ld) }
-                sgemm(flipped(s), rowMajor(ld), m: s - h, n: dim, k: s - h, ds + h * s + h, q + h * ld, dk + h * ld, ldc: ld)
+                quire_attention_head_backward_f32(q, k, v, ld, s, dim, scale, probs.value + bh * s * s, dO, width,
+                                                  dq, dk, dv, scratch)
             }
         }
         return dqkv
     }
-}
-
-/// Σ a[i]·b[i] over `n` floats with 16 partial sums.
-@inline(__always)
-private func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD16<Float>()
-    let (ra, rb) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
-    var i = 0
-    while i + 16 <= n {
-        let x = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-        acc += x * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-        i += 16
-    }
-    var s = acc.sum()
-    while i < n { s += a[i] * b[i]; i += 1 }
-    return s
 }
