@@ -125,13 +125,14 @@ private func affineRows<T: NNFloat>(_ x: Tensor, _ w: Tensor, _ b: Tensor, addin
     let dst = UncheckedSendable(out.pointer(T.self)), src = UncheckedSendable(UnsafePointer(b.pointer(T.self)))
     let res = UncheckedSendable(residual.map { UnsafePointer($0.pointer(T.self)) })
     Parallelism.forEachChunk(count: rows, minimumChunk: Swift.max(1, (1 << 14) / Swift.max(1, n))) { chunk in
+        let (b, out) = (src.value, dst.value)
         for row in chunk {
-            let o = dst.value + row * n
+            let o = out + row * n
             if let r = res.value {
                 let rr = r + row * n
-                for i in 0..<n { o[i] = rr[i] + src.value[i] }
+                for i in 0..<n { o[i] = rr[i] + b[i] }
             } else {
-                o.update(from: src.value, count: n)
+                o.update(from: b, count: n)
             }
         }
     }
