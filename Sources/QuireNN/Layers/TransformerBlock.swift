@@ -89,12 +89,12 @@ public final class TransformerBlock: Module {
     }
 }
 
-/// Sequences up to this length take the BLAS attention with materialized scores
+/// Sequences up to this length take the per-head C attention with materialized scores
 /// (`Tensor.causalAttention(qkvRows:)`: a head's scores are at most 256 KiB); longer ones the flash kernels.
 let materializedAttentionLength = 256
 
 /// Causal attention on projection rows `[batch·length, 3·features]` (float32) without separate head split
-/// and merge copies: BLAS with materialized scores for short sequences, the flash kernels for long ones.
+/// and merge copies: materialized scores for short sequences (a C call per head), the flash kernels for long ones.
 func causalAttention(rows qkv: Tensor, batch: Int, heads: Int) -> Tensor {
     do {
         if qkv.shape[0] / batch <= materializedAttentionLength {
