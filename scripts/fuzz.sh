@@ -78,7 +78,7 @@ build_cfused() {
     local c
     for c in Sources/CQuireFused/*.c; do
         local o=$OUT/obj/CQuireFused-$(basename "$c" .c).o
-        newer_than "$o" "$c" Sources/CQuireFused/include/quire_fused.h && continue
+        newer_than "$o" "$c" Sources/CQuireFused/include/quire_fused.h Sources/CQuireFused/*.h && continue
         clang -O3 -march=native -mprefer-vector-width=512 -fno-math-errno -ffp-contract=off \
             -I Sources/CQuireFused/include -c "$c" -o "$o"
     done
