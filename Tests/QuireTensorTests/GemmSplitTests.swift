@@ -32,6 +32,7 @@ final class GemmSplitTests: XCTestCase {
             XCTAssertEqual(Set(covered), [k], "\(m)x\(n)x\(k)")
         }
         XCTAssertEqual(GemmSplit(m: 64, n: 64, k: 64).tiles, 1)   // too little work to split
+        XCTAssertEqual(GemmSplit(m: 128, n: 256, k: 64).tiles, 2)   // 2²¹ multiply-adds: split
         // A weight gradient's long inner dimension is halved; activations' products are cut along rows.
         XCTAssertEqual(GemmSplit(m: 128, n: 512, k: 4096), GemmSplit(axis: .depth, tiles: 2))
         XCTAssertEqual(GemmSplit(m: 4096, n: 512, k: 128), GemmSplit(axis: .rows, tiles: GemmSplit.maximumTiles))
