@@ -58,8 +58,10 @@ extension GradientTransformation {
                             p.withUnsafeMutableBufferPointer(as: Float.self) { pp in
                                 mu.withUnsafeMutableBufferPointer(as: Float.self) { pm in
                                     nu.withUnsafeMutableBufferPointer(as: Float.self) { pn in
-                                        // Element-wise, so any split gives the same bits; large tensors use both cores.
-                                        Parallelism.forEachChunk(count: n, minimumChunk: 16_384) { r in
+                                        // Element-wise, so any split gives the same bits. Adam costs about 1 ns an
+                                        // element (a square root and three divisions), so tensors from 8K elements
+                                        // use both cores (16K kept a [64, 256] kernel on one: digits MLP +2 %).
+                                        Parallelism.forEachChunk(count: n, minimumChunk: 4_096) { r in
                                             let i = r.lowerBound
                                             quire_adam_apply_f32(pg.baseAddress! + i, pp.baseAddress! + i, pm.baseAddress! + i,
                                                                  pn.baseAddress! + i, r.count,
