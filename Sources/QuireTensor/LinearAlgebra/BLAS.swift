@@ -5,7 +5,7 @@ internal import COpenBLAS
 
 extension Parallelism {
     /// Threads OpenBLAS itself uses inside one `sgemm`/`dgemm` call. The engine keeps this at 1 and
-    /// splits each large product over its own workers instead (``threadCount``; see `splitGemm`), so
+    /// splits each large product over its own workers instead (``threadCount``; see `GemmSplit`), so
     /// OpenBLAS's pthread pool never spins against the engine's threads.
     ///
     /// Setting it overrides that for the rest of the process (values below 1 become 1); products are
@@ -85,7 +85,7 @@ func dgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
     }
 }
 
-/// Runs `call` for each tile of the product (see `splitGemm`) with the tile's A, B and C pointers, C's
+/// Runs `call` for each tile of the product (see `GemmSplit`) with the tile's A, B and C pointers, C's
 /// row stride and beta, OpenBLAS set single-threaded first. A split of the inner dimension gives the
 /// later halves a zeroed scratch C (beta 0) and adds it onto C after, in tile order.
 private func forEachGemmTile<T: NNFloat>(
@@ -101,7 +101,7 @@ private func forEachGemmTile<T: NNFloat>(
     let scratch: UnsafeMutablePointer<T>? = partials > 0 ? .allocate(capacity: partials * m * n) : nil
     defer { scratch?.deallocate() }
     let base = UncheckedSendable((pa, pb, pc, scratch)), body = UncheckedSendable(call)
-    splitGemm(a, b, m: m, n: n, k: k) { t, slot in
+    split.forEachTile(a, b, m: m, n: n, k: k) { t, slot in
         let (pa, pb, pc, scratch) = base.value
         if let slot, let scratch {
             body.value(t, pa + t.offsetA, pb + t.offsetB, scratch + slot * m * n, n, 0)

@@ -78,17 +78,19 @@ struct GemmSplit: Equatable {
     }
 }
 
-/// Runs `call` once per tile of the `m × n` product (inner dimension `k`), on the engine's workers
-/// when there are several. For a split of the inner dimension, every tile after the first is a partial
-/// product that goes to scratch, not into C: `call`'s second argument is then its scratch slot (0, 1, …).
-func splitGemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
-               _ call: @Sendable (GemmTile, _ scratchSlot: Int?) -> Void) {
-    let split = GemmSplit(m: m, n: n, k: k)
-    if split.tiles == 1 {
-        call(GemmTile(row: 0, rows: m, col: 0, cols: n, depthStart: 0, depth: k, offsetA: 0, offsetB: 0), nil)
-        return
-    }
-    Parallelism.forEachTask(count: split.tiles) { i in
-        call(split.tile(i, a, b, m: m, n: n, k: k), split.axis == .depth && i > 0 ? i - 1 : nil)
+extension GemmSplit {
+    /// Runs `call` once per tile of the `m × n` product (inner dimension `k`), on the engine's workers
+    /// when there are several. For a split of the inner dimension, every tile after the first is a
+    /// partial product that goes to scratch, not into C: `call`'s second argument is then its scratch
+    /// slot (0, 1, …).
+    func forEachTile(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
+                     _ call: @Sendable (GemmTile, _ scratchSlot: Int?) -> Void) {
+        if tiles == 1 {
+            call(GemmTile(row: 0, rows: m, col: 0, cols: n, depthStart: 0, depth: k, offsetA: 0, offsetB: 0), nil)
+            return
+        }
+        Parallelism.forEachTask(count: tiles) { i in
+            call(tile(i, a, b, m: m, n: n, k: k), axis == .depth && i > 0 ? i - 1 : nil)
+        }
     }
 }
