@@ -65,7 +65,7 @@ static void product_rows(operand a, size_t r0, size_t rows, const float *b, size
                          size_t kb, size_t ke, float *c, size_t ldc) {
     operand ar = {a.p + r0 * a.rs, a.rs, a.ks};
     for (size_t j = 0; j < n; j += 32) {
-        size_t cols = n - j < 32 ? n - j : 32;
+        size_t cols = group_count(n, j, 32);
         if (rows == ROWS && cols == 32) tile_full(ar, b + j, ldb, kb, ke, c + r0 * ldc + j, ldc);
         else tile_partial(ar, b + j, ldb, kb, ke, c + r0 * ldc + j, ldc, rows, cols);
     }
@@ -124,12 +124,12 @@ void quire_attention_head_forward_f32(const float *q, const float *k, const floa
     transpose_head(k, ld, s, dim, kt);
     operand qa = {q, ld, 1}, pa = {p, s, 1};
     for (size_t i = 0; i < s; i += ROWS) {
-        size_t rows = s - i < ROWS ? s - i : ROWS;
+        size_t rows = group_count(s, i, ROWS);
         product_rows(qa, i, rows, kt, s, band(i + rows, s), 0, dim, p, s);   // raw scores q·kᵀ
     }
     quire_softmax_causal_rows_f32(p, s, scale);                       // zeros above the diagonal
     for (size_t i = 0; i < s; i += ROWS) {
-        size_t rows = s - i < ROWS ? s - i : ROWS;
+        size_t rows = group_count(s, i, ROWS);
         product_rows(pa, i, rows, v, ld, dim, 0, i + rows, out, ldo); // p·v over keys 0..<i + rows
     }
 }
@@ -141,11 +141,11 @@ void quire_attention_head_backward_f32(const float *q, const float *k, const flo
     transpose_head(v, ld, s, dim, vt);
     operand pt = {p, 1, s}, da = {dout, ldo, 1}, dsa = {ds, s, 1}, dst = {ds, 1, s};
     for (size_t j = 0; j < s; j += ROWS) {
-        size_t rows = s - j < ROWS ? s - j : ROWS;
+        size_t rows = group_count(s, j, ROWS);
         product_rows(pt, j, rows, dout, ldo, dim, j, s, dv, ld);     // dV = pᵀ·dO over queries j..<s
     }
     for (size_t i = 0; i < s; i += ROWS) {
-        size_t rows = s - i < ROWS ? s - i : ROWS;
+        size_t rows = group_count(s, i, ROWS);
         product_rows(da, i, rows, vt, s, band(i + rows, s), 0, dim, ds, s);   // dP = dO·vᵀ on the band
     }
     // dS = p ⊙ (dP − Σ_j p·dP) · scale on and below the diagonal; zeros in the band's triangle above it,
@@ -155,23 +155,23 @@ void quire_attention_head_backward_f32(const float *q, const float *k, const flo
         float *dr = ds + i * s;
         v16f acc = 0.0f;
         for (size_t j = 0; j <= i; j += 16) {
-            size_t n = i + 1 - j < 16 ? i + 1 - j : 16;
+            size_t n = group_count(i + 1, j, 16);
             acc += load_partial(pr + j, n, 0.0f) * load_partial(dr + j, n, 0.0f);
         }
         const float delta = hsum16(acc);
         for (size_t j = 0; j <= i; j += 16) {
-            size_t n = i + 1 - j < 16 ? i + 1 - j : 16;
+            size_t n = group_count(i + 1, j, 16);
             store_partial(dr + j, load_partial(pr + j, n, 0.0f) * (load_partial(dr + j, n, 0.0f) - delta) * scale, n);
         }
         size_t end = i - i % ROWS + ROWS;
         for (size_t j = i + 1; j < end && j < s; j++) dr[j] = 0.0f;
     }
     for (size_t i = 0; i < s; i += ROWS) {
-        size_t rows = s - i < ROWS ? s - i : ROWS;
+        size_t rows = group_count(s, i, ROWS);
         product_rows(dsa, i, rows, k, ld, dim, 0, i + rows, dq, ld); // dQ = dS·k over keys 0..<i + rows
     }
     for (size_t j = 0; j < s; j += ROWS) {
-        size_t rows = s - j < ROWS ? s - j : ROWS;
+        size_t rows = group_count(s, j, ROWS);
         product_rows(dst, j, rows, q, ld, dim, j, s, dk, ld);        // dK = dSᵀ·q over queries j..<s
     }
 }

@@ -1,6 +1,5 @@
 #include "quire_fused.h"
-#include <stdint.h>
-#include <string.h>
+#include "vec16.h"
 #include <math.h>
 
 // Row loops of the transformer step that Swift leaves scalar or 8 lanes wide: the tanh-form GELU and its
@@ -31,8 +30,6 @@ void quire_scale_accumulate_f32(const float *restrict d, const float *restrict g
 // The softmax rows in explicit 16-float vectors (vec16.h): causal rows are short (1 to seq floats), so
 // auto-vectorized loops spent their time in scalar epilogues. The partial group at a row's end is
 // masked, never read past the row.
-
-#include "vec16.h"
 
 /// e^x per lane: `quire_exp_f32`'s polynomial, without its subnormal range (the softmax rows need not
 /// match a Swift kernel bit for bit). Relative error below 1e-7; 0 below -87 (no
@@ -76,7 +73,7 @@ void quire_softmax_causal_rows_f32(float *restrict p, size_t seq, float scale) {
         v16f sum = 0.0f;
         size_t j = 0;
         for (; j < n; j += 16) {
-            size_t count = seq - j < 16 ? seq - j : 16;
+            size_t count = group_count(seq, j, 16);
             v16f e = exp16((load_partial(row + j, count, 0.0f) - m) * scale);
             e = lane + (int32_t)j < (int32_t)n ? e : (v16f)0.0f;
             sum += e;
@@ -84,7 +81,7 @@ void quire_softmax_causal_rows_f32(float *restrict p, size_t seq, float scale) {
         }
         v16f inv = 1.0f / hsum16(sum);
         for (size_t k = 0; k < j && k < seq; k += 16) {
-            size_t count = seq - k < 16 ? seq - k : 16;
+            size_t count = group_count(seq, k, 16);
             store_partial(row + k, load_partial(row + k, count, 0.0f) * inv, count);
         }
         for (; j < seq; j++) row[j] = 0.0f;
@@ -97,7 +94,7 @@ double quire_cross_entropy_row_f32(const float *restrict x, size_t n, size_t lab
     float *e = grad ? grad : scratch;
     v16f sum = 0.0f;
     for (size_t i = 0; i < n; i += 16) {
-        size_t count = n - i < 16 ? n - i : 16;
+        size_t count = group_count(n, i, 16);
         v16f v = exp16(load_partial(x + i, count, -INFINITY) - m);
         sum += v;
         store_partial(e + i, v, count);
@@ -106,7 +103,7 @@ double quire_cross_entropy_row_f32(const float *restrict x, size_t n, size_t lab
     if (grad) {
         v16f k = scale / total;
         for (size_t i = 0; i < n; i += 16) {
-            size_t count = n - i < 16 ? n - i : 16;
+            size_t count = group_count(n, i, 16);
             store_partial(grad + i, load_partial(grad + i, count, 0.0f) * k, count);
         }
         grad[label] -= scale;

@@ -12,6 +12,9 @@ typedef float v8f __attribute__((ext_vector_type(8)));
 typedef float v4f __attribute__((ext_vector_type(4)));
 typedef int32_t v16i __attribute__((ext_vector_type(16)));
 
+/// How many of the n elements from index i fall in a group of `width`: min(n − i, width).
+static inline size_t group_count(size_t n, size_t i, size_t width) { return n - i < width ? n - i : width; }
+
 static const v16i lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 static inline v16f load16(const float *p) { v16f v; memcpy(&v, p, sizeof v); return v; }
