@@ -113,4 +113,11 @@ void quire_softmax_causal_rows_f32(float *p, size_t seq, float scale);
 /// (softmax(x) − onehot(label)) · scale there; without it, uses `scratch` (n floats) for the exps.
 double quire_cross_entropy_row_f32(const float *x, size_t n, size_t label, float *grad, float scale, float *scratch);
 
+/// The CPU the calling thread runs on now (-1 when unknown).
+int quire_current_cpu(void);
+
+/// Moves the calling thread off `cpu` without pinning it (its CPU mask ends as it was); returns 1 when it
+/// moved. The engine's workers use it when the scheduler has put one on its caller's CPU.
+int quire_move_off_cpu(int cpu);
+
 #endif
