@@ -44,8 +44,9 @@ final class GemmSplitTests: XCTestCase {
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
         var rng = TestRNG(seed: 3)
-        let a = rng.tensor([300, 200]), b = rng.tensor([200, 260])
-        let at = rng.tensor([200, 300]).transposed(), bt = rng.tensor([260, 200]).transposed()
+        // An inner dimension beyond SmallGemm's, so these stay on OpenBLAS.
+        let a = rng.tensor([300, 600]), b = rng.tensor([600, 260])
+        let at = rng.tensor([600, 300]).transposed(), bt = rng.tensor([260, 600]).transposed()
         // Long inner dimensions (split in two halves of it), including the transposed layouts of a
         // weight gradient.
         let tall = rng.tensor([2000, 90]), tallToo = rng.tensor([2000, 70])
@@ -53,6 +54,8 @@ final class GemmSplitTests: XCTestCase {
                     (tall.transposed(), rng.tensor([70, 2000]).transposed())]
         for (x, y) in [(a, b), (at, b), (a, bt), (at, bt), (b.transposed(), a.transposed())] + deep {
             XCTAssertGreaterThan(GemmSplit(m: x.shape[0], n: y.shape[1], k: x.shape[1]).tiles, 1)
+            let plain = GemmOperand(transposed: false, ld: 1)
+            XCTAssertFalse(SmallGemm.fits(plain, plain, m: x.shape[0], n: y.shape[1], k: x.shape[1]))
             let reference = x.cast(to: .float64).matmul(y.cast(to: .float64))
             var results: [[Float]] = []
             for threads in [1, 2, 5] {

@@ -15,18 +15,20 @@ final class JitFusionTests: XCTestCase {
         return [v] + g
     }
 
-    private func inputs(_ rng: inout TestRNG, batch: Int) -> [Tensor] {
+    private func inputs(_ rng: inout TestRNG, batch: Int, features: Int = 6, hidden: Int = 8) -> [Tensor] {
         let f = { (t: Tensor) in t.cast(to: .float32) }
-        return [f(rng.tensor([batch, 6])), Tensor((0..<batch).map { _ in Int32(rng.int(0...3)) }),
-                f(rng.tensor([6, 8])), f(rng.tensor([8])), f(rng.tensor([8, 4])), f(rng.tensor([4]))]
+        return [f(rng.tensor([batch, features])), Tensor((0..<batch).map { _ in Int32(rng.int(0...3)) }),
+                f(rng.tensor([features, hidden])), f(rng.tensor([hidden])), f(rng.tensor([hidden, 4])), f(rng.tensor([4]))]
     }
 
     func testLinearChainsFuseAndReplayBitIdentical() throws {
         var rng = TestRNG(seed: 7)
         let f = jit(Self.lossAndGrads)
         var held: [([Tensor], [Tensor])] = []
-        for _ in 0..<4 {
-            let xs = inputs(&rng, batch: 5)
+        // Small layers (OpenBLAS and separate epilogue passes), then layers wide enough for the register-
+        // tiled kernel (SmallGemm), whose tiles add the bias, apply relu and relu's gradient as they store.
+        for (batch, features, hidden) in [(5, 6, 8), (5, 6, 8), (40, 12, 48), (40, 12, 48)] {
+            let xs = inputs(&rng, batch: batch, features: features, hidden: hidden)
             let got = try f(xs)
             let want = try Self.lossAndGrads(xs)
             for (k, (g, w)) in zip(got, want).enumerated() {

@@ -101,6 +101,8 @@ extension JitFusedKernel {
             return relu ? y.relu() : y
         case .linearReluGradient:
             let h = x[2]
+            if h.dtype == .float32, h.isContiguous,
+               let y = JitFusedKernel.linear(x[0], x[1], bias: nil, relu: false, gate: h, arena: &arena) { return y }
             if h.dtype == .float32, h.isContiguous, var y = JitFusedKernel.linear(x[0], x[1], bias: nil, relu: false, arena: &arena),
                h.shape == y.shape {
                 let (ph, py, n) = (h.pointer(Float.self), y.pointer(Float.self), y.scalarCount)
@@ -146,18 +148,33 @@ extension JitFusedKernel {
         }
     }
 
-    private static func linear(_ a: Tensor, _ w: Tensor, bias: Tensor?, relu: Bool, arena: inout JitArena) -> Tensor? {
+    /// `a·w` (+ `bias`) (then relu), in an arena buffer; nil when the operands are not float32 matrices
+    /// BLAS reads in place. With `gate` (float32, contiguous, the result's shape), relu's gradient
+    /// `gate > 0 ? y : 0` is applied in the product's own pass, and the result is nil unless the product
+    /// is small enough for that pass (``SmallGemm``).
+    private static func linear(_ a: Tensor, _ w: Tensor, bias: Tensor?, relu: Bool, gate: Tensor? = nil,
+                               arena: inout JitArena) -> Tensor? {
         guard a.rank == 2, w.rank == 2, a.dtype == .float32, w.dtype == .float32 else { return nil }
         let (m, k, n) = (a.shape[0], a.shape[1], w.shape[1])
         guard m > 0, n > 0, k > 0, w.shape[0] == k,
               let ga = GemmOperand(rows: m, cols: k, rowStride: a.strides[0], colStride: a.strides[1]),
               let gw = GemmOperand(rows: k, cols: n, rowStride: w.strides[0], colStride: w.strides[1]) else { return nil }
         if let bias { guard bias.dtype == .float32, bias.scalarCount == n, bias.rank <= 2, bias.shape.last == n else { return nil } }
+        if let gate {
+            guard gate.shape == [m, n], SmallGemm.fits(ga, gw, m: m, n: n, k: k) else { return nil }
+        }
         var out = arena.tensor([m, n], .float32)
         let pc = out.pointer(Float.self)
+        let b = bias?.contiguous()
+        // Small products apply the bias and relu as their tiles are stored (same operations, same bits).
+        if smallSgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n,
+                      bias: b.map { UnsafePointer($0.pointer(Float.self)) }, relu: relu,
+                      gate: gate.map { UnsafePointer($0.pointer(Float.self)) }) {
+            out.traceTag = 0
+            return out
+        }
         sgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n)
-        if let bias {
-            let b = bias.contiguous()
+        if let b {
             let pb = b.pointer(Float.self)
             for i in 0..<m {
                 let row = pc + i * n

@@ -2,6 +2,7 @@
 // The C module is imported internally so that clients of QuireTensor never see it.
 
 internal import COpenBLAS
+internal import CQuireFused
 
 extension Parallelism {
     /// Threads OpenBLAS itself uses inside one `sgemm`/`dgemm` call. The engine keeps this at 1 and
@@ -69,9 +70,75 @@ struct GemmOperand: Equatable {
 func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
            beta: Float = 0) {
+    if beta == 0, smallSgemm(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { return }
     forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc, beta: beta) { t, pa, pb, pc, ldc, beta in
         cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(t.depth),
                     1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
+    }
+}
+
+/// `C = A·B`, then `+ bias` per column, relu (`x ≤ 0 ? 0 : x`, NaN kept) and relu's gradient gate
+/// (`gate > 0 ? x : 0`, `gate` an m × n row-major matrix) when asked, on the register-tiled C kernel
+/// (`quire_sgemm_block_f32`) when the product is small enough for it (``SmallGemm``); returns false,
+/// writing nothing, otherwise. Split over the engine's workers in blocks of C, which each compute
+/// their elements exactly as one call would, so results do not depend on the thread count.
+func smallSgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
+                _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
+                bias: UnsafePointer<Float>? = nil, relu: Bool = false, gate: UnsafePointer<Float>? = nil) -> Bool {
+    guard SmallGemm.fits(a, b, m: m, n: n, k: k) else { return false }
+    let (ars, aks) = a.transposed ? (1, a.ld) : (a.ld, 1)
+    let blocks = SmallGemm.blocks(m: m, n: n, k: k)
+    let ptrs = UncheckedSendable((pa, pb, pc, bias, gate))
+    Parallelism.forEachTask(count: blocks.count) { i in
+        let (pa, pb, pc, bias, gate) = ptrs.value
+        let (rows, cols) = blocks.block(i, m: m, n: n)
+        let (r, c) = (rows.lowerBound, cols.lowerBound)
+        quire_sgemm_block_f32(pa + r * ars, ars, aks, pb + (b.transposed ? c * b.ld : c), b.ld, b.transposed ? 1 : 0,
+                              pc + r * ldc + c, ldc, rows.count, cols.count, k,
+                              bias.map { $0 + c }, relu ? 1 : 0, gate.map { $0 + r * n + c }, n)
+    }
+    return true
+}
+
+/// Which float32 products run on the register-tiled kernel instead of OpenBLAS, and how they are split.
+///
+/// At the digits MLP's sizes OpenBLAS spends much of a split product packing the operand its tiles share
+/// (each tile packs its own copy), and a call costs microseconds of setup: on [128, 256]·[256, 256] split
+/// over two cores, 49 µs against 54 µs for OpenBLAS in a C harness, and 14.5 against 20.8 µs at
+/// [128, 64]·[64, 256]. Larger products keep OpenBLAS, whose cache blocking wins there.
+enum SmallGemm {
+    /// Multiply-adds above which OpenBLAS is used.
+    static let maximumWork = 1 << 24
+    /// The longest inner dimension: a 32-column strip of B (k × 32 floats) should stay in L1 (and a
+    /// transposed B's strip is copied into a buffer of that size on the stack).
+    static let maximumDepth = Int(QUIRE_SGEMM_BLOCK_MAX_DEPTH)
+
+    /// Whether `C = A·B` (beta 0) runs here: at least 32 columns and 8 rows (narrower products leave most
+    /// of a register tile empty), k and the work within the limits above.
+    static func fits(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int) -> Bool {
+        n >= 32 && m >= 8 && k >= 1 && k <= maximumDepth && m * n * k <= maximumWork
+    }
+
+    /// The blocks of C the workers take: one per core (`GemmSplit.maximumTiles`, a property of the
+    /// machine) from `GemmSplit.minimumWork` multiply-adds up, along the columns in whole 32-column strips
+    /// (along the rows in whole 8-row blocks when there are fewer strips than blocks).
+    struct Blocks {
+        let count: Int
+        let alongColumns: Bool
+
+        func block(_ i: Int, m: Int, n: Int) -> (rows: Range<Int>, cols: Range<Int>) {
+            let (span, unit) = alongColumns ? (n, 32) : (m, 8)
+            let units = (span + unit - 1) / unit
+            let lo = Swift.min(span, units * i / count * unit), hi = Swift.min(span, units * (i + 1) / count * unit)
+            return alongColumns ? (0..<m, lo..<hi) : (lo..<hi, 0..<n)
+        }
+    }
+
+    static func blocks(m: Int, n: Int, k: Int) -> Blocks {
+        let wanted = m * n * k >= GemmSplit.minimumWork ? GemmSplit.maximumTiles : 1
+        let strips = (n + 31) / 32, rowBlocks = (m + 7) / 8
+        if strips >= wanted { return Blocks(count: wanted, alongColumns: true) }
+        return Blocks(count: Swift.max(1, Swift.min(wanted, rowBlocks)), alongColumns: false)
     }
 }
 
