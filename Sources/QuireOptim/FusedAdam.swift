@@ -5,8 +5,8 @@ import QuireTensor
 /// ten elementwise tensor operations that each allocate a result. The formulas and their order are those of
 /// ``scaleByAdam(b1:b2:eps:epsRoot:)``'s tensor form, so both give the same bits; used when the gradient and
 /// both moments are float32 or float64 of one shape (other dtypes fall back to tensor operations).
-func fusedAdamStep(_ g: Tensor, mu: Tensor, nu: Tensor, b1: Double, b2: Double, c1: Double, c2: Double,
-                   eps: Double, epsRoot: Double) -> (mu: Tensor, nu: Tensor, update: Tensor)? {
+func fusedAdamStep(_ g: Tensor, mu: Tensor, nu: Tensor, b1: Double, b2: Double, inverseC1 c1: Double,
+                   inverseC2 c2: Double, eps: Double, epsRoot: Double) -> (mu: Tensor, nu: Tensor, update: Tensor)? {
     guard g.dtype == mu.dtype, g.dtype == nu.dtype, g.shape == mu.shape, g.shape == nu.shape else { return nil }
     switch g.dtype {
     case .float32: return fusedAdamStep(Float.self, g, mu, nu, b1, b2, c1, c2, eps, epsRoot)
@@ -42,6 +42,7 @@ private func fusedAdamStep<T: BinaryFloatingPoint & TensorScalar & SIMDScalar>(
     return (newMu, newNu, update)
 }
 
+/// The step's constants in T; `c1`, `c2` are the bias corrections' reciprocals 1 / (1 − βᵗ).
 private struct AdamConstants<T: BinaryFloatingPoint> {
     let b1, b2, ob1, ob2, c1, c2, eps, root: T
     init(b1: Double, b2: Double, c1: Double, c2: Double, eps: Double, epsRoot: Double) {
@@ -72,6 +73,6 @@ private func adamLoop<T: BinaryFloatingPoint & SIMDScalar>(
         let v = k.b2 * pn[i] + k.ob2 * (x * x)
         om[i] = m
         on[i] = v
-        ou[i] = (m / k.c1) / ((v / k.c2 + k.root).squareRoot() + k.eps)
+        ou[i] = (m * k.c1) / ((v * k.c2 + k.root).squareRoot() + k.eps)
     }
 }

@@ -48,7 +48,7 @@ extension GradientTransformation {
         switch rule.kind {
         case .adam(let b1, let b2, let eps, let epsRoot, let weightDecay, let mask):
             let t = (state.scalars["0/count"] ?? 0) + 1
-            let c1 = Float(1 - Foundation.pow(b1, t)), c2 = Float(1 - Foundation.pow(b2, t))
+            let c1 = Float(1 / (1 - Foundation.pow(b1, t))), c2 = Float(1 / (1 - Foundation.pow(b2, t)))
             for (path, g) in grads {
                 let decays = weightDecay != 0 && mask.includes(path, params[path]!)
                 withTwo(&state.tensors, buffers[0](path), buffers[1](path)) { mu, nu in

@@ -36,19 +36,23 @@ public func scaleByLearningRate(_ learningRate: any LearningRate, flipSign: Bool
 }
 
 /// Adam's preconditioning: bias-corrected first and second moments,
-/// `u = m̂ / (√(v̂ + epsRoot) + eps)` with `m̂ = m / (1 − b1ᵗ)`, `v̂ = v / (1 − b2ᵗ)`.
+/// `u = m̂ / (√(v̂ + epsRoot) + eps)` with `m̂ = m · (1 / (1 − b1ᵗ))`, `v̂ = v · (1 / (1 − b2ᵗ))` (the
+/// reciprocals rounded once to the dtype: one division an element, where Optax divides by the corrections).
 /// Buffers `mu/…`, `nu/…`; scalar `count`. Untraced float32/float64 gradients take one fused pass.
 public func scaleByAdam(b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8,
                         epsRoot: Double = 0) -> GradientTransformation {
     perParameter(ParamBuffer("mu"), ParamBuffer("nu"), counted: true) { g, b, t in
-        let c1 = 1 - Foundation.pow(b1, t), c2 = 1 - Foundation.pow(b2, t)
-        if !g.isTraced, let f = fusedAdamStep(g, mu: b[0], nu: b[1], b1: b1, b2: b2, c1: c1, c2: c2,
+        // The bias corrections multiply by 1 / (1 − βᵗ) (rounded once to the dtype) rather than divide:
+        // one division an element instead of three (Optax divides; the results differ by at most an ulp
+        // of m̂ and v̂).
+        let inv1 = 1 / (1 - Foundation.pow(b1, t)), inv2 = 1 / (1 - Foundation.pow(b2, t))
+        if !g.isTraced, let f = fusedAdamStep(g, mu: b[0], nu: b[1], b1: b1, b2: b2, inverseC1: inv1, inverseC2: inv2,
                                               eps: eps, epsRoot: epsRoot) {
             return (f.update, [f.mu, f.nu])
         }
         let mu = b1 * b[0] + (1 - b1) * g
         let nu = b2 * b[1] + (1 - b2) * g.square()
-        return ((mu / c1) / ((nu / c2 + epsRoot).sqrt() + eps), [mu, nu])
+        return ((mu * inv1) / ((nu * inv2 + epsRoot).sqrt() + eps), [mu, nu])
     }
 }
 

@@ -7,18 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// One Adam step over n float32 elements: the new moments m, v and the update u.
+/// One Adam step over n float32 elements: the new moments m, v and the update u. `inv_c1` and `inv_c2`
+/// are the bias corrections' reciprocals 1 / (1 − βᵗ), rounded once.
 void quire_adam_f32(const float *g, const float *mu, const float *nu, float *m_out, float *v_out, float *u_out,
-                    size_t n, float b1, float b2, float one_minus_b1, float one_minus_b2, float c1, float c2,
+                    size_t n, float b1, float b2, float one_minus_b1, float one_minus_b2, float inv_c1, float inv_c2,
                     float eps_root, float eps);
 
 /// One Adam (or AdamW) step applied in place: the moments mu, nu and the parameter p are overwritten.
-/// u = (m / c1) / (sqrt(v / c2 + eps_root) + eps), then u + weight_decay * p when `decays`, then
+/// u = (m · inv_c1) / (sqrt(v · inv_c2 + eps_root) + eps), then u + weight_decay * p when `decays`, then
 /// p + u * neg_lr: the operations and order of scaleByAdam, addDecayedWeights, scaleByLearningRate and
 /// applyUpdates, so the result is bit-identical to that chain.
 void quire_adam_apply_f32(const float *g, float *p, float *mu, float *nu, size_t n, float b1, float b2,
-                          float one_minus_b1, float one_minus_b2, float c1, float c2, float eps_root, float eps,
-                          int decays, float weight_decay, float neg_lr);
+                          float one_minus_b1, float one_minus_b2, float inv_c1, float inv_c2, float eps_root,
+                          float eps, int decays, float weight_decay, float neg_lr);
 
 /// One SGD step applied in place: without a trace (NULL) p + g * neg_lr; with one, t = g + decay * trace,
 /// the update t (or g + decay * t when `nesterov`), trace overwritten with t; as traceMomentum,
