@@ -7,6 +7,22 @@
 // division and one square root an element instead of three and one, which bound the loop's speed
 // (0.66 → 0.35 ns an element on one core).
 
+// Both loops run with denormals flushed to zero (x86 MXCSR FTZ and DAZ, restored after), as XLA's CPU
+// backend runs Optax: a moment whose gradient stays 0 (a dead unit) decays by β each step, and once it
+// falls below FLT_MIN every operation on it takes a microcode assist. On the digits MLP that made steps
+// 20,000 onward take 576 µs instead of 312. So a moment below FLT_MIN becomes 0.
+#if defined(__x86_64__) || defined(__i386__)
+static inline unsigned flush_denormals(void) {
+    unsigned saved = __builtin_ia32_stmxcsr();
+    __builtin_ia32_ldmxcsr(saved | 0x8040);   // FTZ (bit 15) and DAZ (bit 6)
+    return saved;
+}
+static inline void restore_denormals(unsigned saved) { __builtin_ia32_ldmxcsr(saved); }
+#else
+static inline unsigned flush_denormals(void) { return 0; }
+static inline void restore_denormals(unsigned saved) { (void)saved; }
+#endif
+
 typedef struct {
     float b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, eps_root, eps;
 } adam_constants;
@@ -22,13 +38,16 @@ void quire_adam_f32(const float *restrict g, const float *restrict mu, const flo
                     float b1, float b2, float one_minus_b1, float one_minus_b2, float inv_c1, float inv_c2,
                     float eps_root, float eps) {
     adam_constants k = {b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, eps_root, eps};
+    unsigned saved = flush_denormals();
     for (size_t i = 0; i < n; i++) u_out[i] = adam_element(k, g[i], mu[i], nu[i], &m_out[i], &v_out[i]);
+    restore_denormals(saved);
 }
 
 void quire_adam_apply_f32(const float *restrict g, float *restrict p, float *restrict mu, float *restrict nu,
                           size_t n, float b1, float b2, float one_minus_b1, float one_minus_b2, float inv_c1, float inv_c2,
                           float eps_root, float eps, int decays, float weight_decay, float neg_lr) {
     adam_constants k = {b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, eps_root, eps};
+    unsigned saved = flush_denormals();
     if (decays) {
         for (size_t i = 0; i < n; i++) {
             float u = adam_element(k, g[i], mu[i], nu[i], &mu[i], &nu[i]);
@@ -38,4 +57,5 @@ void quire_adam_apply_f32(const float *restrict g, float *restrict p, float *res
     } else {
         for (size_t i = 0; i < n; i++) p[i] = p[i] + adam_element(k, g[i], mu[i], nu[i], &mu[i], &nu[i]) * neg_lr;
     }
+    restore_denormals(saved);
 }

@@ -141,6 +141,30 @@ final class FusedAdamTests: XCTestCase {
         XCTAssertEqual(s16.step, 1)
     }
 
+    /// The float32 loops flush denormal moments to zero (a dead unit's moments decay below FLT_MIN, where
+    /// every operation on them is a microcode assist): out of place and in place alike.
+    func testFloat32MomentsBelowTheSmallestNormalBecomeZero() throws {
+        let tiny = Float.leastNormalMagnitude
+        let tx = adam(learningRate: 1e-3)
+        var params: TensorDict = ["w": Tensor([1, 2, 3, 4] as [Float], shape: [4])]
+        let grads: TensorDict = ["w": Tensor([0, 0, 0, 0.5] as [Float], shape: [4])]
+        var state = tx.initialize(params: params)
+        // First moments just above and at FLT_MIN (0.9 times them is subnormal), a subnormal one, a normal one.
+        state.tensors["0/mu/w"] = Tensor([tiny * 1.05, tiny, tiny / 4, 0.25] as [Float], shape: [4])
+        state.tensors["0/nu/w"] = Tensor([tiny, tiny / 8, 1e-3, 0.25] as [Float], shape: [4])
+        let (updates, next) = try tx.update(grads: grads, state: state, params: params)
+        XCTAssertTrue(try tx.updateInPlace(params: &params, grads: grads, state: &state))
+        for s in [next, state] {
+            let mu = s.tensors["0/mu/w"]!.scalars(as: Float.self), nu = s.tensors["0/nu/w"]!.scalars(as: Float.self)
+            XCTAssertEqual(Array(mu.prefix(3)), [0, 0, 0], "0.9 · mu is subnormal or reads one: flushed")
+            XCTAssertEqual(mu[3], 0.9 * 0.25 + 0.1 * 0.5)
+            XCTAssertEqual(Array(nu.prefix(2)), [0, 0])
+            XCTAssertEqual(nu[2], 0.999 * 1e-3)
+        }
+        XCTAssertEqual(updates["w"]!.scalars(as: Float.self).prefix(3), [0, 0, 0])
+        XCTAssertEqual(params["w"]!.scalars(as: Float.self).prefix(3), [1, 2, 3])
+    }
+
     /// The vectorized float32 loop (whole vectors plus a ragged tail: 37 elements) gives exactly the bits of
     /// the tensor-operation formula.
     func testFusedFloat32IsBitIdenticalToTheTensorFormula() throws {
