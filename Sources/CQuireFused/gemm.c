@@ -22,7 +22,7 @@ static void transposed_strip(const float *b, size_t ldb, size_t j, size_t w, siz
 
 void quire_sgemm_block_f32(const float *a, size_t ars, size_t aks, const float *b, size_t ldb, int b_transposed,
                            float *c, size_t ldc, size_t rows, size_t cols, size_t k,
-                           const float *bias, int relu, const float *gate, size_t ldg) {
+                           int accumulate, const float *bias, int relu, const float *gate, size_t ldg) {
     // Column strips outside, row blocks inside: a strip of B (k × 32) stays in L1 while every row block
     // of A passes over it. The strip is copied into a contiguous buffer first (a transposed B into
     // row-major form): read in place, its rows lie ldb floats apart, and at ldb = 256 all k of them fall
@@ -31,7 +31,7 @@ void quire_sgemm_block_f32(const float *a, size_t ars, size_t aks, const float *
     float strip[QUIRE_SGEMM_BLOCK_MAX_DEPTH * 32];
     for (size_t j = 0; j < cols; j += 32) {
         const size_t w = group_count(cols, j, 32);
-        const epilogue e = {bias ? bias + j : 0, relu, gate ? gate + j : 0, ldg};
+        const epilogue e = {bias ? bias + j : 0, relu, gate ? gate + j : 0, ldg, accumulate};
         const float *bj = b + j;
         size_t ldbj = ldb;
         if (b_transposed) {
@@ -49,7 +49,7 @@ void quire_sgemm_block_f32(const float *a, size_t ars, size_t aks, const float *
         for (size_t i = 0; i < rows; i += ROWS) {
             const size_t h = group_count(rows, i, ROWS);
             const operand ai = {a + i * ars, ars, aks};
-            const epilogue ei = {e.bias, e.relu, e.gate ? e.gate + i * ldg : 0, ldg};
+            const epilogue ei = {e.bias, e.relu, e.gate ? e.gate + i * ldg : 0, ldg, accumulate};
             if (h == ROWS && w == 32) tile_full(ai, bj, ldbj, 0, k, c + i * ldc + j, ldc, ei);
             else tile_partial(ai, bj, ldbj, 0, k, c + i * ldc + j, ldc, h, w, ei);
         }

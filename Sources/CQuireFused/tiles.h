@@ -12,12 +12,13 @@
 #define ROWS 4   // 2·ROWS accumulators of 16 floats must fit 16 AVX2 registers
 #endif
 
-/// What a tile does to its sums before storing them, in this order: `+ bias[column]` (when `bias` is not
-/// NULL, pointing at the tile's first column); relu (`x ≤ 0 ? 0 : x`, NaN kept); relu's gradient gate
-/// (`gate(r, c) > 0 ? x : 0`, when `gate` is not NULL, pointing at the tile's first element, `ldg` between
-/// rows). Each a separate operation, as the tensor ops do them.
-typedef struct { const float *bias; int relu; const float *gate; size_t ldg; } epilogue;
-static const epilogue no_epilogue = {0, 0, 0, 0};
+/// What a tile does to its sums before storing them, in this order: `C's old value +` (when `accumulate`:
+/// BLAS's beta = 1); `+ bias[column]` (when `bias` is not NULL, pointing at the tile's first column); relu
+/// (`x ≤ 0 ? 0 : x`, NaN kept); relu's gradient gate (`gate(r, c) > 0 ? x : 0`, when `gate` is not NULL,
+/// pointing at the tile's first element, `ldg` between rows). Each a separate operation, as the tensor
+/// ops do them.
+typedef struct { const float *bias; int relu; const float *gate; size_t ldg; int accumulate; } epilogue;
+static const epilogue no_epilogue = {0, 0, 0, 0, 0};
 
 static inline v16f relu16(v16f x) { return (v16f)((v16i)x & ~(x <= 0.0f)); }
 static inline v16f gated16(v16f x, v16f g) { return (v16f)((v16i)x & (g > 0.0f)); }
@@ -38,6 +39,12 @@ static inline void tile_full(operand a, const float *restrict b, size_t ldb, siz
             const v16f x = ak[r * a.rs];
             lo[r] = __builtin_elementwise_fma(x, b0, lo[r]);
             hi[r] = __builtin_elementwise_fma(x, b1, hi[r]);
+        }
+    }
+    if (e.accumulate) {
+        for (int r = 0; r < ROWS; r++) {
+            lo[r] = load16(c + r * ldc) + lo[r];
+            hi[r] = load16(c + r * ldc + 16) + hi[r];
         }
     }
     if (e.bias) {
@@ -74,6 +81,12 @@ static inline void tile_partial(operand a, const float *restrict b, size_t ldb, 
             const v16f x = ak[r * a.rs];
             lo[r] = __builtin_elementwise_fma(x, b0, lo[r]);
             hi[r] = __builtin_elementwise_fma(x, b1, hi[r]);
+        }
+    }
+    if (e.accumulate) {
+        for (size_t r = 0; r < rows; r++) {
+            lo[r] = load_partial(c + r * ldc, n0, 0.0f) + lo[r];
+            if (n1) hi[r] = load_partial(c + r * ldc + 16, n1, 0.0f) + hi[r];
         }
     }
     if (e.bias) {

@@ -47,6 +47,58 @@ final class JitTrainStepTests: XCTestCase {
         }
     }
 
+    /// With `batchShares`, each share of the batch's rows runs its own compiled program and the step
+    /// applies the mean of the shares' gradients: bit for bit each share's gradients (from the same
+    /// compiled forward + backward, run one share at a time), summed in share order and scaled by
+    /// 1 / shares, then the same optimizer step; the loss is the shares' mean. A batch whose rows do not
+    /// divide into the shares takes the whole-batch program, as a step without shares.
+    func testBatchSharesApplyTheMeanOfTheSharesGradients() throws {
+        for (shares, rows) in [(2, 8), (3, 9)] {
+            let refModel = MLP([6, 40, 40, 4], rngs: Rngs(5)), jitModel = MLP([6, 40, 40, 4], rngs: Rngs(5))
+            let reference = Optimizer(refModel, adam(learningRate: 1e-2))
+            let step = jitTrainStep(Optimizer(jitModel, adam(learningRate: 1e-2)), batchShares: shares, loss: loss)
+            XCTAssertEqual(step.batchShares, shares)
+            // The reference's gradients: the same forward + backward, compiled, one share at a time.
+            let paths = refModel.state(.trainable).keys
+            let gradients = jit { (xs: [Tensor]) in
+                let (value, grads) = try valueAndGrad { (p: TensorDict) in
+                    try refModel.update(parameters: p)
+                    return self.loss(refModel, [xs[0], xs[1]])
+                }(TensorDict(Array(zip(paths, xs.dropFirst(2)))))
+                return [value] + paths.map { grads[$0]! }
+            }
+            var rng = TestRNG(seed: 11)
+            for i in 0..<4 {
+                let (x, y) = batch(&rng, rows)
+                let per = rows / shares
+                let params = refModel.state(.trainable)
+                let outs = try (0..<shares).map { s in
+                    try gradients([x[(s * per)..<((s + 1) * per)], y[(s * per)..<((s + 1) * per)]] + paths.map { params[$0]! })
+                }
+                let scale = 1 / Double(shares)
+                let mean = (0...paths.count).map { k in outs.dropFirst().map { $0[k] }.reduce(outs[0][k], +) * scale }
+                try reference.update(TensorDict(Array(zip(paths, mean.dropFirst()))))
+                let got = try step(x, y)
+                XCTAssertEqual(got.item(as: Float.self).bitPattern, mean[0].item(as: Float.self).bitPattern, "\(shares) shares, step \(i)")
+                for (k, p) in refModel.state() {
+                    XCTAssertEqual(jitModel.state()[k]!.scalars(as: Float.self).map(\.bitPattern),
+                                   p.scalars(as: Float.self).map(\.bitPattern), "\(shares) shares, step \(i), \(k)")
+                }
+            }
+            XCTAssertEqual(step.cacheMisses, 1)
+            XCTAssertEqual(step.cacheHits, 3)
+            // Rows that do not divide: the whole batch in one program, as without shares.
+            let wholeModel = MLP([6, 40, 40, 4], rngs: Rngs(6)), sharedModel = MLP([6, 40, 40, 4], rngs: Rngs(6))
+            let whole = jitTrainStep(Optimizer(wholeModel, adam(learningRate: 1e-2)), loss: loss)
+            let shared = jitTrainStep(Optimizer(sharedModel, adam(learningRate: 1e-2)), batchShares: shares, loss: loss)
+            let (x, y) = batch(&rng, rows + 1)
+            XCTAssertEqual(try shared(x, y).item(as: Float.self), try whole(x, y).item(as: Float.self))
+            for (k, p) in wholeModel.state() {
+                XCTAssertEqual(sharedModel.state()[k]!.scalars(as: Float.self), p.scalars(as: Float.self), "uneven batch, \(k)")
+            }
+        }
+    }
+
     /// Parameters are updated in their own buffers when nobody else holds them; a tensor the caller
     /// kept is copied first and keeps its values.
     func testDonatedParametersAreWrittenInPlaceButHeldTensorsNeverChange() throws {

@@ -117,7 +117,8 @@ double quire_cross_entropy_row_f32(const float *x, size_t n, size_t label, float
 /// The longest inner dimension `quire_sgemm_block_f32` takes.
 #define QUIRE_SGEMM_BLOCK_MAX_DEPTH 512
 
-/// C[rows × cols] = A·B, then + bias[col] (when `bias` is not NULL), relu (when `relu` is not 0:
+/// C[rows × cols] = A·B (or C + A·B when `accumulate`: BLAS's beta = 1, the old value added to the whole
+/// sum), then + bias[col] (when `bias` is not NULL), relu (when `relu` is not 0:
 /// x ≤ 0 ? 0 : x) and relu's gradient gate (when `gate` is not NULL: gate[r·ldg + col] > 0 ? x : 0).
 /// A's element (r, p) is at a[r·ars + p·aks] (row-major or transposed); B's element (p, col) at
 /// b[p·ldb + col], or b[col·ldb + p] when `b_transposed`; C has `ldc` between rows. Each element is one
@@ -125,7 +126,7 @@ double quire_cross_entropy_row_f32(const float *x, size_t n, size_t label, float
 /// bits. For small products (no packing; k ≤ QUIRE_SGEMM_BLOCK_MAX_DEPTH); `c` must not overlap the inputs.
 void quire_sgemm_block_f32(const float *a, size_t ars, size_t aks, const float *b, size_t ldb, int b_transposed,
                            float *c, size_t ldc, size_t rows, size_t cols, size_t k,
-                           const float *bias, int relu, const float *gate, size_t ldg);
+                           int accumulate, const float *bias, int relu, const float *gate, size_t ldg);
 
 /// The CPU the calling thread runs on now (-1 when unknown).
 int quire_current_cpu(void);

@@ -10,7 +10,10 @@ import QuireTensor
 /// the optimizer update, and a forward-only loss on the same batches gives the forward share.
 let mlpBenchmark = Benchmark(name: "mlp", summary: "digits MLP 64-256-256-10 training: steps/s (Adam, batch 128, 220 steps), "
                              + "test accuracy, step split; jitted step") { r in
-    if r.wants("digits_train_jit") { try jittedDigitsRun(r) }
+    if r.wants("digits_train_jit") { try jittedDigitsRun(r, shares: 1) }
+    // One share of the batch per core (data parallelism over the cores; averaged gradients).
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    if cores > 1, r.wants("digits_train_jit_shares") { try jittedDigitsRun(r, shares: cores) }
     guard r.wants("digits_train") else { return }
     let (train, test) = try Digits.load(from: Digits.defaultPath)
     let model = MLP([64, 256, 256, 10], rngs: Rngs(0))
@@ -63,7 +66,10 @@ let mlpBenchmark = Benchmark(name: "mlp", summary: "digits MLP 64-256-256-10 tra
 /// forward + backward alone, the GEMM floor (the step's eight matrix products alone, at its shapes),
 /// and peak step memory (5 steps with `MemoryStats` tracking on, off while timing; the jitted figure
 /// adds the arena the program keeps between calls).
-private func jittedDigitsRun(_ r: BenchReporter) throws {
+///
+/// With `shares` > 1 (case `digits_train_jit_shares`), `jitTrainStep(batchShares:)`: each core runs the
+/// compiled step on its own share of the batch's rows, and the gradients are averaged.
+private func jittedDigitsRun(_ r: BenchReporter, shares: Int) throws {
     let (train, test) = try Digits.load(from: Digits.defaultPath)
     let model = MLP([64, 256, 256, 10], rngs: Rngs(0))
     let shuffle = PRNGKey(seed: 0)
@@ -73,7 +79,7 @@ private func jittedDigitsRun(_ r: BenchReporter) throws {
     for epoch in 0..<epochs { batches += Digits.batches(train.x, train.y, batchSize: 128, key: shuffle.fold(in: epoch)) }
     let lossOf = { (m: MLP, b: [Tensor]) in softmaxCrossEntropy(logits: m(b[0]), labels: b[1]).mean() }
 
-    let step = jitTrainStep(Optimizer(model, adam(learningRate: 1e-3)), loss: lossOf)
+    let step = jitTrainStep(Optimizer(model, adam(learningRate: 1e-3)), batchShares: shares, loss: lossOf)
     let t0 = now()
     var loss = try step(batches[0].x, batches[0].y)
     let firstCall = now() - t0
@@ -103,31 +109,35 @@ private func jittedDigitsRun(_ r: BenchReporter) throws {
         }
     }
 
-    // Forward + backward alone under jit (no update), to compare with the eager value_and_grad_ms.
-    let params = model.state(.trainable)
-    let gradOnly = jit { (xs: [Tensor]) in
-        let (value, grads) = try valueAndGrad { (p: TensorDict) in
-            try model.update(parameters: p)
-            return lossOf(model, [xs[0], xs[1]])
-        }(TensorDict(Array(zip(params.keys, xs.dropFirst(2)))))
-        return [value] + grads.values
-    }
-    defer { try? model.load(params, filter: .trainable) }
-    _ = try gradOnly([batches[0].x, batches[0].y] + params.values)
-    let gradStart = now()
-    for b in batches.dropFirst() { _ = try gradOnly([b.x, b.y] + params.values) }
-    let gradSeconds = now() - gradStart
-
     let steps = batches.count - 1
-    r.emit(["benchmark": "mlp", "case": "digits_train_jit", "steps": batches.count, "batch": 128, "epochs": epochs,
-            "steps_per_s": round(Double(steps) / loop, 1), "samples_per_s": round(Double(steps * 128) / loop, 0),
-            "first_call_trace_compile_s": round(firstCall, 4), "traces": step.cacheMisses, "replays": step.cacheHits,
-            "instructions": step.lastCompile?.instructions ?? 0, "traced_nodes": step.lastCompile?.tracedNodes ?? 0,
-            "fused_linear": step.lastCompile?.fusedLinear ?? 0,
-            "final_train_loss": round(Double(lastLoss), 4), "test_accuracy": round(testAccuracy, 4),
-            "peak_step_bytes_jit": jitPeak, "peak_step_bytes_eager": eagerPeak, "arena_bytes": step.arenaBytes,
-            "jit_value_and_grad_ms": round(gradSeconds * 1e3 / Double(steps), 4),
-            "gemm_floor_ms": round(gemmFloorSeconds(batch: 128, sizes: [64, 256, 256, 10]) * 1e3, 4)])
+    var fields: [String: Any] = [
+        "benchmark": "mlp", "case": shares > 1 ? "digits_train_jit_shares" : "digits_train_jit", "batch_shares": shares,
+        "steps": batches.count, "batch": 128, "epochs": epochs,
+        "steps_per_s": round(Double(steps) / loop, 1), "samples_per_s": round(Double(steps * 128) / loop, 0),
+        "first_call_trace_compile_s": round(firstCall, 4), "traces": step.cacheMisses, "replays": step.cacheHits,
+        "instructions": step.lastCompile?.instructions ?? 0, "traced_nodes": step.lastCompile?.tracedNodes ?? 0,
+        "fused_linear": step.lastCompile?.fusedLinear ?? 0,
+        "final_train_loss": round(Double(lastLoss), 4), "test_accuracy": round(testAccuracy, 4),
+        "peak_step_bytes_jit": jitPeak, "peak_step_bytes_eager": eagerPeak, "arena_bytes": step.arenaBytes]
+    if shares == 1 {
+        // Forward + backward alone under jit (no update), to compare with the eager value_and_grad_ms.
+        let params = model.state(.trainable)
+        let gradOnly = jit { (xs: [Tensor]) in
+            let (value, grads) = try valueAndGrad { (p: TensorDict) in
+                try model.update(parameters: p)
+                return lossOf(model, [xs[0], xs[1]])
+            }(TensorDict(Array(zip(params.keys, xs.dropFirst(2)))))
+            return [value] + grads.values
+        }
+        defer { try? model.load(params, filter: .trainable) }
+        _ = try gradOnly([batches[0].x, batches[0].y] + params.values)
+        let gradStart = now()
+        for b in batches.dropFirst() { _ = try gradOnly([b.x, b.y] + params.values) }
+        let gradSeconds = now() - gradStart
+        fields["jit_value_and_grad_ms"] = round(gradSeconds * 1e3 / Double(steps), 4)
+        fields["gemm_floor_ms"] = round(gemmFloorSeconds(batch: 128, sizes: [64, 256, 256, 10]) * 1e3, 4)
+    }
+    r.emit(fields)
 }
 
 /// The time of one step's matrix products alone, at the step's shapes and layouts (forward `h·W`;

@@ -31,10 +31,18 @@ public final class JitTrainStep<M: Module> {
     /// The compiled forward + backward: arguments are the trained parameters, the model's other
     /// parameters, then the batch; results are the loss, then one gradient per trained parameter.
     private let gradients: JitFunction
+    /// One compiled program per batch share (``batchShares`` > 1), each with its own buffers, so that
+    /// the shares replay at once.
+    private let shareGradients: [JitFunction]
     private let trained: [String]
     private let arguments: [Param]
+    /// How many equal shares of the batch's rows a step runs at once, one per worker (1: the whole
+    /// batch in one program).
+    public let batchShares: Int
 
-    init(_ optimizer: Optimizer<M>, loss: @escaping (M, [Tensor]) throws -> Tensor) {
+    init(_ optimizer: Optimizer<M>, batchShares: Int, loss: @escaping (M, [Tensor]) throws -> Tensor) {
+        precondition(batchShares >= 1, "jitTrainStep: batchShares must be at least 1, got \(batchShares)")
+        self.batchShares = batchShares
         self.optimizer = optimizer
         let model = optimizer.model
         let trained = optimizer.paths
@@ -43,7 +51,7 @@ public final class JitTrainStep<M: Module> {
         let others = model.parameters(.all).filter { !trainedSet.contains($0.path) }.map(\.param)
         let arguments = trainedBoxes + others
         (self.trained, self.arguments) = (trained, arguments)
-        gradients = jit { (xs: [Tensor]) -> [Tensor] in
+        let program = { jit { (xs: [Tensor]) -> [Tensor] in
             let saved = arguments.map(\.value)
             defer { for (box, value) in zip(arguments, saved) { box.value = value } }
             for (box, x) in zip(arguments, xs) { box.value = x }
@@ -53,7 +61,9 @@ public final class JitTrainStep<M: Module> {
                 return try loss(model, batch)
             }(TensorDict(Array(zip(trained, xs.prefix(trained.count)))))
             return [value] + trained.map { grads[$0]! }
-        }
+        } }
+        gradients = program()
+        shareGradients = batchShares > 1 ? (0..<batchShares).map { _ in program() } : []
     }
 
     /// One step on `batch` (the tensors `loss` receives, in order): returns the loss before the update.
@@ -61,25 +71,90 @@ public final class JitTrainStep<M: Module> {
 
     /// One step on `batch`: returns the loss before the update.
     public func callAsFunction(_ batch: [Tensor]) throws -> Tensor {
+        if batchShares > 1, let rows = batch.first?.shape.first, rows % batchShares == 0, rows >= batchShares,
+           batch.allSatisfy({ $0.rank >= 1 && $0.shape[0] == rows }) {
+            return try stepOnShares(batch, rows: rows)
+        }
         // The argument list is built in this call only, so once the program has run nothing but the
         // boxes holds the parameters and the update writes them without copying; the gradients' buffers
         // go back to the program for the next step.
-        try gradients(arguments.map(\.value) + batch, consumingOutputs: { out in
+        return try gradients(arguments.map(\.value) + batch, consumingOutputs: { out in
             try optimizer.update(TensorDict(Array(zip(trained, out.dropFirst()))))
             return out[0]
         })
     }
 
+    /// One step with the batch cut into ``batchShares`` equal runs of rows: each share's compiled program
+    /// on its own worker, then the shares' gradients and losses averaged (summed in share order, then
+    /// scaled by 1 / shares) and the optimizer applied once.
+    private func stepOnShares(_ batch: [Tensor], rows: Int) throws -> Tensor {
+        // The shares' inputs (which hold the parameters) are gone once `runShares` returns, so the update
+        // writes the parameters in place.
+        var shares = try runShares(batch, rows: rows)
+        let mean = averaged(&shares)
+        try optimizer.update(TensorDict(Array(zip(trained, mean.dropFirst()))))
+        return mean[0]
+    }
+
+    /// Each share's forward + backward outputs (loss, then the gradients).
+    private func runShares(_ batch: [Tensor], rows: Int) throws -> [[Tensor]] {
+        let n = batchShares, per = rows / n
+        let params = arguments.map(\.value)
+        let inputs = (0..<n).map { s in params + batch.map { $0[(s * per)..<((s + 1) * per)] } }
+        let results = UnsafeMutablePointer<Result<[Tensor], any Error>>.allocate(capacity: n)
+        defer { results.deinitialize(count: n).deallocate() }
+        // A share's first call per batch signature traces, which runs `loss` on the model's own boxes:
+        // those go one at a time; replays (no Swift code) run at once.
+        if zip(shareGradients, inputs).allSatisfy({ $0.isCompiled(for: $1) }) {
+            let out = UncheckedOutputs(results)
+            Parallelism.forEachTask(count: n) { s in (out.base + s).initialize(to: Result { try self.shareGradients[s](inputs[s]) }) }
+        } else {
+            for s in 0..<n { (results + s).initialize(to: Result { try shareGradients[s](inputs[s]) }) }
+        }
+        return try (0..<n).map { try results[$0].get() }
+    }
+
+    /// `(shares[0][i] + shares[1][i] + …) · (1 / shares)` for each output `i`, float32 outputs in place in
+    /// the first share's buffers (split over the workers), other dtypes through tensor ops.
+    private func averaged(_ shares: inout [[Tensor]]) -> [Tensor] {
+        let scale = 1 / Double(shares.count)
+        var first = shares.removeFirst()   // moved out, so its buffers are written without a copy
+        for i in first.indices {
+            let others = shares.map { $0[i] }
+            guard first[i].dtype == .float32, others.allSatisfy({ $0.dtype == .float32 && $0.isContiguous }),
+                  first[i].isContiguous else {
+                first[i] = others.reduce(first[i], +) * scale
+                continue
+            }
+            let count = first[i].scalarCount, k = Float(scale)
+            withPointers(others) { srcs in
+                let sources = UncheckedPointers(srcs)
+                first[i].withUnsafeMutableBufferPointer(as: Float.self) { dst in
+                    let d = UncheckedMutablePointer(dst.baseAddress!)
+                    Parallelism.forEachChunk(count: count, minimumChunk: 1 << 14) { r in
+                        let out = d.p
+                        for src in sources.p {
+                            for j in r { out[j] = out[j] + src[j] }
+                        }
+                        for j in r { out[j] = out[j] * k }
+                    }
+                }
+            }
+        }
+        shares.removeAll()
+        return first
+    }
+
     /// Steps that replayed a compiled program.
-    public var cacheHits: Int { gradients.cacheHits }
+    public var cacheHits: Int { batchShares > 1 ? shareGradients[0].cacheHits : gradients.cacheHits }
     /// Steps that traced and compiled (the first, and each new batch signature).
-    public var cacheMisses: Int { gradients.cacheMisses }
+    public var cacheMisses: Int { batchShares > 1 ? shareGradients[0].cacheMisses : gradients.cacheMisses }
     /// What the compiler passes did to the most recently compiled program.
-    public var lastCompile: JitCompileStats? { gradients.lastCompile }
+    public var lastCompile: JitCompileStats? { (shareGradients.first ?? gradients).lastCompile }
     /// The most recently compiled forward + backward program, one instruction a line.
-    public var lastProgramText: String? { gradients.lastProgramText }
+    public var lastProgramText: String? { (shareGradients.first ?? gradients).lastProgramText }
     /// Bytes of intermediate buffers kept between steps for reuse (``JitFunction/arenaBytes``).
-    public var arenaBytes: Int { gradients.arenaBytes }
+    public var arenaBytes: Int { ([gradients] + shareGradients).reduce(0) { $0 + $1.arenaBytes } }
 }
 
 /// Compiles a training step for `optimizer`'s model: `loss(model, batch)` is traced with its gradient
@@ -92,7 +167,34 @@ public final class JitTrainStep<M: Module> {
 /// }
 /// let loss = try step(x, y)
 /// ```
-public func jitTrainStep<M: Module>(_ optimizer: Optimizer<M>,
+public func jitTrainStep<M: Module>(_ optimizer: Optimizer<M>, batchShares: Int = 1,
                                     loss: @escaping (_ model: M, _ batch: [Tensor]) throws -> Tensor) -> JitTrainStep<M> {
-    JitTrainStep(optimizer, loss: loss)
+    JitTrainStep(optimizer, batchShares: batchShares, loss: loss)
+}
+
+/// Pointers handed to the workers (each writes or reads disjoint elements).
+private struct UncheckedOutputs: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Result<[Tensor], any Error>>
+    init(_ base: UnsafeMutablePointer<Result<[Tensor], any Error>>) { self.base = base }
+}
+private struct UncheckedPointers: @unchecked Sendable {
+    let p: [UnsafePointer<Float>]
+    init(_ p: [UnsafePointer<Float>]) { self.p = p }
+}
+private struct UncheckedMutablePointer: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>
+    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
+}
+
+/// Runs `body` with a float32 pointer into each tensor (read only).
+private func withPointers(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> Void) {
+    func nest(_ i: Int, _ pointers: inout [UnsafePointer<Float>]) {
+        if i == tensors.count { return body(pointers) }
+        tensors[i].withUnsafeBufferPointer(as: Float.self) { b in
+            pointers.append(b.baseAddress!)
+            nest(i + 1, &pointers)
+        }
+    }
+    var pointers: [UnsafePointer<Float>] = []
+    nest(0, &pointers)
 }

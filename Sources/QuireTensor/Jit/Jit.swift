@@ -75,6 +75,14 @@ public final class JitFunction: @unchecked Sendable {
     /// What the passes did to the most recently compiled program.
     public var lastCompile: JitCompileStats? { state.withLock { $0.lastCompile } }
 
+    /// Whether a call with `inputs` (and `keys`, for the `TensorDict` form) would replay a program compiled
+    /// earlier rather than trace: for callers that run several compiled functions at once, since a trace
+    /// runs the Swift body, which may share state with theirs.
+    public func isCompiled(for inputs: [Tensor], keys: [String] = []) -> Bool {
+        let signature = Signature(keys: keys, shapes: inputs.map(\.shape), dtypes: inputs.map(\.dtype))
+        return state.withLock { $0.cache[signature] != nil }
+    }
+
     /// Runs the function on an array of tensors.
     public func callAsFunction(_ inputs: [Tensor]) throws -> [Tensor] {
         try call(inputs, keys: []).0

@@ -70,21 +70,24 @@ struct GemmOperand: Equatable {
 func sgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
            _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
            beta: Float = 0) {
-    if beta == 0, smallSgemm(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc) { return }
+    // beta 1 too: the fused dense layer accumulates onto its bias, and must sum as the jit's `linear`
+    // (this kernel, bias added after) does, so that both give the same bits.
+    if beta == 0 || beta == 1, smallSgemm(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc, accumulate: beta == 1) { return }
     forEachGemmTile(a, b, m: m, n: n, k: k, pa, pb, pc, ldc: ldc, beta: beta) { t, pa, pb, pc, ldc, beta in
         cblas_sgemm(CblasRowMajor, a.cblas, b.cblas, blasint(t.rows), blasint(t.cols), blasint(t.depth),
                     1, pa, blasint(a.ld), pb, blasint(b.ld), beta, pc, blasint(ldc))
     }
 }
 
-/// `C = A·B`, then `+ bias` per column, relu (`x ≤ 0 ? 0 : x`, NaN kept) and relu's gradient gate
+/// `C = A·B` (`C + A·B` when `accumulate`), then `+ bias` per column, relu (`x ≤ 0 ? 0 : x`, NaN kept) and relu's gradient gate
 /// (`gate > 0 ? x : 0`, `gate` an m × n row-major matrix) when asked, on the register-tiled C kernel
 /// (`quire_sgemm_block_f32`) when the product is small enough for it (``SmallGemm``); returns false,
 /// writing nothing, otherwise. Split over the engine's workers in blocks of C, which each compute
 /// their elements exactly as one call would, so results do not depend on the thread count.
 func smallSgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
                 _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>, ldc: Int,
-                bias: UnsafePointer<Float>? = nil, relu: Bool = false, gate: UnsafePointer<Float>? = nil) -> Bool {
+                accumulate: Bool = false, bias: UnsafePointer<Float>? = nil, relu: Bool = false,
+                gate: UnsafePointer<Float>? = nil) -> Bool {
     guard SmallGemm.fits(a, b, m: m, n: n, k: k) else { return false }
     let (ars, aks) = a.transposed ? (1, a.ld) : (a.ld, 1)
     let blocks = SmallGemm.blocks(m: m, n: n, k: k)
@@ -94,7 +97,7 @@ func smallSgemm(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int,
         let (rows, cols) = blocks.block(i, m: m, n: n)
         let (r, c) = (rows.lowerBound, cols.lowerBound)
         quire_sgemm_block_f32(pa + r * ars, ars, aks, pb + (b.transposed ? c * b.ld : c), b.ld, b.transposed ? 1 : 0,
-                              pc + r * ldc + c, ldc, rows.count, cols.count, k,
+                              pc + r * ldc + c, ldc, rows.count, cols.count, k, accumulate ? 1 : 0,
                               bias.map { $0 + c }, relu ? 1 : 0, gate.map { $0 + r * n + c }, n)
     }
     return true
@@ -113,7 +116,7 @@ enum SmallGemm {
     /// transposed B's strip is copied into a buffer of that size on the stack).
     static let maximumDepth = Int(QUIRE_SGEMM_BLOCK_MAX_DEPTH)
 
-    /// Whether `C = A·B` (beta 0) runs here: at least 32 columns and 8 rows (narrower products leave most
+    /// Whether `C = A·B` (beta 0 or 1) runs here: at least 32 columns and 8 rows (narrower products leave most
     /// of a register tile empty), k and the work within the limits above.
     static func fits(_ a: GemmOperand, _ b: GemmOperand, m: Int, n: Int, k: Int) -> Bool {
         n >= 32 && m >= 8 && k >= 1 && k <= maximumDepth && m * n * k <= maximumWork
