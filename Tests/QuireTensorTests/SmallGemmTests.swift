@@ -60,6 +60,16 @@ final class SmallGemmTests: XCTestCase {
         XCTAssertEqual(SmallGemm.blocks(m: 8, n: 32, k: 8).count, 1)   // too little work to split
     }
 
+    /// beta = 1 (the fused dense layer accumulates onto its bias): the old value plus the whole sum, so
+    /// `linear(weight:bias:)` and the jit's `linear` (sum, then bias) give the same bits.
+    func testAccumulateAddsTheOldValueToTheWholeSum() {
+        var rng = TestRNG(seed: 23)
+        let x = rng.tensor([21, 50]).cast(to: .float32), w = rng.tensor([50, 40]).cast(to: .float32)
+        let bias = rng.tensor([40]).cast(to: .float32)
+        XCTAssertEqual(x.linear(weight: w, bias: bias).scalars(as: Float.self).map(\.bitPattern),
+                       (x.matmul(w) + bias).scalars(as: Float.self).map(\.bitPattern))
+    }
+
     /// The bias, relu and relu-gradient epilogues done as the tiles are stored equal the separate
     /// operations bit for bit, NaN and signed zeros included.
     func testEpiloguesMatchTheSeparateOperations() {
