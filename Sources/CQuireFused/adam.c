@@ -46,8 +46,31 @@ void quire_adam_f32(const float *restrict g, const float *restrict mu, const flo
 void quire_adam_apply_f32(const float *restrict g, float *restrict p, float *restrict mu, float *restrict nu,
                           size_t n, float b1, float b2, float one_minus_b1, float one_minus_b2, float inv_c1, float inv_c2,
                           float eps_root, float eps, int decays, float weight_decay, float neg_lr) {
+    quire_adam_apply_mean_f32(g, 0, 1, p, mu, nu, n, b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, eps_root, eps,
+                              decays, weight_decay, neg_lr);
+}
+
+void quire_adam_apply_mean_f32(const float *restrict g, const float *restrict g2, float scale, float *restrict p,
+                               float *restrict mu, float *restrict nu, size_t n, float b1, float b2,
+                               float one_minus_b1, float one_minus_b2, float inv_c1, float inv_c2, float eps_root,
+                               float eps, int decays, float weight_decay, float neg_lr) {
     adam_constants k = {b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, eps_root, eps};
     unsigned saved = flush_denormals();
+    if (g2) {
+        // The mean of two gradients, (g + g2) · scale, as it is read: no pass of its own.
+        if (decays) {
+            for (size_t i = 0; i < n; i++) {
+                float u = adam_element(k, (g[i] + g2[i]) * scale, mu[i], nu[i], &mu[i], &nu[i]);
+                u = u + weight_decay * p[i];
+                p[i] = p[i] + u * neg_lr;
+            }
+        } else {
+            for (size_t i = 0; i < n; i++)
+                p[i] = p[i] + adam_element(k, (g[i] + g2[i]) * scale, mu[i], nu[i], &mu[i], &nu[i]) * neg_lr;
+        }
+        restore_denormals(saved);
+        return;
+    }
     if (decays) {
         for (size_t i = 0; i < n; i++) {
             float u = adam_element(k, g[i], mu[i], nu[i], &mu[i], &nu[i]);

@@ -50,4 +50,39 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(optimizer.step, 0)
         for (k, v) in before { XCTAssertEqual(model.state()[k]!.scalars(as: Float.self), v.scalars(as: Float.self)) }
     }
+
+    /// `update(averaging:)` equals `update` with `(a + b) · 0.5` (three shares: `((a + b) + c) · (1/3)`) bit
+    /// for bit: Adam takes two shares' mean inside its fused pass; SGD and three shares average first.
+    func testAveragingSharesEqualsUpdatingWithTheirMean() throws {
+        let halves = [x[0..<4], x[4..<8]], labels = [y[0..<4], y[4..<8]]
+        for tx in [adam(learningRate: 0.01), sgd(learningRate: 0.1, momentum: 0.9)] {
+            for count in [2, 3] {
+                let a = MLP([3, 5, 3], rngs: Rngs(0)), b = MLP([3, 5, 3], rngs: Rngs(0))
+                let shared = Optimizer(a, tx), plain = Optimizer(b, tx)
+                for _ in 0..<3 {
+                    let shares = try (0..<count).map { s in
+                        try valueAndGrad(of: a) { m in softmaxCrossEntropy(logits: m(halves[s % 2]), labels: labels[s % 2]).mean() }.gradients
+                    }
+                    let scale = 1 / Double(count)
+                    let mean = TensorDict(shares[0].keys.map { k in (k, shares.dropFirst().map { $0[k]! }.reduce(shares[0][k]!, +) * scale) })
+                    try shared.update(averaging: shares)
+                    try plain.update(mean)
+                }
+                for (path, t) in b.state() {
+                    XCTAssertEqual(a.state()[path]!.scalars(as: Float.self).map(\.bitPattern), t.scalars(as: Float.self).map(\.bitPattern),
+                                   "\(count) shares, \(path)")
+                }
+            }
+        }
+        // Shares with different paths throw, naming them, before anything changes.
+        let model = MLP([3, 3], rngs: Rngs(0))
+        let optimizer = Optimizer(model, adam(learningRate: 0.1))
+        let full = try valueAndGrad(of: model, loss).gradients
+        var partial = full
+        partial["layers.0.bias"] = nil
+        XCTAssertThrowsError(try optimizer.update(averaging: [full, partial])) { error in
+            XCTAssertTrue(String(describing: error).contains("layers.0.bias"), String(describing: error))
+        }
+        XCTAssertEqual(optimizer.step, 0)
+    }
 }

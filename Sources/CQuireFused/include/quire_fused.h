@@ -21,6 +21,12 @@ void quire_adam_apply_f32(const float *g, float *p, float *mu, float *nu, size_t
                           float one_minus_b1, float one_minus_b2, float inv_c1, float inv_c2, float eps_root,
                           float eps, int decays, float weight_decay, float neg_lr);
 
+/// `quire_adam_apply_f32` on the mean of two gradients, (g + g2) · scale element by element (g2 NULL: g
+/// alone, unscaled): the average of two batch shares without a pass of its own.
+void quire_adam_apply_mean_f32(const float *g, const float *g2, float scale, float *p, float *mu, float *nu,
+                               size_t n, float b1, float b2, float one_minus_b1, float one_minus_b2, float inv_c1,
+                               float inv_c2, float eps_root, float eps, int decays, float weight_decay, float neg_lr);
+
 /// One SGD step applied in place: without a trace (NULL) p + g * neg_lr; with one, t = g + decay * trace,
 /// the update t (or g + decay * t when `nesterov`), trace overwritten with t; as traceMomentum,
 /// scaleByLearningRate and applyUpdates compute it.

@@ -16,6 +16,16 @@ import QuireTensor
 /// running (batch-norm statistics are written during the trace only). Every parameter of the model is
 /// an argument of the program, so loading a checkpoint between steps is seen.
 ///
+/// **Batch shares** (`batchShares: n`, data parallelism over the cores, as `jax.pmap` with a `pmean`
+/// of the gradients): a batch whose rows divide into `n` equal runs is cut into them, each run replays
+/// its own compiled program on its own worker (its products and loops unsplit, its data in its core's
+/// cache), and the optimizer applies the shares' mean gradient, summed in share order and scaled by
+/// 1 / n (``Optimizer/update(averaging:)``; Adam takes two shares' mean inside its fused pass); the loss
+/// returned is the shares' mean. So `loss` must be a mean over the batch's first axis of per-row terms
+/// (no batch statistics), and a step's results equal the whole-batch step's up to the order of the
+/// batch sums, not bit for bit; they depend on `n`, never on the thread count. Rows that do not divide
+/// take the whole-batch program. On the digits MLP (2 cores), 2 shares: 3,650 steps/s against 3,350.
+///
 /// ```swift
 /// let model = MLP([64, 256, 256, 10], rngs: Rngs(0))
 /// let optimizer = Optimizer(model, adam(learningRate: 1e-3))
@@ -24,6 +34,10 @@ import QuireTensor
 /// }
 /// for (x, y) in batches { let loss = try step(x, y) }
 /// step.cacheMisses   // 1 (plus one per new batch shape)
+///
+/// let perCore = jitTrainStep(optimizer, batchShares: 2) { m, batch in   // one share per core
+///     softmaxCrossEntropy(logits: m(batch[0]), labels: batch[1]).mean()
+/// }
 /// ```
 public final class JitTrainStep<M: Module> {
     /// The optimizer (and through it the model) the step updates.
@@ -90,10 +104,10 @@ public final class JitTrainStep<M: Module> {
     private func stepOnShares(_ batch: [Tensor], rows: Int) throws -> Tensor {
         // The shares' inputs (which hold the parameters) are gone once `runShares` returns, so the update
         // writes the parameters in place.
-        var shares = try runShares(batch, rows: rows)
-        let mean = averaged(&shares)
-        try optimizer.update(TensorDict(Array(zip(trained, mean.dropFirst()))))
-        return mean[0]
+        let shares = try runShares(batch, rows: rows)
+        try optimizer.update(averaging: shares.map { TensorDict(Array(zip(trained, $0.dropFirst()))) })
+        let scale = 1 / Double(batchShares)
+        return shares.dropFirst().map { $0[0] }.reduce(shares[0][0], +) * scale
     }
 
     /// Each share's forward + backward outputs (loss, then the gradients).
@@ -112,37 +126,6 @@ public final class JitTrainStep<M: Module> {
             for s in 0..<n { (results + s).initialize(to: Result { try shareGradients[s](inputs[s]) }) }
         }
         return try (0..<n).map { try results[$0].get() }
-    }
-
-    /// `(shares[0][i] + shares[1][i] + …) · (1 / shares)` for each output `i`, float32 outputs in place in
-    /// the first share's buffers (split over the workers), other dtypes through tensor ops.
-    private func averaged(_ shares: inout [[Tensor]]) -> [Tensor] {
-        let scale = 1 / Double(shares.count)
-        var first = shares.removeFirst()   // moved out, so its buffers are written without a copy
-        for i in first.indices {
-            let others = shares.map { $0[i] }
-            guard first[i].dtype == .float32, others.allSatisfy({ $0.dtype == .float32 && $0.isContiguous }),
-                  first[i].isContiguous else {
-                first[i] = others.reduce(first[i], +) * scale
-                continue
-            }
-            let count = first[i].scalarCount, k = Float(scale)
-            withPointers(others) { srcs in
-                let sources = UncheckedPointers(srcs)
-                first[i].withUnsafeMutableBufferPointer(as: Float.self) { dst in
-                    let d = UncheckedMutablePointer(dst.baseAddress!)
-                    Parallelism.forEachChunk(count: count, minimumChunk: 1 << 14) { r in
-                        let out = d.p
-                        for src in sources.p {
-                            for j in r { out[j] = out[j] + src[j] }
-                        }
-                        for j in r { out[j] = out[j] * k }
-                    }
-                }
-            }
-        }
-        shares.removeAll()
-        return first
     }
 
     /// Steps that replayed a compiled program.
@@ -176,25 +159,4 @@ public func jitTrainStep<M: Module>(_ optimizer: Optimizer<M>, batchShares: Int 
 private struct UncheckedOutputs: @unchecked Sendable {
     let base: UnsafeMutablePointer<Result<[Tensor], any Error>>
     init(_ base: UnsafeMutablePointer<Result<[Tensor], any Error>>) { self.base = base }
-}
-private struct UncheckedPointers: @unchecked Sendable {
-    let p: [UnsafePointer<Float>]
-    init(_ p: [UnsafePointer<Float>]) { self.p = p }
-}
-private struct UncheckedMutablePointer: @unchecked Sendable {
-    let p: UnsafeMutablePointer<Float>
-    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
-}
-
-/// Runs `body` with a float32 pointer into each tensor (read only).
-private func withPointers(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> Void) {
-    func nest(_ i: Int, _ pointers: inout [UnsafePointer<Float>]) {
-        if i == tensors.count { return body(pointers) }
-        tensors[i].withUnsafeBufferPointer(as: Float.self) { b in
-            pointers.append(b.baseAddress!)
-            nest(i + 1, &pointers)
-        }
-    }
-    var pointers: [UnsafePointer<Float>] = []
-    nest(0, &pointers)
 }

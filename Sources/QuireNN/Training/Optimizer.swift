@@ -47,6 +47,46 @@ public final class Optimizer<M: Module> {
     /// to the parameters in place. Paths the optimizer does not manage, and mis-shaped gradients, throw
     /// before anything changes.
     public func update(_ grads: TensorDict) throws {
+        try check(grads)
+        if try updateInPlace({ try self.tx.updateInPlace(params: &$0, grads: grads, state: &$1) }) { return }
+        let params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
+        let (updates, next) = try tx.update(grads: grads, state: state, params: params)
+        let newParams = try applyUpdates(params, updates)
+        for path in updates.keys { boxes[path]!.value = newParams[path]! }
+        state = next
+    }
+
+    /// Applies one step with the mean of `shares`, gradient dictionaries keyed like ``update(_:)``'s (from
+    /// shares of one batch, or accumulated micro-batches): summed in order and scaled by 1 / shares, as
+    /// `(a + b) * 0.5` computes it. With `adam` or `adamw` on float32 and two shares, the mean is taken
+    /// inside the fused update's pass (the same bits). Every share is checked before anything changes.
+    ///
+    /// ```swift
+    /// let (_, a) = try valueAndGrad(of: model) { m in loss(m, firstHalf) }
+    /// let (_, b) = try valueAndGrad(of: model) { m in loss(m, secondHalf) }
+    /// try optimizer.update(averaging: [a, b])
+    /// ```
+    public func update(averaging shares: [TensorDict]) throws {
+        precondition(!shares.isEmpty, "Optimizer.update(averaging:) needs at least one gradient dictionary")
+        let first = shares[0]
+        for share in shares { try check(share) }
+        for share in shares.dropFirst() where share.keys != first.keys {
+            let extra = share.keys.filter { first[$0] == nil }, missing = first.keys.filter { share[$0] == nil }
+            throw ModuleError(extra.map { .unexpected(path: $0, got: shapeText(share[$0]!.shape), subject: .gradient) }
+                              + missing.map { .missing(path: $0, expected: "a gradient in every share") })
+        }
+        if shares.count == 1 { return try update(first) }
+        if shares.count == 2,
+           try updateInPlace({ try self.tx.updateInPlace(params: &$0, averaging: (first, shares[1]), state: &$1) }) {
+            return
+        }
+        let scale = 1 / Double(shares.count)
+        try update(TensorDict(first.keys.map { k in (k, shares.dropFirst().map { $0[k]! }.reduce(first[k]!, +) * scale) }))
+    }
+
+    /// Throws, naming each path, when `grads` has a path the optimizer does not manage or a mis-shaped
+    /// gradient.
+    private func check(_ grads: TensorDict) throws {
         var problems: [ModuleError.Problem] = []
         for (path, g) in grads {
             guard let box = boxes[path] else {
@@ -58,22 +98,16 @@ public final class Optimizer<M: Module> {
             }
         }
         if !problems.isEmpty { throw ModuleError(problems) }
-        if try updateInPlace(grads) { return }
-        let params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
-        let (updates, next) = try tx.update(grads: grads, state: state, params: params)
-        let newParams = try applyUpdates(params, updates)
-        for path in updates.keys { boxes[path]!.value = newParams[path]! }
-        state = next
     }
 
     /// The transformation's fused in-place step (``GradientTransformation/updateInPlace(params:grads:state:)``:
     /// `adam`, `adamw`, `sgd` on float32), when it has one. The boxes' tensors move into a dictionary for the
     /// call and back, so a parameter nobody else holds is written without a copy.
-    private func updateInPlace(_ grads: TensorDict) throws -> Bool {
+    private func updateInPlace(_ step: (inout TensorDict, inout OptState) throws -> Bool) throws -> Bool {
         var params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
         for path in paths { boxes[path]!.value = vacatedParameter }
         defer { for path in paths { boxes[path]!.value = params[path]! } }
-        return try tx.updateInPlace(params: &params, grads: grads, state: &state)
+        return try step(&params, &state)
     }
 }
 
