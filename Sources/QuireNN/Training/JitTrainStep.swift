@@ -104,26 +104,36 @@ public final class JitTrainStep<M: Module> {
     private func stepOnShares(_ batch: [Tensor], rows: Int) throws -> Tensor {
         // The shares' inputs (which hold the parameters) are gone once `runShares` returns, so the update
         // writes the parameters in place.
-        let shares = try runShares(batch, rows: rows)
-        try optimizer.update(averaging: shares.map { TensorDict(Array(zip(trained, $0.dropFirst()))) })
+        var shares = try runShares(batch, rows: rows)
+        try optimizer.update(averaging: shares.map { TensorDict(Array(zip(trained, $0.outputs.dropFirst()))) })
+        let losses = shares.map { $0.outputs[0] }
+        for s in shares.indices { shares[s].giveBack() }
         let scale = 1 / Double(batchShares)
-        return shares.dropFirst().map { $0[0] }.reduce(shares[0][0], +) * scale
+        if losses.allSatisfy({ $0.dtype == .float32 && $0.scalarCount == 1 }) {
+            // As the tensor ops below compute it (float32 sums in share order, the scale rounded to float32),
+            // without two op dispatches.
+            let total = losses.dropFirst().reduce(losses[0].item(as: Float.self)) { $0 + $1.item(as: Float.self) }
+            return Tensor([total * Float(scale)], shape: losses[0].shape)
+        }
+        return losses.dropFirst().reduce(losses[0], +) * scale
     }
 
-    /// Each share's forward + backward outputs (loss, then the gradients).
-    private func runShares(_ batch: [Tensor], rows: Int) throws -> [[Tensor]] {
+    /// Each share's forward + backward outputs (loss, then the gradients), lent by its program.
+    private func runShares(_ batch: [Tensor], rows: Int) throws -> [JitOutputs] {
         let n = batchShares, per = rows / n
         let params = arguments.map(\.value)
         let inputs = (0..<n).map { s in params + batch.map { $0[(s * per)..<((s + 1) * per)] } }
-        let results = UnsafeMutablePointer<Result<[Tensor], any Error>>.allocate(capacity: n)
+        let results = UnsafeMutablePointer<Result<JitOutputs, any Error>>.allocate(capacity: n)
         defer { results.deinitialize(count: n).deallocate() }
         // A share's first call per batch signature traces, which runs `loss` on the model's own boxes:
         // those go one at a time; replays (no Swift code) run at once.
         if zip(shareGradients, inputs).allSatisfy({ $0.isCompiled(for: $1) }) {
             let out = UncheckedOutputs(results)
-            Parallelism.forEachTask(count: n) { s in (out.base + s).initialize(to: Result { try self.shareGradients[s](inputs[s]) }) }
+            Parallelism.forEachTask(count: n) { s in
+                (out.base + s).initialize(to: Result { try self.shareGradients[s].lendingOutputs(inputs[s]) })
+            }
         } else {
-            for s in 0..<n { (results + s).initialize(to: Result { try shareGradients[s](inputs[s]) }) }
+            for s in 0..<n { (results + s).initialize(to: Result { try shareGradients[s].lendingOutputs(inputs[s]) }) }
         }
         return try (0..<n).map { try results[$0].get() }
     }
@@ -157,6 +167,6 @@ public func jitTrainStep<M: Module>(_ optimizer: Optimizer<M>, batchShares: Int 
 
 /// Pointers handed to the workers (each writes or reads disjoint elements).
 private struct UncheckedOutputs: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Result<[Tensor], any Error>>
-    init(_ base: UnsafeMutablePointer<Result<[Tensor], any Error>>) { self.base = base }
+    let base: UnsafeMutablePointer<Result<JitOutputs, any Error>>
+    init(_ base: UnsafeMutablePointer<Result<JitOutputs, any Error>>) { self.base = base }
 }

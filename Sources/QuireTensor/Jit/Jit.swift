@@ -28,6 +28,26 @@ import Synchronization
 /// for _ in 0..<100 { w = try step([w])[0] }   // traced once, replayed 99 times
 /// step.cacheHits                              // 99
 /// ```
+/// A compiled call's outputs lent by ``JitFunction/lendingOutputs(_:)``: ``giveBack()`` returns the
+/// buffers nobody else holds to the program that produced them, for its next call.
+public struct JitOutputs: @unchecked Sendable {
+    /// The call's results.
+    public private(set) var outputs: [Tensor]
+    fileprivate let program: JitProgram?
+
+    fileprivate init(outputs: [Tensor], program: JitProgram?) {
+        self.outputs = outputs
+        self.program = program
+    }
+
+    /// Hands the outputs' buffers back (a tensor the caller still holds elsewhere is left alone) and
+    /// empties ``outputs``.
+    public mutating func giveBack() {
+        program?.recycle(&outputs)
+        outputs = []
+    }
+}
+
 public final class JitFunction: @unchecked Sendable {
     private struct Entry {
         let program: JitProgram
@@ -105,6 +125,20 @@ public final class JitFunction: @unchecked Sendable {
         let result = try body(outputs)
         program?.recycle(&outputs)
         return result
+    }
+
+    /// Runs the function and returns its outputs with a way to give their buffers back later: the
+    /// ``callAsFunction(_:consumingOutputs:)`` pattern for a caller that must hold several calls' outputs
+    /// at once (batch shares, whose gradients are averaged after every share has run).
+    ///
+    /// ```swift
+    /// var a = try f.lendingOutputs(xs), b = try g.lendingOutputs(ys)
+    /// use(a.outputs, b.outputs)
+    /// a.giveBack(); b.giveBack()
+    /// ```
+    public func lendingOutputs(_ inputs: consuming [Tensor]) throws -> JitOutputs {
+        let (outputs, _, program) = try run(consume inputs, keys: [])
+        return JitOutputs(outputs: outputs, program: program)
     }
 
     /// Runs the function on path-keyed tensors (the keys are part of the signature).
