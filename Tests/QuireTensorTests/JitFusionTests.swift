@@ -46,7 +46,10 @@ final class JitFusionTests: XCTestCase {
         XCTAssertFalse(program.contains("= relu("), program)
         XCTAssertFalse(program.contains("= identity("), program)
         XCTAssertEqual(stats.fusedSoftmaxBackward, 1, "\(stats)")
-        XCTAssertTrue(program.contains("= logSoftmaxBackward("), program)
+        // The loss's one-hot cotangent goes into logSoftmax's backward directly (its forward, a mean over
+        // [rows, 1] picks without a reshape, stays as recorded).
+        XCTAssertEqual(stats.fusedCrossEntropy, 1, "\(stats)")
+        XCTAssertTrue(program.contains("= logSoftmaxBackwardOneHot("), program)
         XCTAssertFalse(program.contains("= exp("), program)
         XCTAssertEqual(stats.columnSums, 2, "\(stats)")   // the two bias gradients
         XCTAssertGreaterThan(f.arenaBytes, 0, "freed intermediates are kept for the next call")
@@ -54,6 +57,38 @@ final class JitFusionTests: XCTestCase {
         for (got, want) in held {
             for (g, w) in zip(got, want) { XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self)) }
         }
+    }
+
+    /// A softmax cross-entropy written as `softmaxCrossEntropy(logits:labels:).mean()` records it (logSoftmax,
+    /// takeAlong, squeeze, negate, mean; backward a one-hot scatter into logSoftmax's backward) replays as
+    /// two fused passes, bit-identical to the eager ops on the traced call and on replays.
+    func testCrossEntropyLossAndBackwardFuseBitIdentical() throws {
+        let body: ([Tensor]) throws -> [Tensor] = { xs in
+            let (v, g) = try valueAndGrad { (p: [Tensor]) in
+                let logits = xs[0].matmul(p[0])
+                return (-logits.logSoftmax(axis: 1).take(along: xs[1].expandingDims(at: 1), axis: 1).squeezed(axes: [1])).mean()
+            }([xs[2]])
+            return [v] + g
+        }
+        let f = jit(body)
+        var rng = TestRNG(seed: 12)
+        for rows in [7, 7, 64, 64] {
+            let xs = [rng.tensor([rows, 5]).cast(to: .float32), Tensor((0..<rows).map { _ in Int32(rng.int(0...9)) }),
+                      rng.tensor([5, 10]).cast(to: .float32)]
+            let got = try f(xs), want = try body(xs)
+            for (k, (g, w)) in zip(got, want).enumerated() {
+                XCTAssertEqual(g.shape, w.shape)
+                XCTAssertEqual(g.scalars(as: Float.self).map(\.bitPattern), w.scalars(as: Float.self).map(\.bitPattern),
+                               "output \(k), \(rows) rows")
+            }
+        }
+        let stats = try XCTUnwrap(f.lastCompile)
+        XCTAssertEqual(stats.fusedCrossEntropy, 2, "\(stats)")
+        let program = try XCTUnwrap(f.lastProgramText)
+        XCTAssertTrue(program.contains("= meanNegatedTake("), program)
+        XCTAssertTrue(program.contains("= logSoftmaxBackwardOneHot("), program)
+        XCTAssertFalse(program.contains("= takeAlong("), program)
+        XCTAssertFalse(program.contains("= scatterAddAlong("), program)
     }
 
     /// A chain of float32 elementwise ops (each result read only by the next) runs as one `elementwise`

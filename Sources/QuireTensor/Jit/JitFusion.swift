@@ -14,6 +14,16 @@ enum JitFusedKernel: Equatable {
     /// per row instead of four ops; the row sum is the reducer's (`SumReducer.row`, Double, then float32)
     /// and exp the `ExpKernel`, so bit-identical. Arguments: y, g.
     case logSoftmaxBackward
+    /// A softmax cross-entropy's loss, `mean(-takeAlong(y, labels, axis: 1))` over the rows of a float32
+    /// `[rows, n]` logSoftmax output (takeAlong, reshape, negate, mean: four recorded ops), in one pass: the
+    /// negated picks into a buffer, then the mean reducer's own row sum and finish, so bit-identical.
+    /// Arguments: y, labels (`[rows, 1]` int32).
+    case meanNegatedTake
+    /// logSoftmax's backward of the one-hot cotangent that loss sends back,
+    /// `logSoftmaxBackward(y, zeros.scatterAdding(c, along: labels, axis: 1))` (c a constant `[rows, 1]`),
+    /// without building the cotangent matrix: each row's cotangent is made in a row buffer as the scatter
+    /// makes it, then `logSoftmaxBackward`'s own row formula. Arguments: y, c, labels.
+    case logSoftmaxBackwardOneHot
     /// `sum(axes: [0])` of a float32 matrix (a bias gradient): the reducer's own column loop
     /// (`SumReducer.columns` over all rows, then `finish`) into an arena buffer, without planning the
     /// general reduction. Argument: the matrix.
@@ -31,6 +41,8 @@ extension JitFusedKernel: CustomStringConvertible {
             "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
         case .linearReluGradient: "linear(reluGradient)"
         case .logSoftmaxBackward: "logSoftmaxBackward"
+        case .meanNegatedTake: "meanNegatedTake"
+        case .logSoftmaxBackwardOneHot: "logSoftmaxBackwardOneHot"
         case .columnSum(let keepDims): "columnSum(keepDims: \(keepDims))"
         case .elementwise(let chain): "elementwise(\(chain))"
         }
@@ -125,6 +137,49 @@ extension JitFusedKernel {
                 let (yr, gr, or) = (py + r * n, pg + r * n, po + r * n)
                 let total = SumReducer<Float>.finish(SumReducer<Float>.row(gr, n, 1), count: n)
                 for j in 0..<n { or[j] = SubKernel.apply(gr[j], MulKernel.apply(ExpKernel.apply(yr[j]), total)) }
+            }
+            out.traceTag = 0
+            return out
+        case .meanNegatedTake:
+            let (y, labels) = (x[0], x[1])
+            let unfused = { -(y.take(along: labels, axis: 1).reshaped([labels.scalarCount])).mean(axes: [0]) }
+            guard y.dtype == .float32, y.rank == 2, y.isContiguous, labels.dtype == .int32, labels.isContiguous,
+                  labels.shape == [y.shape[0], 1], y.shape[0] > 0, y.shape[0] <= 1 << 16 else { return unfused() }
+            let (rows, n) = (y.shape[0], y.shape[1])
+            let (py, pl) = (y.pointer(Float.self), labels.pointer(Int32.self))
+            guard (0..<rows).allSatisfy({ pl[$0] >= 0 && Int(pl[$0]) < n }) else { return unfused() }
+            let value = withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { picks -> Float in
+                let pp = picks.baseAddress!
+                for r in 0..<rows { pp[r] = NegKernel.apply(py[r * n + Int(pl[r])]) }
+                // As `mean` reduces one contiguous run of at most 2¹⁶ elements.
+                return MeanReducer<Float>.finish(MeanReducer<Float>.row(UnsafePointer(pp), rows, 1), count: rows)
+            }
+            return Tensor([value], shape: [])
+        case .logSoftmaxBackwardOneHot:
+            let (y, c, labels) = (x[0], x[1], x[2])
+            let cotangent = { Tensor.zeros(y.shape, dtype: y.dtype).scatterAdding(c, along: labels, axis: 1) }
+            guard y.dtype == .float32, y.rank == 2, y.isContiguous, c.dtype == .float32, c.isContiguous,
+                  labels.dtype == .int32, labels.isContiguous, c.shape == [y.shape[0], 1], labels.shape == c.shape,
+                  y.shape[1] > 1, y.shape[0] > 1 else {
+                return JitFusedKernel.logSoftmaxBackward.run([y, cotangent()], arena: &arena)
+            }
+            let (rows, n) = (y.shape[0], y.shape[1])
+            let (py, pc, pl) = (y.pointer(Float.self), c.pointer(Float.self), labels.pointer(Int32.self))
+            guard (0..<rows).allSatisfy({ pl[$0] >= 0 && Int(pl[$0]) < n }) else {
+                return JitFusedKernel.logSoftmaxBackward.run([y, cotangent()], arena: &arena)
+            }
+            var out = arena.tensor(y.shape, .float32)
+            let po = out.pointer(Float.self)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { row in
+                let gr = row.baseAddress!
+                for r in 0..<rows {
+                    gr.initialize(repeating: 0, count: n)
+                    let j = Int(pl[r])
+                    gr[j] = AddKernel.apply(gr[j], pc[r])   // the scatter's add onto zero
+                    let (yr, or) = (py + r * n, po + r * n)
+                    let total = SumReducer<Float>.finish(SumReducer<Float>.row(UnsafePointer(gr), n, 1), count: n)
+                    for k in 0..<n { or[k] = SubKernel.apply(gr[k], MulKernel.apply(ExpKernel.apply(yr[k]), total)) }
+                }
             }
             out.traceTag = 0
             return out
@@ -298,6 +353,49 @@ extension JitProgram {
             guard let y, summed, operandType(y, nodes) == (nodes[g].shape, .float32) else { continue }
             body[i] = JitInstruction(primitive: .subtract, args: [y, .slot(g)], result: body[i].result, fused: .logSoftmaxBackward)
             count += 1
+        }
+        return count
+    }
+
+    /// A softmax cross-entropy over integer labels, as `softmaxCrossEntropy(logits:labels:).mean()`
+    /// records it: its loss (`mean(negate(reshape(takeAlong(y, labels))))`) becomes one `meanNegatedTake`,
+    /// and its backward (`logSoftmaxBackward(y, scatterAddAlong(zeros, c, labels))`, the logSoftmax
+    /// backward already fused) one `logSoftmaxBackwardOneHot`, when the intermediates have no other
+    /// reader. Run after `fuseLogSoftmaxBackward`. Returns how many of the two were fused.
+    static func fuseCrossEntropy(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var uses: [Int: Int] = [:]
+        for inst in body { for case .slot(let s) in inst.args { uses[s, default: 0] += 1 } }
+        for case .slot(let s) in outputs { uses[s, default: 0] += 2 }
+        func single(_ a: JitOperand) -> JitInstruction? {
+            guard case .slot(let s) = a, uses[s] == 1, let p = producer[s], body[p].fused == nil else { return nil }
+            return body[p]
+        }
+        func isZeros(_ a: JitOperand) -> Bool {
+            guard case .constant(let t) = a, t.dtype == .float32 else { return false }
+            return t.scalars(as: Float.self).allSatisfy { $0.bitPattern == 0 }
+        }
+        var count = 0
+        for i in body.indices {
+            switch (body[i].primitive, body[i].fused) {
+            case (.mean(let axes, false), nil):
+                guard axes == [0], let negated = single(body[i].args[0]), case .negate = negated.primitive,
+                      let flat = single(negated.args[0]), case .reshape = flat.primitive,
+                      let picked = single(flat.args[0]), case .takeAlong(1) = picked.primitive,
+                      operandType(picked.args[0], nodes).0.count == 2, operandType(picked.args[0], nodes).1 == .float32,
+                      operandType(picked.args[1], nodes).1 == .int32 else { continue }
+                body[i] = JitInstruction(primitive: body[i].primitive, args: picked.args, result: body[i].result, fused: .meanNegatedTake)
+                count += 1
+            case (_, .logSoftmaxBackward?):
+                guard let scatter = single(body[i].args[1]), case .scatterAddAlong(1) = scatter.primitive,
+                      isZeros(scatter.args[0]), case .constant = scatter.args[1],
+                      operandType(scatter.args[2], nodes).1 == .int32 else { continue }
+                body[i] = JitInstruction(primitive: body[i].primitive, args: [body[i].args[0], scatter.args[1], scatter.args[2]],
+                                         result: body[i].result, fused: .logSoftmaxBackwardOneHot)
+                count += 1
+            default: continue
+            }
         }
         return count
     }

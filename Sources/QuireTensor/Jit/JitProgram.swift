@@ -51,6 +51,8 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var fusedLinear = 0
     /// logSoftmax backwards (`g − exp(y) · Σ g`: four recorded ops) run as one row-wise kernel.
     public var fusedSoftmaxBackward = 0
+    /// Softmax cross-entropy losses and their one-hot logSoftmax backwards run as one pass each.
+    public var fusedCrossEntropy = 0
     /// Column sums of float32 matrices (bias gradients) run by the reducer's column loop directly.
     public var columnSums = 0
     /// Chains of float32 elementwise ops run as one blocked pass (`elementwise`).
@@ -61,7 +63,8 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var description: String {
         "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(forwarded) forwarded, \(deduplicated) common, "
             + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear, "
-            + "\(fusedSoftmaxBackward) fused softmax backward, \(columnSums) column sums, \(fusedElementwise) elementwise chains)"
+            + "\(fusedSoftmaxBackward) fused softmax backward, \(fusedCrossEntropy) fused cross-entropy, "
+            + "\(columnSums) column sums, \(fusedElementwise) elementwise chains)"
     }
 }
 
@@ -133,6 +136,9 @@ final class JitProgram: @unchecked Sendable {
         var kept = live
         stats.fusedLinear = JitProgram.fuseLinear(&kept, outputs: outputs, nodes: trace.nodes)
         stats.fusedSoftmaxBackward = JitProgram.fuseLogSoftmaxBackward(&kept, outputs: outputs, nodes: trace.nodes)
+        // The ops the logSoftmax backward replaced must not count as readers of its cotangent.
+        kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
+        stats.fusedCrossEntropy = JitProgram.fuseCrossEntropy(&kept, outputs: outputs, nodes: trace.nodes)
         stats.columnSums = JitProgram.fuseColumnSums(&kept, nodes: trace.nodes)
         stats.fusedElementwise = JitProgram.fuseElementwiseChains(&kept, outputs: outputs, nodes: trace.nodes)
         kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
