@@ -328,11 +328,7 @@ extension JitProgram {
     /// `subtract(g, multiply(exp(y), sum(g, last axis, keepDims)))` — logSoftmax's recorded backward —
     /// becomes one `logSoftmaxBackward(y, g)` when the exp, sum and product have no other reader.
     static func fuseLogSoftmaxBackward(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
-        var producer: [Int: Int] = [:]
-        for (i, inst) in body.enumerated() { producer[inst.result] = i }
-        var uses: [Int: Int] = [:]
-        for inst in body { for case .slot(let s) in inst.args { uses[s, default: 0] += 1 } }
-        for case .slot(let s) in outputs { uses[s, default: 0] += 2 }
+        let (producer, uses) = readers(body, outputs: outputs)
         func single(_ s: Int) -> JitInstruction? {
             guard uses[s] == 1, let p = producer[s], body[p].fused == nil else { return nil }
             return body[p]
@@ -363,11 +359,7 @@ extension JitProgram {
     /// backward already fused) one `logSoftmaxBackwardOneHot`, when the intermediates have no other
     /// reader. Run after `fuseLogSoftmaxBackward`. Returns how many of the two were fused.
     static func fuseCrossEntropy(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
-        var producer: [Int: Int] = [:]
-        for (i, inst) in body.enumerated() { producer[inst.result] = i }
-        var uses: [Int: Int] = [:]
-        for inst in body { for case .slot(let s) in inst.args { uses[s, default: 0] += 1 } }
-        for case .slot(let s) in outputs { uses[s, default: 0] += 2 }
+        let (producer, uses) = readers(body, outputs: outputs)
         func single(_ a: JitOperand) -> JitInstruction? {
             guard case .slot(let s) = a, uses[s] == 1, let p = producer[s], body[p].fused == nil else { return nil }
             return body[p]
@@ -398,6 +390,17 @@ extension JitProgram {
             }
         }
         return count
+    }
+
+    /// Which instruction writes each slot, and how many readers each slot has (an output counts as two,
+    /// so it is never "read once").
+    static func readers(_ body: [JitInstruction], outputs: [JitOperand]) -> (producer: [Int: Int], uses: [Int: Int]) {
+        var producer: [Int: Int] = [:]
+        for (i, inst) in body.enumerated() { producer[inst.result] = i }
+        var uses: [Int: Int] = [:]
+        for inst in body { for case .slot(let s) in inst.args { uses[s, default: 0] += 1 } }
+        for case .slot(let s) in outputs { uses[s, default: 0] += 2 }
+        return (producer, uses)
     }
 
     static func operandType(_ a: JitOperand, _ nodes: [TraceNode]) -> ([Int], DType) {
