@@ -77,26 +77,26 @@ extension GradientTransformation {
                     params.modify(path) { p in
                         let n = p.scalarCount
                         withOptionalPointer(g2) { pg2 in
-                        g.withUnsafeBufferPointer(as: Float.self) { pg in
-                            p.withUnsafeMutableBufferPointer(as: Float.self) { pp in
-                                mu.withUnsafeMutableBufferPointer(as: Float.self) { pm in
-                                    nu.withUnsafeMutableBufferPointer(as: Float.self) { pn in
-                                        // Element-wise, so any split gives the same bits. Adam costs about 0.35 ns
-                                        // an element (a division and a square root), so tensors from 8K elements
-                                        // use both cores (16K kept a [64, 256] kernel on one: digits MLP +2 %).
-                                        Parallelism.forEachChunk(count: n, minimumChunk: 4_096) { r in
-                                            let i = r.lowerBound
-                                            quire_adam_apply_mean_f32(pg.baseAddress! + i, pg2.map { $0 + i }, 0.5,
-                                                                      pp.baseAddress! + i, pm.baseAddress! + i,
-                                                                      pn.baseAddress! + i, r.count,
-                                                                      Float(b1), Float(b2), Float(1 - b1), Float(1 - b2), c1, c2,
-                                                                      Float(epsRoot), Float(eps), decays ? 1 : 0,
-                                                                      Float(weightDecay), negLR)
+                            g.withUnsafeBufferPointer(as: Float.self) { pg in
+                                p.withUnsafeMutableBufferPointer(as: Float.self) { pp in
+                                    mu.withUnsafeMutableBufferPointer(as: Float.self) { pm in
+                                        nu.withUnsafeMutableBufferPointer(as: Float.self) { pn in
+                                            // Element-wise, so any split gives the same bits. Adam costs about 0.35 ns
+                                            // an element (a division and a square root), so tensors from 8K elements
+                                            // use both cores (16K kept a [64, 256] kernel on one: digits MLP +2 %).
+                                            Parallelism.forEachChunk(count: n, minimumChunk: 4_096) { r in
+                                                let i = r.lowerBound
+                                                quire_adam_apply_mean_f32(pg.baseAddress! + i, pg2.map { $0 + i }, 0.5,
+                                                                          pp.baseAddress! + i, pm.baseAddress! + i,
+                                                                          pn.baseAddress! + i, r.count,
+                                                                          Float(b1), Float(b2), Float(1 - b1), Float(1 - b2), c1, c2,
+                                                                          Float(epsRoot), Float(eps), decays ? 1 : 0,
+                                                                          Float(weightDecay), negLR)
+                                            }
                                         }
                                     }
                                 }
                             }
-                        }
                         }
                     }
                 }

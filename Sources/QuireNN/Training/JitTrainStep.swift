@@ -108,14 +108,7 @@ public final class JitTrainStep<M: Module> {
         try optimizer.update(averaging: shares.map { TensorDict(Array(zip(trained, $0.outputs.dropFirst()))) })
         let losses = shares.map { $0.outputs[0] }
         for s in shares.indices { shares[s].giveBack() }
-        let scale = 1 / Double(batchShares)
-        if losses.allSatisfy({ $0.dtype == .float32 && $0.scalarCount == 1 }) {
-            // As the tensor ops below compute it (float32 sums in share order, the scale rounded to float32),
-            // without two op dispatches.
-            let total = losses.dropFirst().reduce(losses[0].item(as: Float.self)) { $0 + $1.item(as: Float.self) }
-            return Tensor([total * Float(scale)], shape: losses[0].shape)
-        }
-        return losses.dropFirst().reduce(losses[0], +) * scale
+        return losses.dropFirst().reduce(losses[0], +) * (1 / Double(batchShares))
     }
 
     /// Each share's forward + backward outputs (loss, then the gradients), lent by its program.
@@ -138,14 +131,16 @@ public final class JitTrainStep<M: Module> {
         return try (0..<n).map { try results[$0].get() }
     }
 
+    /// The program the counters and the text describe: the first share's with shares, else the whole batch's.
+    private var described: JitFunction { shareGradients.first ?? gradients }
     /// Steps that replayed a compiled program.
-    public var cacheHits: Int { batchShares > 1 ? shareGradients[0].cacheHits : gradients.cacheHits }
+    public var cacheHits: Int { described.cacheHits }
     /// Steps that traced and compiled (the first, and each new batch signature).
-    public var cacheMisses: Int { batchShares > 1 ? shareGradients[0].cacheMisses : gradients.cacheMisses }
+    public var cacheMisses: Int { described.cacheMisses }
     /// What the compiler passes did to the most recently compiled program.
-    public var lastCompile: JitCompileStats? { (shareGradients.first ?? gradients).lastCompile }
+    public var lastCompile: JitCompileStats? { described.lastCompile }
     /// The most recently compiled forward + backward program, one instruction a line.
-    public var lastProgramText: String? { (shareGradients.first ?? gradients).lastProgramText }
+    public var lastProgramText: String? { described.lastProgramText }
     /// Bytes of intermediate buffers kept between steps for reuse (``JitFunction/arenaBytes``).
     public var arenaBytes: Int { ([gradients] + shareGradients).reduce(0) { $0 + $1.arenaBytes } }
 }

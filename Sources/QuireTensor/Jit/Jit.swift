@@ -59,6 +59,10 @@ public final class JitFunction: @unchecked Sendable {
         let keys: [String]
         let shapes: [[Int]]
         let dtypes: [DType]
+
+        init(keys: [String], inputs: [Tensor]) {
+            (self.keys, shapes, dtypes) = (keys, inputs.map(\.shape), inputs.map(\.dtype))
+        }
     }
     private struct State {
         var cache: [Signature: Entry] = [:]
@@ -99,7 +103,7 @@ public final class JitFunction: @unchecked Sendable {
     /// earlier rather than trace: for callers that run several compiled functions at once, since a trace
     /// runs the Swift body, which may share state with theirs.
     public func isCompiled(for inputs: [Tensor], keys: [String] = []) -> Bool {
-        let signature = Signature(keys: keys, shapes: inputs.map(\.shape), dtypes: inputs.map(\.dtype))
+        let signature = Signature(keys: keys, inputs: inputs)
         return state.withLock { $0.cache[signature] != nil }
     }
 
@@ -158,7 +162,7 @@ public final class JitFunction: @unchecked Sendable {
             let (outputs, outputKeys) = try body(inputs, keys)
             return (outputs, outputKeys, nil)
         }
-        let signature = Signature(keys: keys, shapes: inputs.map(\.shape), dtypes: inputs.map(\.dtype))
+        let signature = Signature(keys: keys, inputs: inputs)
         if let entry = state.withLock({ s -> Entry? in
             guard let e = s.cache[signature] else { return nil }
             s.hits += 1

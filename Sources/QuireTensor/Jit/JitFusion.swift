@@ -115,13 +115,6 @@ extension JitFusedKernel {
             let h = x[2]
             if h.dtype == .float32, h.isContiguous,
                let y = JitFusedKernel.linear(x[0], x[1], bias: nil, relu: false, gate: h, arena: &arena) { return y }
-            if h.dtype == .float32, h.isContiguous, var y = JitFusedKernel.linear(x[0], x[1], bias: nil, relu: false, arena: &arena),
-               h.shape == y.shape {
-                let (ph, py, n) = (h.pointer(Float.self), y.pointer(Float.self), y.scalarCount)
-                for i in 0..<n { py[i] = ReluGradientKernel.apply(ph[i], py[i]) }
-                y.traceTag = 0
-                return y
-            }
             return Tensor.binary(ReluGradientKernel.self, h, x[0].matmul(x[1]), op: "relu gradient")
         case .logSoftmaxBackward:
             let (y, g) = (x[0], x[1])
@@ -133,11 +126,7 @@ extension JitFusedKernel {
             }
             var out = arena.tensor(y.shape, .float32)
             let (py, pg, po) = (y.pointer(Float.self), g.pointer(Float.self), out.pointer(Float.self))
-            for r in 0..<(y.scalarCount / n) {
-                let (yr, gr, or) = (py + r * n, pg + r * n, po + r * n)
-                let total = SumReducer<Float>.finish(SumReducer<Float>.row(gr, n, 1), count: n)
-                for j in 0..<n { or[j] = SubKernel.apply(gr[j], MulKernel.apply(ExpKernel.apply(yr[j]), total)) }
-            }
+            for r in 0..<(y.scalarCount / n) { JitFusedKernel.logSoftmaxBackwardRow(UnsafePointer(py + r * n), UnsafePointer(pg + r * n), po + r * n, n) }
             out.traceTag = 0
             return out
         case .meanNegatedTake:
@@ -176,9 +165,7 @@ extension JitFusedKernel {
                     gr.initialize(repeating: 0, count: n)
                     let j = Int(pl[r])
                     gr[j] = AddKernel.apply(gr[j], pc[r])   // the scatter's add onto zero
-                    let (yr, or) = (py + r * n, po + r * n)
-                    let total = SumReducer<Float>.finish(SumReducer<Float>.row(UnsafePointer(gr), n, 1), count: n)
-                    for k in 0..<n { or[k] = SubKernel.apply(gr[k], MulKernel.apply(ExpKernel.apply(yr[k]), total)) }
+                    JitFusedKernel.logSoftmaxBackwardRow(UnsafePointer(py + r * n), UnsafePointer(gr), po + r * n, n)
                 }
             }
             out.traceTag = 0
@@ -203,10 +190,19 @@ extension JitFusedKernel {
         }
     }
 
-    /// `a·w` (+ `bias`) (then relu), in an arena buffer; nil when the operands are not float32 matrices
-    /// BLAS reads in place. With `gate` (float32, contiguous, the result's shape), relu's gradient
-    /// `gate > 0 ? y : 0` is applied in the product's own pass, and the result is nil unless the product
-    /// is small enough for that pass (``SmallGemm``).
+    /// One row of logSoftmax's backward, `g − exp(y) · Σ g`: the reducer's row sum (`SumReducer.row`,
+    /// Double, then float32) and the eager kernels, so bit-identical to the recorded ops.
+    @inline(__always)
+    private static func logSoftmaxBackwardRow(_ yr: UnsafePointer<Float>, _ gr: UnsafePointer<Float>,
+                                              _ or: UnsafeMutablePointer<Float>, _ n: Int) {
+        let total = SumReducer<Float>.finish(SumReducer<Float>.row(gr, n, 1), count: n)
+        for j in 0..<n { or[j] = SubKernel.apply(gr[j], MulKernel.apply(ExpKernel.apply(yr[j]), total)) }
+    }
+
+    /// `a·w` (+ `bias`) (then relu) (then relu's gradient `gate > 0 ? y : 0`, with `gate` float32,
+    /// contiguous, of the result's shape), in an arena buffer; nil when the operands are not float32
+    /// matrices BLAS reads in place. Small products (``SmallGemm``) apply the epilogue as their tiles are
+    /// stored; others get one pass over the product after BLAS, through the same scalar kernels.
     private static func linear(_ a: Tensor, _ w: Tensor, bias: Tensor?, relu: Bool, gate: Tensor? = nil,
                                arena: inout JitArena) -> Tensor? {
         guard a.rank == 2, w.rank == 2, a.dtype == .float32, w.dtype == .float32 else { return nil }
@@ -215,9 +211,7 @@ extension JitFusedKernel {
               let ga = GemmOperand(rows: m, cols: k, rowStride: a.strides[0], colStride: a.strides[1]),
               let gw = GemmOperand(rows: k, cols: n, rowStride: w.strides[0], colStride: w.strides[1]) else { return nil }
         if let bias { guard bias.dtype == .float32, bias.scalarCount == n, bias.rank <= 2, bias.shape.last == n else { return nil } }
-        if let gate {
-            guard gate.shape == [m, n], SmallGemm.fits(ga, gw, m: m, n: n, k: k) else { return nil }
-        }
+        if let gate { guard gate.shape == [m, n] else { return nil } }
         var out = arena.tensor([m, n], .float32)
         let pc = out.pointer(Float.self)
         let b = bias?.contiguous()
@@ -241,6 +235,10 @@ extension JitFusedKernel {
             }
         } else if relu {
             for i in 0..<(m * n) { pc[i] = ReluKernel.apply(pc[i]) }
+        }
+        if let gate {
+            let pg = gate.pointer(Float.self)
+            for i in 0..<(m * n) { pc[i] = ReluGradientKernel.apply(pg[i], pc[i]) }
         }
         out.traceTag = 0
         return out
