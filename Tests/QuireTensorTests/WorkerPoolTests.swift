@@ -1,4 +1,6 @@
+import CQuireFused
 import Dispatch
+import Foundation
 import Synchronization
 import XCTest
 @testable import QuireTensor
@@ -54,5 +56,24 @@ final class WorkerPoolTests: XCTestCase {
         let seen = Mutex<[Range<Int>]>([])
         Parallelism.forEachChunk(count: 10, minimumChunk: 2) { r in seen.withLock { $0.append(r) } }
         XCTAssertEqual(seen.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }, [0..<3, 3..<6, 6..<10])
+    }
+
+    /// A worker on its caller's CPU moves off it without being pinned: `quire_move_off_cpu` leaves the
+    /// thread on another CPU with its CPU mask as it was. (Skipped where only one CPU is allowed.)
+    func testMovingOffACPURestoresTheMask() throws {
+        // This thread's allowed CPUs, as the kernel lists them ("0-1").
+        func mask() throws -> String {
+            let status = try String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)
+            let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+            return line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces)
+        }
+        let before = try mask()
+        try XCTSkipIf(!before.contains("-") && !before.contains(","), "one CPU allowed (\(before))")
+        let cpu = quire_current_cpu()
+        XCTAssertGreaterThanOrEqual(cpu, 0)
+        XCTAssertEqual(quire_move_off_cpu(cpu), 1)
+        XCTAssertNotEqual(quire_current_cpu(), cpu)
+        XCTAssertEqual(try mask(), before, "the mask is restored: nothing is pinned")
+        XCTAssertEqual(quire_move_off_cpu(-1), 0)
     }
 }
