@@ -51,120 +51,198 @@ extension GradientTransformation {
     /// ```
     public func updateInPlace(params: inout TensorDict, averaging shares: (TensorDict, TensorDict),
                               state: inout OptState) throws -> Bool {
-        guard case .adam = inPlaceRule?.kind, shares.0.keys == shares.1.keys,
-              shares.0.keys.allSatisfy({ k in shares.1[k].map { $0.dtype == .float32 && $0.shape == shares.0[k]!.shape } ?? false })
-        else { return false }
+        guard shares.0.keys == shares.1.keys else { return false }
         return try updateInPlace(params: &params, grads: shares.0, meanWith: shares.1, state: &state)
+    }
+
+    /// The in-place step for parameters given in the order of `paths`, prepared once (see ``InPlaceStep``);
+    /// `nil` when this transformation has no in-place form.
+    ///
+    /// ```swift
+    /// let step = adam(learningRate: 1e-3).inPlaceStep(paths: ["w", "b"])!
+    /// var params = [w, b]
+    /// if try !step.apply(params: &params, grads: [gw, gb], state: &state) { … }
+    /// ```
+    public func inPlaceStep(paths: [String]) -> InPlaceStep? {
+        inPlaceRule.map { InPlaceStep(rule: $0, paths: paths) }
     }
 
     private func updateInPlace(params: inout TensorDict, grads: TensorDict, meanWith other: TensorDict?,
                                state: inout OptState) throws -> Bool {
-        guard let rule = inPlaceRule, let buffers = rule.bufferKeys(grads: grads, params: params, state: state) else {
-            return false
-        }
-        let lrCount = rule.learningRatePart
-        let count = Int(state.scalars["\(lrCount)/count"] ?? 0)
-        let lr = rule.learningRate(count)
-        let negLR = Float(-lr)
+        guard let step = inPlaceStep(paths: grads.keys), grads.keys.allSatisfy({ params[$0] != nil }) else { return false }
+        // The dictionary's entries move into the array for the call, so a tensor only the dictionary
+        // holds is written without a copy.
+        var ps = step.paths.map { params[$0]! }
+        for path in step.paths { params[path] = vacated }
+        defer { for (path, p) in zip(step.paths, ps) { params[path] = p } }
+        return try step.apply(params: &ps, grads: grads.values, meanWith: other.map { o in step.paths.map { o[$0]! } },
+                              state: &state)
+    }
+}
+
+/// The fused in-place step of `adam`, `adamw` or `sgd` (``GradientTransformation/inPlaceStep(paths:)``)
+/// for parameters, gradients and state buffers of a fixed list of paths, given as arrays in that order:
+/// the state keys are built once, and one parallel pass covers every parameter. This is what
+/// ``GradientTransformation/updateInPlace(params:grads:state:)`` runs; a training loop that keeps its
+/// parameters in an array calls it directly and skips the dictionaries.
+///
+/// ```swift
+/// let step = adam(learningRate: 1e-3).inPlaceStep(paths: ["w", "b"])!
+/// var params = [w, b]
+/// var state = adam(learningRate: 1e-3).initialize(params: ["w": w, "b": b])
+/// _ = try step.apply(params: &params, grads: [gw, gb], state: &state)
+/// ```
+public struct InPlaceStep: Sendable {
+    /// The parameters' paths, in the order of the arrays ``apply(params:grads:meanWith:state:)`` takes.
+    public let paths: [String]
+    let rule: InPlaceRule
+    /// Each parameter's state buffers' keys (Adam: first and second moment; SGD: the trace, if any).
+    let bufferKeys: [[String]]
+    let countKey: String
+    let learningRateKey: String
+
+    init(rule: InPlaceRule, paths: [String]) {
+        self.rule = rule
+        self.paths = paths
+        let names: [String]
         switch rule.kind {
-        case .adam(let b1, let b2, let eps, let epsRoot, let weightDecay, let mask):
-            let t = (state.scalars["0/count"] ?? 0) + 1
-            let c1 = Float(1 / (1 - Foundation.pow(b1, t))), c2 = Float(1 / (1 - Foundation.pow(b2, t)))
-            for (path, g) in grads {
-                let decays = weightDecay != 0 && mask.includes(path, params[path]!)
-                let g2 = other?[path]
-                withTwo(&state.tensors, buffers[0](path), buffers[1](path)) { mu, nu in
-                    params.modify(path) { p in
-                        let n = p.scalarCount
-                        withOptionalPointer(g2) { pg2 in
-                            g.withUnsafeBufferPointer(as: Float.self) { pg in
-                                p.withUnsafeMutableBufferPointer(as: Float.self) { pp in
-                                    mu.withUnsafeMutableBufferPointer(as: Float.self) { pm in
-                                        nu.withUnsafeMutableBufferPointer(as: Float.self) { pn in
-                                            // Element-wise, so any split gives the same bits. Adam costs about 0.35 ns
-                                            // an element (a division and a square root), so tensors from 8K elements
-                                            // use both cores (16K kept a [64, 256] kernel on one: digits MLP +2 %).
-                                            Parallelism.forEachChunk(count: n, minimumChunk: 4_096) { r in
-                                                let i = r.lowerBound
-                                                quire_adam_apply_mean_f32(pg.baseAddress! + i, pg2.map { $0 + i }, 0.5,
-                                                                          pp.baseAddress! + i, pm.baseAddress! + i,
-                                                                          pn.baseAddress! + i, r.count,
-                                                                          Float(b1), Float(b2), Float(1 - b1), Float(1 - b2), c1, c2,
-                                                                          Float(epsRoot), Float(eps), decays ? 1 : 0,
-                                                                          Float(weightDecay), negLR)
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        case .adam: names = ["0/mu/", "0/nu/"]
+        case .sgd(let momentum, _): names = momentum == nil ? [] : ["0/trace/"]
+        }
+        bufferKeys = paths.map { path in names.map { $0 + path } }
+        countKey = "\(rule.learningRatePart)/count"
+        learningRateKey = "\(rule.learningRatePart)/learningRate"
+    }
+
+    /// Applies one step to `params` (in ``paths``' order) and `state` in place, with `grads`, or with the
+    /// mean `(grads + meanWith) · 0.5` read inside the pass (Adam and AdamW only); returns `false`,
+    /// changing nothing, unless every parameter, gradient and state buffer is float32 of its parameter's
+    /// shape and the state holds exactly these parameters' buffers. Bit-identical to
+    /// ``GradientTransformation/update(grads:state:params:)`` then ``applyUpdates(_:_:)`` (with the mean
+    /// computed by tensor operations first). A tensor someone else still holds is copied before it is
+    /// written.
+    public func apply(params: inout [Tensor], grads: [Tensor], meanWith other: [Tensor]? = nil,
+                      state: inout OptState) throws -> Bool {
+        guard fits(params: params, grads: grads, other: other, state: state) else { return false }
+        let count = Int(state.scalars[countKey] ?? 0)
+        let lr = rule.learningRate(count)
+        // The buffers move out of the state for the pass, so those only the state holds are written in place.
+        var buffers = bufferKeys.flatMap { $0 }.map { state.tensors[$0]! }
+        for key in bufferKeys.joined() { state.tensors[key] = vacated }
+        defer { for (key, b) in zip(bufferKeys.joined(), buffers) { state.tensors[key] = b } }
+        // Pointers into tensors this call holds (the gradients contiguous) until the pass has run.
+        let gs = grads.map { $0.contiguous() }, others = other?.map { $0.contiguous() }
+        var segments: [Segment] = []
+        for i in params.indices {
+            let n = params[i].scalarCount
+            guard n > 0 else { continue }
+            var segment = Segment(start: 0, count: n, g: readable(gs[i]), g2: others.map { readable($0[i]) },
+                                  p: writable(&params[i]), buffers: (nil, nil), decays: false)
+            let b = bufferKeys[i].count
+            if b > 0 { segment.buffers.0 = writable(&buffers[i * b]) }
+            if b > 1 { segment.buffers.1 = writable(&buffers[i * b + 1]) }
+            if case .adam(_, _, _, _, let weightDecay, let mask) = rule.kind {
+                segment.decays = weightDecay != 0 && mask.includes(paths[i], params[i])
             }
-            state.scalars["0/count"] = t
-        case .sgd(let momentum, let nesterov):
-            for (path, g) in grads {
-                params.modify(path) { p in
-                    let n = p.scalarCount
-                    g.withUnsafeBufferPointer(as: Float.self) { pg in
-                        p.withUnsafeMutableBufferPointer(as: Float.self) { pp in
-                            guard let momentum else {
-                                quire_sgd_apply_f32(pg.baseAddress, pp.baseAddress, nil, n, 0, 0, negLR)
-                                return
-                            }
-                            state.tensors.modify(buffers[0](path)) { tr in
-                                tr.withUnsafeMutableBufferPointer(as: Float.self) { pt in
-                                    quire_sgd_apply_f32(pg.baseAddress, pp.baseAddress, pt.baseAddress, n,
-                                                        Float(momentum), nesterov ? 1 : 0, negLR)
-                                }
-                            }
-                        }
-                    }
-                }
+            segments.append(segment)
+        }
+        var offset = 0
+        for i in segments.indices { segments[i].start = offset; offset += segments[i].count }
+        let kernel = Kernel(rule: rule, state: state, learningRate: lr)
+        let pass = UncheckedSegments(segments)
+        // Element-wise, so any split gives the same bits. Adam costs about 0.35 ns an element (a
+        // division and a square root): from 8K elements both cores share one pass over every parameter.
+        withExtendedLifetime((gs, others)) {
+            Parallelism.forEachChunk(count: offset, minimumChunk: 4_096) { r in kernel.run(pass.segments, r) }
+        }
+        if case .adam = rule.kind { state.scalars["0/count"] = (state.scalars["0/count"] ?? 0) + 1 }
+        state.scalars[countKey] = Double(count + 1)
+        state.scalars[learningRateKey] = lr
+        return true
+    }
+
+    private func fits(params: [Tensor], grads: [Tensor], other: [Tensor]?, state: OptState) -> Bool {
+        guard params.count == paths.count, grads.count == paths.count, other.map({ $0.count == paths.count }) ?? true
+        else { return false }
+        if other != nil, case .sgd = rule.kind { return false }
+        guard state.tensors.count == bufferKeys.reduce(0, { $0 + $1.count }) else { return false }
+        for (i, p) in params.enumerated() {
+            guard p.dtype == .float32, grads[i].dtype == .float32, grads[i].shape == p.shape else { return false }
+            if let other, other[i].dtype != .float32 || other[i].shape != p.shape { return false }
+            for key in bufferKeys[i] {
+                guard let b = state.tensors[key], b.dtype == .float32, b.shape == p.shape else { return false }
             }
         }
-        state.scalars["\(lrCount)/count"] = Double(count + 1)
-        state.scalars["\(lrCount)/learningRate"] = lr
         return true
     }
 }
 
-extension InPlaceRule {
-    /// The state keys of each per-parameter buffer, when `grads`, `params` and `state` fit the in-place
-    /// loops: the gradients cover exactly the buffers' parameters (as `update` would leave them) and every
-    /// tensor is float32 of its parameter's shape; `nil` otherwise.
-    func bufferKeys(grads: TensorDict, params: TensorDict, state: OptState) -> [(String) -> String]? {
-        let names: [String]
-        switch kind {
-        case .adam: names = ["0/mu/", "0/nu/"]
-        case .sgd(let momentum, _): names = momentum == nil ? [] : ["0/trace/"]
+/// One parameter's part of the flat index space a pass runs over, with its tensors' pointers.
+private struct Segment {
+    var start: Int
+    let count: Int
+    let g: UnsafePointer<Float>
+    let g2: UnsafePointer<Float>?
+    let p: UnsafeMutablePointer<Float>
+    var buffers: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
+    var decays: Bool
+}
+
+/// Segments handed to the workers (each chunk writes its own elements only).
+private struct UncheckedSegments: @unchecked Sendable {
+    let segments: [Segment]
+    init(_ segments: [Segment]) { self.segments = segments }
+}
+
+/// The C loop and its constants for one step.
+private struct Kernel: Sendable {
+    enum Constants: Sendable {
+        /// `oneMinusB1` and `oneMinusB2` rounded from double precision, as the tensor form computes them.
+        case adam(b1: Float, b2: Float, oneMinusB1: Float, oneMinusB2: Float, c1: Float, c2: Float, epsRoot: Float,
+                  eps: Float, weightDecay: Float)
+        case sgd(momentum: Float, nesterov: Bool)
+    }
+    let constants: Constants
+    let negLR: Float
+
+    init(rule: InPlaceRule, state: OptState, learningRate lr: Double) {
+        negLR = Float(-lr)
+        switch rule.kind {
+        case .adam(let b1, let b2, let eps, let epsRoot, let weightDecay, _):
+            let t = (state.scalars["0/count"] ?? 0) + 1
+            let c1 = Float(1 / (1 - Foundation.pow(b1, t))), c2 = Float(1 / (1 - Foundation.pow(b2, t)))
+            constants = .adam(b1: Float(b1), b2: Float(b2), oneMinusB1: Float(1 - b1), oneMinusB2: Float(1 - b2), c1: c1,
+                              c2: c2, epsRoot: Float(epsRoot), eps: Float(eps), weightDecay: Float(weightDecay))
+        case .sgd(let momentum, let nesterov):
+            constants = .sgd(momentum: Float(momentum ?? 0), nesterov: nesterov)
         }
-        guard state.tensors.count == names.count * grads.count else { return nil }
-        for (path, g) in grads {
-            guard let p = params[path], p.dtype == .float32, g.dtype == .float32, g.shape == p.shape else { return nil }
-            for name in names {
-                guard let b = state.tensors[name + path], b.dtype == .float32, b.shape == p.shape else { return nil }
+    }
+
+    /// Runs the loop over the elements `range` of the flat index space.
+    func run(_ segments: [Segment], _ range: Range<Int>) {
+        for s in segments where s.start < range.upperBound && s.start + s.count > range.lowerBound {
+            let lo = Swift.max(range.lowerBound, s.start) - s.start
+            let n = Swift.min(range.upperBound, s.start + s.count) - s.start - lo
+            switch constants {
+            case .adam(let b1, let b2, let oneMinusB1, let oneMinusB2, let c1, let c2, let epsRoot, let eps, let weightDecay):
+                quire_adam_apply_mean_f32(s.g + lo, s.g2.map { $0 + lo }, 0.5, s.p + lo, s.buffers.0! + lo,
+                                          s.buffers.1! + lo, n, b1, b2, oneMinusB1, oneMinusB2, c1, c2, epsRoot, eps,
+                                          s.decays ? 1 : 0, weightDecay, negLR)
+            case .sgd(let momentum, let nesterov):
+                quire_sgd_apply_f32(s.g + lo, s.p + lo, s.buffers.0.map { $0 + lo }, n, momentum, nesterov ? 1 : 0, negLR)
             }
         }
-        return names.map { name in { name + $0 } }
     }
 }
 
-/// Runs `body` on two entries of `dict` at once, each held only by `body` while it runs (so writes into
-/// them need no copy when nothing else holds them).
-private func withTwo(_ dict: inout TensorDict, _ a: String, _ b: String, _ body: (inout Tensor, inout Tensor) -> Void) {
-    var x = dict[a]!, y = dict[b]!
-    dict[a] = vacated
-    dict[b] = vacated
-    body(&x, &y)
-    dict[a] = x
-    dict[b] = y
+/// A pointer to `t`'s elements (contiguous float32, held by the caller while the pointer is used).
+private func readable(_ t: Tensor) -> UnsafePointer<Float> {
+    t.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
 }
 
-/// Runs `body` with a float32 pointer into `t`, or nil.
-private func withOptionalPointer(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> Void) {
-    guard let t else { return body(nil) }
-    t.withUnsafeBufferPointer(as: Float.self) { body($0.baseAddress) }
+/// A pointer to `t`'s elements after copy-on-write has made its storage `t`'s own.
+private func writable(_ t: inout Tensor) -> UnsafeMutablePointer<Float> {
+    t.withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
 }
 
 /// What an entry holds while its tensor is taken out to be written in place.

@@ -84,4 +84,63 @@ final class InPlaceUpdateTests: XCTestCase {
         var state = tx.initialize(params: p)
         XCTAssertFalse(try tx.updateInPlace(params: &p, grads: ["out.weight": Tensor.zeros([3, 2])], state: &state))
     }
+
+    /// One pass over every parameter, split over the cores wherever the chunks fall (here inside and
+    /// across parameters of 7,000, 3,000 and 9,001 elements): the same bits as the chain, with one
+    /// gradient and with the mean of two.
+    func testPreparedStepOnArraysMatchesTheChainAcrossChunkBoundaries() throws {
+        var rng = TestRNG(seed: 5)
+        let paths = ["a.weight", "a.bias", "b.weight"]
+        let shapes = [[70, 100], [3_000], [9_001]]
+        for (name, tx) in [("adam", adam(learningRate: 1e-2)),
+                           ("adamw", adamw(learningRate: 1e-2, weightDecay: 0.1, mask: .excludingBiasesAndNorms)),
+                           ("sgd momentum", sgd(learningRate: 0.1, momentum: 0.9))] {
+            let step = try XCTUnwrap(tx.inPlaceStep(paths: paths), name)
+            var fused = shapes.map { rng.tensor($0).cast(to: .float32) }
+            var plain = TensorDict(Array(zip(paths, fused)))
+            var fusedState = tx.initialize(params: plain), plainState = fusedState
+            for averaged in [false, true, false] {
+                let a = shapes.map { rng.tensor($0).cast(to: .float32) }, b = shapes.map { rng.tensor($0).cast(to: .float32) }
+                if averaged && name.hasPrefix("sgd") {   // SGD has no averaged pass
+                    XCTAssertFalse(try step.apply(params: &fused, grads: a, meanWith: b, state: &fusedState), name)
+                    continue
+                }
+                XCTAssertTrue(try step.apply(params: &fused, grads: a, meanWith: averaged ? b : nil, state: &fusedState), name)
+                let grads = TensorDict(Array(zip(paths, averaged ? zip(a, b).map { ($0 + $1) * 0.5 } : a)))
+                let (u, next) = try tx.update(grads: grads, state: plainState, params: plain)
+                plain = try applyUpdates(plain, u)
+                plainState = next
+                for (i, path) in paths.enumerated() {
+                    XCTAssertEqual(fused[i].scalars(as: Float.self), plain[path]!.scalars(as: Float.self), "\(name) \(path)")
+                }
+                for (k, t) in plainState.tensors {
+                    XCTAssertEqual(fusedState.tensors[k]!.scalars(as: Float.self), t.scalars(as: Float.self), "\(name) \(k)")
+                }
+                XCTAssertEqual(fusedState.scalars, plainState.scalars, name)
+            }
+        }
+    }
+
+    func testPreparedStepDeclinesMisfitsAndChangesNothing() throws {
+        var rng = TestRNG(seed: 6)
+        let tx = adam(learningRate: 1e-2)
+        let step = try XCTUnwrap(tx.inPlaceStep(paths: ["w", "b"]))
+        var params = [rng.tensor([4, 3]).cast(to: .float32), rng.tensor([3]).cast(to: .float32)]
+        let before = params.map { $0.scalars(as: Float.self) }
+        var state = tx.initialize(params: ["w": params[0], "b": params[1]])
+        let stateBefore = state.scalars
+        let misfits: [(String, [Tensor], [Tensor]?)] = [
+            ("wrong shape", [rng.tensor([3, 4]).cast(to: .float32), rng.tensor([3]).cast(to: .float32)], nil),
+            ("too few", [rng.tensor([4, 3]).cast(to: .float32)], nil),
+            ("float64", [rng.tensor([4, 3]), rng.tensor([3]).cast(to: .float32)], nil),
+            ("mean of another shape", [rng.tensor([4, 3]).cast(to: .float32), rng.tensor([3]).cast(to: .float32)],
+             [rng.tensor([4, 3]).cast(to: .float32), rng.tensor([2]).cast(to: .float32)]),
+        ]
+        for (name, grads, other) in misfits {
+            XCTAssertFalse(try step.apply(params: &params, grads: grads, meanWith: other, state: &state), name)
+            XCTAssertEqual(params.map { $0.scalars(as: Float.self) }, before, name)
+            XCTAssertEqual(state.scalars, stateBefore, name)
+        }
+        XCTAssertNil(chain(scaleByAdam(), scaleByLearningRate(1e-3)).inPlaceStep(paths: ["w"]))
+    }
 }

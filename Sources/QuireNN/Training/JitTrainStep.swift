@@ -93,7 +93,9 @@ public final class JitTrainStep<M: Module> {
         // boxes holds the parameters and the update writes them without copying; the gradients' buffers
         // go back to the program for the next step.
         return try gradients(arguments.map(\.value) + batch, consumingOutputs: { out in
-            try optimizer.update(TensorDict(Array(zip(trained, out.dropFirst()))))
+            if try !optimizer.updateInPlace(Array(out.dropFirst())) {
+                try optimizer.update(TensorDict(Array(zip(trained, out.dropFirst()))))
+            }
             return out[0]
         })
     }
@@ -105,7 +107,12 @@ public final class JitTrainStep<M: Module> {
         // The shares' inputs (which hold the parameters) are gone once `runShares` returns, so the update
         // writes the parameters in place.
         var shares = try runShares(batch, rows: rows)
-        try optimizer.update(averaging: shares.map { TensorDict(Array(zip(trained, $0.outputs.dropFirst()))) })
+        // Two shares' gradients come in the optimizer's order: Adam reads their mean in its own pass.
+        let inPlace = try shares.count == 2 && optimizer.updateInPlace(Array(shares[0].outputs.dropFirst()),
+                                                                        meanWith: Array(shares[1].outputs.dropFirst()))
+        if !inPlace {
+            try optimizer.update(averaging: shares.map { TensorDict(Array(zip(trained, $0.outputs.dropFirst()))) })
+        }
         let losses = shares.map { $0.outputs[0] }
         for s in shares.indices { shares[s].giveBack() }
         return losses.dropFirst().reduce(losses[0], +) * (1 / Double(batchShares))

@@ -25,6 +25,10 @@ public final class Optimizer<M: Module> {
 
     let boxes: [String: Param]
     let paths: [String]
+    /// The boxes in the order of `paths`.
+    private let orderedBoxes: [Param]
+    /// The transformation's in-place step for `paths`, when it has one.
+    private let inPlaceStep: InPlaceStep?
 
     /// An optimizer for the boxes of `model` that pass `filter` (trainable parameters by default).
     public init(_ model: M, _ tx: GradientTransformation, filter: ParamFilter = .trainable) {
@@ -33,6 +37,8 @@ public final class Optimizer<M: Module> {
         let named = model.parameters(filter)
         self.paths = named.map(\.path)
         self.boxes = Dictionary(named.map { ($0.path, $0.param) }, uniquingKeysWith: { a, _ in a })
+        self.orderedBoxes = paths.map { [boxes] in boxes[$0]! }
+        self.inPlaceStep = tx.inPlaceStep(paths: paths)
         self.state = tx.initialize(params: TensorDict(named.map { ($0.path, $0.param.value) }))
     }
 
@@ -48,7 +54,7 @@ public final class Optimizer<M: Module> {
     /// before anything changes.
     public func update(_ grads: TensorDict) throws {
         try check(grads)
-        if try updateInPlace({ try self.tx.updateInPlace(params: &$0, grads: grads, state: &$1) }) { return }
+        if grads.count == paths.count, try updateInPlace(paths.map { grads[$0]! }) { return }
         let params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
         let (updates, next) = try tx.update(grads: grads, state: state, params: params)
         let newParams = try applyUpdates(params, updates)
@@ -76,8 +82,8 @@ public final class Optimizer<M: Module> {
                               + missing.map { .missing(path: $0, expected: "a gradient in every share") })
         }
         if shares.count == 1 { return try update(first) }
-        if shares.count == 2,
-           try updateInPlace({ try self.tx.updateInPlace(params: &$0, averaging: (first, shares[1]), state: &$1) }) {
+        if shares.count == 2, first.count == paths.count,
+           try updateInPlace(paths.map { first[$0]! }, meanWith: paths.map { shares[1][$0]! }) {
             return
         }
         let scale = 1 / Double(shares.count)
@@ -100,14 +106,16 @@ public final class Optimizer<M: Module> {
         if !problems.isEmpty { throw ModuleError(problems) }
     }
 
-    /// The transformation's fused in-place step (``GradientTransformation/updateInPlace(params:grads:state:)``:
-    /// `adam`, `adamw`, `sgd` on float32), when it has one. The boxes' tensors move into a dictionary for the
-    /// call and back, so a parameter nobody else holds is written without a copy.
-    private func updateInPlace(_ step: (inout TensorDict, inout OptState) throws -> Bool) throws -> Bool {
-        var params = TensorDict(paths.map { ($0, boxes[$0]!.value) })
-        for path in paths { boxes[path]!.value = vacatedParameter }
-        defer { for path in paths { boxes[path]!.value = params[path]! } }
-        return try step(&params, &state)
+    /// The transformation's fused in-place step (``InPlaceStep``: `adam`, `adamw`, `sgd` on float32) with
+    /// gradients in the order of `paths` (and, for Adam, the mean with `other`), when it has one. The boxes'
+    /// tensors move into an array for the call and back, so a parameter nobody else holds is written
+    /// without a copy. `false`, changing nothing, when the step does not apply.
+    func updateInPlace(_ grads: [Tensor], meanWith other: [Tensor]? = nil) throws -> Bool {
+        guard let inPlaceStep else { return false }
+        var params = orderedBoxes.map(\.value)
+        for box in orderedBoxes { box.value = vacatedParameter }
+        defer { for (box, p) in zip(orderedBoxes, params) { box.value = p } }
+        return try inPlaceStep.apply(params: &params, grads: grads, meanWith: other, state: &state)
     }
 }
 
