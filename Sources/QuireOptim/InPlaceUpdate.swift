@@ -19,6 +19,9 @@ struct InPlaceRule: Sendable {
     let learningRate: Schedule
     /// The chain part that holds `count` and `learningRate` (the last one).
     let learningRatePart: Int
+
+    /// Whether the fused pass can read the mean of two gradients (Adam's loop can; SGD's cannot).
+    var averages: Bool { if case .adam = kind { true } else { false } }
 }
 
 extension GradientTransformation {
@@ -96,8 +99,12 @@ public struct InPlaceStep: Sendable {
     /// The parameters' paths, in the order of the arrays ``apply(params:grads:meanWith:state:)`` takes.
     public let paths: [String]
     let rule: InPlaceRule
-    /// Each parameter's state buffers' keys (Adam: first and second moment; SGD: the trace, if any).
-    let bufferKeys: [[String]]
+    /// The state buffers' keys, `buffersPerParameter` for each parameter in order (Adam: first and second
+    /// moment; SGD: the trace, if any).
+    let allKeys: [String]
+    let buffersPerParameter: Int
+    /// How many tensors the state holds for these parameters.
+    var keyCount: Int { allKeys.count }
     let countKey: String
     let learningRateKey: String
 
@@ -109,7 +116,8 @@ public struct InPlaceStep: Sendable {
         case .adam: names = ["0/mu/", "0/nu/"]
         case .sgd(let momentum, _): names = momentum == nil ? [] : ["0/trace/"]
         }
-        bufferKeys = paths.map { path in names.map { $0 + path } }
+        allKeys = paths.flatMap { path in names.map { $0 + path } }
+        buffersPerParameter = names.count
         countKey = "\(rule.learningRatePart)/count"
         learningRateKey = "\(rule.learningRatePart)/learningRate"
     }
@@ -123,54 +131,53 @@ public struct InPlaceStep: Sendable {
     /// written.
     public func apply(params: inout [Tensor], grads: [Tensor], meanWith other: [Tensor]? = nil,
                       state: inout OptState) throws -> Bool {
-        guard fits(params: params, grads: grads, other: other, state: state) else { return false }
+        guard params.count == paths.count, grads.count == paths.count, other.map({ $0.count == paths.count }) ?? true,
+              state.tensors.count == keyCount, other == nil || rule.averages else { return false }
         let count = Int(state.scalars[countKey] ?? 0)
         let lr = rule.learningRate(count)
-        // The buffers move out of the state for the pass, so those only the state holds are written in place.
-        var buffers = bufferKeys.flatMap { $0 }.map { state.tensors[$0]! }
-        for key in bufferKeys.joined() { state.tensors[key] = vacated }
-        defer { for (key, b) in zip(bufferKeys.joined(), buffers) { state.tensors[key] = b } }
-        // Pointers into tensors this call holds (the gradients contiguous) until the pass has run.
-        let gs = grads.map { $0.contiguous() }, others = other?.map { $0.contiguous() }
-        var segments: [Segment] = []
-        for i in params.indices {
-            let n = params[i].scalarCount
-            guard n > 0 else { continue }
-            var segment = Segment(start: 0, count: n, g: readable(gs[i]), g2: others.map { readable($0[i]) },
-                                  p: writable(&params[i]), buffers: (nil, nil), decays: false)
-            let b = bufferKeys[i].count
-            if b > 0 { segment.buffers.0 = writable(&buffers[i * b]) }
-            if b > 1 { segment.buffers.1 = writable(&buffers[i * b + 1]) }
-            if case .adam(_, _, _, _, let weightDecay, let mask) = rule.kind {
-                segment.decays = weightDecay != 0 && mask.includes(paths[i], params[i])
-            }
-            segments.append(segment)
-        }
-        var offset = 0
-        for i in segments.indices { segments[i].start = offset; offset += segments[i].count }
         let kernel = Kernel(rule: rule, state: state, learningRate: lr)
-        let pass = UncheckedSegments(segments)
-        // Element-wise, so any split gives the same bits. Adam costs about 0.35 ns an element (a
-        // division and a square root): from 8K elements both cores share one pass over every parameter.
-        withExtendedLifetime((gs, others)) {
-            Parallelism.forEachChunk(count: offset, minimumChunk: 4_096) { r in kernel.run(pass.segments, r) }
+        // The buffers move out of the state for the pass, so those only the state holds are written in place.
+        let applied = try state.tensors.modify(allKeys) { buffers -> Bool in
+            guard fits(params: params, grads: grads, other: other, buffers: buffers) else { return false }
+            // Pointers into tensors this call holds (the gradients contiguous) until the pass has run.
+            let gs = grads.map { $0.contiguous() }, others = other?.map { $0.contiguous() }
+            let b = buffersPerParameter
+            var segments: [Segment] = []
+            var offset = 0
+            for i in params.indices {
+                let n = params[i].scalarCount
+                guard n > 0 else { continue }
+                var segment = Segment(start: offset, count: n, g: readable(gs[i]), g2: others.map { readable($0[i]) },
+                                      p: writable(&params[i]), buffers: (nil, nil), decays: false)
+                if b > 0 { segment.buffers.0 = writable(&buffers[i * b]!) }
+                if b > 1 { segment.buffers.1 = writable(&buffers[i * b + 1]!) }
+                if case .adam(_, _, _, _, let weightDecay, let mask) = rule.kind {
+                    segment.decays = weightDecay != 0 && mask.includes(paths[i], params[i])
+                }
+                segments.append(segment)
+                offset += n
+            }
+            let pass = UncheckedSegments(segments)
+            // Element-wise, so any split gives the same bits. Adam costs about 0.35 ns an element (a
+            // division and a square root): from 8K elements both cores share one pass over every parameter.
+            withExtendedLifetime((gs, others)) {
+                Parallelism.forEachChunk(count: offset, minimumChunk: 4_096) { r in kernel.run(pass.segments, r) }
+            }
+            return true
         }
+        guard applied else { return false }
         if case .adam = rule.kind { state.scalars["0/count"] = (state.scalars["0/count"] ?? 0) + 1 }
         state.scalars[countKey] = Double(count + 1)
         state.scalars[learningRateKey] = lr
         return true
     }
 
-    private func fits(params: [Tensor], grads: [Tensor], other: [Tensor]?, state: OptState) -> Bool {
-        guard params.count == paths.count, grads.count == paths.count, other.map({ $0.count == paths.count }) ?? true
-        else { return false }
-        if other != nil, case .sgd = rule.kind { return false }
-        guard state.tensors.count == bufferKeys.reduce(0, { $0 + $1.count }) else { return false }
+    private func fits(params: [Tensor], grads: [Tensor], other: [Tensor]?, buffers: [Tensor?]) -> Bool {
         for (i, p) in params.enumerated() {
             guard p.dtype == .float32, grads[i].dtype == .float32, grads[i].shape == p.shape else { return false }
             if let other, other[i].dtype != .float32 || other[i].shape != p.shape { return false }
-            for key in bufferKeys[i] {
-                guard let b = state.tensors[key], b.dtype == .float32, b.shape == p.shape else { return false }
+            for b in buffers[(i * buffersPerParameter)..<((i + 1) * buffersPerParameter)] {
+                guard let b, b.dtype == .float32, b.shape == p.shape else { return false }
             }
         }
         return true

@@ -46,6 +46,32 @@ public struct TensorDict: Sendable, Sequence, ExpressibleByDictionaryLiteral, Cu
         return try body(&entries[key]!)
     }
 
+    /// Runs `body` on the tensors at `keys` (in that order; `nil` for a key the dictionary lacks) moved
+    /// out of the dictionary, then moves them back: as ``modify(_:_:)`` for many keys at once, with one
+    /// lookup per key. A key repeated in `keys` gets `nil` after its first place.
+    ///
+    /// ```swift
+    /// state.modify(["mu/w", "nu/w"]) { t in t[0]!.withUnsafeMutableBufferPointer(as: Float.self) { $0[0] = 0 } }
+    /// ```
+    public mutating func modify<R>(_ keys: [String], _ body: (inout [Tensor?]) throws -> R) rethrows -> R {
+        // No entry is added or removed until the tensors go back, so the positions stay valid.
+        var positions: [Dictionary<String, Tensor>.Index?] = []
+        for key in keys {
+            let i = entries.index(forKey: key)
+            positions.append(i.flatMap { positions.contains($0) ? nil : $0 })
+        }
+        var taken = positions.map { i -> Tensor? in
+            guard let i else { return nil }
+            defer { entries.values[i] = TensorDict.vacated }
+            return entries.values[i]
+        }
+        defer { for (i, t) in zip(positions, taken) { if let i, let t { entries.values[i] = t } } }
+        return try body(&taken)
+    }
+
+    /// What an entry holds while ``modify(_:_:)-([String],_)`` has its tensor out.
+    private static let vacated = Tensor.zeros([0])
+
     /// The tensors in key order.
     public var values: [Tensor] { keys.map { entries[$0]! } }
     public var count: Int { keys.count }
