@@ -52,11 +52,42 @@ final class JitFusionTests: XCTestCase {
         XCTAssertTrue(program.contains("= logSoftmaxBackwardOneHot("), program)
         XCTAssertFalse(program.contains("= exp("), program)
         XCTAssertEqual(stats.columnSums, 2, "\(stats)")   // the two bias gradients
+        // The transposes the backward records (both weight gradients' activations, the output layer's
+        // weight for the hidden gradient) are read in place by the products, not made as views.
+        XCTAssertGreaterThanOrEqual(stats.foldedViews, 3, "\(stats)")
+        XCTAssertFalse(program.contains("= permute("), program)
+        XCTAssertTrue(program.contains("ᵀ"), program)
         XCTAssertGreaterThan(f.arenaBytes, 0, "freed intermediates are kept for the next call")
         // Results handed out earlier are untouched by later calls that reuse the arena.
         for (got, want) in held {
             for (g, w) in zip(got, want) { XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self)) }
         }
+    }
+
+    /// A column sum kept as a row and then flattened (what a bias gradient records) is one
+    /// `columnSum(keepDims: false)`; a transpose read by a product is read in place, also when the
+    /// transpose is an output too (it stays, for that reader). Bit-identical to the eager ops.
+    func testViewsFoldIntoTheKernelsThatReadThem() throws {
+        let body: ([Tensor]) throws -> [Tensor] = { xs in
+            let t = xs[0].permuted([1, 0])
+            return [xs[0].sum(axes: [0], keepDims: true).reshaped([xs[0].shape[1]]), t.matmul(xs[1]), t]
+        }
+        let f = jit(body)
+        var rng = TestRNG(seed: 13)
+        for _ in 0..<2 {
+            let xs = [rng.tensor([9, 5]).cast(to: .float32), rng.tensor([9, 3]).cast(to: .float32)]
+            let got = try f(xs), want = try body(xs)
+            for (k, (g, w)) in zip(got, want).enumerated() {
+                XCTAssertEqual(g.shape, w.shape, "output \(k)")
+                XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self), "output \(k)")
+            }
+        }
+        let program = try XCTUnwrap(f.lastProgramText)
+        XCTAssertTrue(program.contains("= columnSum(keepDims: false)(%0)"), program)
+        XCTAssertFalse(program.contains("= reshape("), program)
+        XCTAssertTrue(program.contains("= linear()(%0ᵀ, %1)"), program)
+        XCTAssertTrue(program.contains("= permute([1, 0])(%0)"), program)   // still an output
+        XCTAssertEqual(f.lastCompile?.foldedViews, 2)
     }
 
     /// A softmax cross-entropy written as `softmaxCrossEntropy(logits:labels:).mean()` records it (logSoftmax,

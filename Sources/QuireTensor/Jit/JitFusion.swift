@@ -5,11 +5,12 @@
 enum JitFusedKernel: Equatable {
     /// `a·w` (float32, rank 2, one BLAS call into an arena buffer), then `+ bias` (a row vector) and/or
     /// `relu` in one pass over the product while it is in cache. Each element goes through the same
-    /// scalar operations as the unfused ops, so the result is bit-identical. Arguments: a, w[, bias].
-    case linear(bias: Bool, relu: Bool)
+    /// scalar operations as the unfused ops, so the result is bit-identical. Arguments: a, w[, bias];
+    /// `transposed` says which of a and w are read as their transpose (a folded `permute([1, 0])`).
+    case linear(bias: Bool, relu: Bool, transposed: JitTransposed = [])
     /// `a·w` masked by relu's backward: `reluGradient(h, a·w)` (the product where `h > 0`, else 0), in
     /// the product's buffer. Arguments: a, w, h.
-    case linearReluGradient
+    case linearReluGradient(transposed: JitTransposed = [])
     /// logSoftmax's backward over the last axis, `g − exp(y) · Σ g` (y the logSoftmax output), one pass
     /// per row instead of four ops; the row sum is the reducer's (`SumReducer.row`, Double, then float32)
     /// and exp the `ExpKernel`, so bit-identical. Arguments: y, g.
@@ -33,11 +34,33 @@ enum JitFusedKernel: Equatable {
     case elementwise(ElementwiseChain)
 }
 
+/// Which operands of a fused product are read as their transpose: the matrix a `permute([1, 0])` would
+/// have made, read in place with its strides swapped (BLAS and the small-product kernel take either
+/// layout), so the view is not an instruction of its own.
+struct JitTransposed: OptionSet, Equatable {
+    let rawValue: UInt8
+    static let a = JitTransposed(rawValue: 1)
+    static let w = JitTransposed(rawValue: 2)
+
+    /// `x`, or its transpose when `flag` is set.
+    func operand(_ x: Tensor, _ flag: JitTransposed) -> Tensor { contains(flag) ? x.permuted([1, 0]) : x }
+}
+
+extension JitFusedKernel {
+    /// The operands a fused product reads transposed (none for other kernels).
+    var transposed: JitTransposed {
+        switch self {
+        case .linear(_, _, let t), .linearReluGradient(let t): t
+        default: []
+        }
+    }
+}
+
 extension JitFusedKernel: CustomStringConvertible {
     /// As the program text shows it: `linear(bias, relu)`, `linear()`, `linear(reluGradient)`.
     var description: String {
         switch self {
-        case .linear(let bias, let relu):
+        case .linear(let bias, let relu, _):
             "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
         case .linearReluGradient: "linear(reluGradient)"
         case .logSoftmaxBackward: "logSoftmaxBackward"
@@ -106,16 +129,20 @@ extension JitFusedKernel {
         switch self {
         case .elementwise(let chain):
             return chain.run(x, arena: &arena)
-        case .linear(let bias, let relu):
-            if let y = JitFusedKernel.linear(x[0], x[1], bias: bias ? x[2] : nil, relu: relu, arena: &arena) { return y }
-            var y = x[0].matmul(x[1])
+        case .linear(let bias, let relu, let t):
+            if let y = JitFusedKernel.linear(x[0], x[1], transposed: t, bias: bias ? x[2] : nil, relu: relu, arena: &arena) {
+                return y
+            }
+            var y = t.operand(x[0], .a).matmul(t.operand(x[1], .w))
             if bias { y = y + x[2] }
             return relu ? y.relu() : y
-        case .linearReluGradient:
+        case .linearReluGradient(let t):
             let h = x[2]
             if h.dtype == .float32, h.isContiguous,
-               let y = JitFusedKernel.linear(x[0], x[1], bias: nil, relu: false, gate: h, arena: &arena) { return y }
-            return Tensor.binary(ReluGradientKernel.self, h, x[0].matmul(x[1]), op: "relu gradient")
+               let y = JitFusedKernel.linear(x[0], x[1], transposed: t, bias: nil, relu: false, gate: h, arena: &arena) {
+                return y
+            }
+            return Tensor.binary(ReluGradientKernel.self, h, t.operand(x[0], .a).matmul(t.operand(x[1], .w)), op: "relu gradient")
         case .logSoftmaxBackward:
             let (y, g) = (x[0], x[1])
             // At least two rows of two: the shapes for which the reducer takes its row loop (a single row or
@@ -202,14 +229,16 @@ extension JitFusedKernel {
     /// `a·w` (+ `bias`) (then relu) (then relu's gradient `gate > 0 ? y : 0`, with `gate` float32,
     /// contiguous, of the result's shape), in an arena buffer; nil when the operands are not float32
     /// matrices BLAS reads in place. Small products (``SmallGemm``) apply the epilogue as their tiles are
-    /// stored; others get one pass over the product after BLAS, through the same scalar kernels.
-    private static func linear(_ a: Tensor, _ w: Tensor, bias: Tensor?, relu: Bool, gate: Tensor? = nil,
-                               arena: inout JitArena) -> Tensor? {
+    /// stored; others get one pass over the product after BLAS, through the same scalar kernels. An
+    /// operand in `transposed` is read as its transpose (its two dimensions and strides swapped).
+    private static func linear(_ a: Tensor, _ w: Tensor, transposed: JitTransposed = [], bias: Tensor?, relu: Bool,
+                               gate: Tensor? = nil, arena: inout JitArena) -> Tensor? {
         guard a.rank == 2, w.rank == 2, a.dtype == .float32, w.dtype == .float32 else { return nil }
-        let (m, k, n) = (a.shape[0], a.shape[1], w.shape[1])
-        guard m > 0, n > 0, k > 0, w.shape[0] == k,
-              let ga = GemmOperand(rows: m, cols: k, rowStride: a.strides[0], colStride: a.strides[1]),
-              let gw = GemmOperand(rows: k, cols: n, rowStride: w.strides[0], colStride: w.strides[1]) else { return nil }
+        let (ta, tw) = (transposed.contains(.a) ? (1, 0) : (0, 1), transposed.contains(.w) ? (1, 0) : (0, 1))
+        let (m, k, n) = (a.shape[ta.0], a.shape[ta.1], w.shape[tw.1])
+        guard m > 0, n > 0, k > 0, w.shape[tw.0] == k,
+              let ga = GemmOperand(rows: m, cols: k, rowStride: a.strides[ta.0], colStride: a.strides[ta.1]),
+              let gw = GemmOperand(rows: k, cols: n, rowStride: w.strides[tw.0], colStride: w.strides[tw.1]) else { return nil }
         if let bias { guard bias.dtype == .float32, bias.scalarCount == n, bias.rank <= 2, bias.shape.last == n else { return nil } }
         if let gate { guard gate.shape == [m, n] else { return nil } }
         var out = arena.tensor([m, n], .float32)
@@ -289,7 +318,7 @@ extension JitProgram {
         useCount = uses()
         for i in body.indices {
             guard case .relu = body[i].primitive, body[i].fused == nil, case .slot(let y) = body[i].args[0],
-                  let p = producer[y], case .linear(let bias, false)? = body[p].fused, useCount[y] == 1 else { continue }
+                  let p = producer[y], case .linear(let bias, false, [])? = body[p].fused, useCount[y] == 1 else { continue }
             body[i] = JitInstruction(primitive: .relu, args: body[p].args, result: body[i].result,
                                      fused: .linear(bias: bias, relu: true))
         }
@@ -303,10 +332,10 @@ extension JitProgram {
         useCount = uses()
         for i in body.indices {
             guard case .reluGradient = body[i].primitive, case .slot(let y) = body[i].args[1], let p = producer[y],
-                  case .linear(false, false)? = body[p].fused, useCount[y] == 1,
+                  case .linear(false, false, [])? = body[p].fused, useCount[y] == 1,
                   operandType(body[i].args[0], nodes) == (nodes[y].shape, .float32) else { continue }
             body[i] = JitInstruction(primitive: .reluGradient, args: body[p].args + [body[i].args[0]], result: body[i].result,
-                                     fused: .linearReluGradient)
+                                     fused: .linearReluGradient())
         }
         return fused
     }
@@ -321,6 +350,45 @@ extension JitProgram {
             count += 1
         }
         return count
+    }
+
+    /// Views that only reshape what a fused kernel reads or writes stop being instructions of their own: a
+    /// `permute([1, 0])` read by a product becomes that product's transposed operand (the view is left
+    /// for dead-code elimination when nothing else reads it), and a `reshape` to `[n]` of a
+    /// `columnSum(keepDims: true)` read by nothing else becomes `columnSum(keepDims: false)`. Each view
+    /// instruction cost about half a microsecond a replay. Returns how many were folded.
+    static func foldViews(_ body: inout [JitInstruction], outputs: [JitOperand], nodes: [TraceNode]) -> Int {
+        let (producer, uses) = readers(body, outputs: outputs)
+        var folded = 0
+        for i in body.indices {
+            guard let kernel = body[i].fused else { continue }
+            var args = body[i].args, transposed = kernel.transposed
+            switch kernel {
+            case .linear, .linearReluGradient:
+                for (k, flag) in [(0, JitTransposed.a), (1, .w)] where !transposed.contains(flag) {
+                    guard case .slot(let s) = args[k], let p = producer[s], body[p].fused == nil,
+                          case .permute([1, 0]) = body[p].primitive else { continue }
+                    args[k] = body[p].args[0]
+                    transposed.insert(flag)
+                    folded += 1
+                }
+                let fused: JitFusedKernel = switch kernel {
+                case .linear(let bias, let relu, _): .linear(bias: bias, relu: relu, transposed: transposed)
+                default: .linearReluGradient(transposed: transposed)
+                }
+                body[i] = JitInstruction(primitive: body[i].primitive, args: args, result: body[i].result, fused: fused)
+            default: continue
+            }
+        }
+        for i in body.indices {
+            guard case .reshape(let shape) = body[i].primitive, body[i].fused == nil, case .slot(let s) = body[i].args[0],
+                  uses[s] == 1, let p = producer[s], case .columnSum(true)? = body[p].fused,
+                  shape == [nodes[s].shape.last ?? -1] else { continue }
+            body[i] = JitInstruction(primitive: body[p].primitive, args: body[p].args, result: body[i].result,
+                                     fused: .columnSum(keepDims: false))
+            folded += 1
+        }
+        return folded
     }
 
     /// `subtract(g, multiply(exp(y), sum(g, last axis, keepDims)))` — logSoftmax's recorded backward —

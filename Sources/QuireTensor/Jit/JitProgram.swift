@@ -57,6 +57,9 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
     public var columnSums = 0
     /// Chains of float32 elementwise ops run as one blocked pass (`elementwise`).
     public var fusedElementwise = 0
+    /// Transposes read in place by products and reshapes written by column sums, instead of views of
+    /// their own.
+    public var foldedViews = 0
     /// Instructions left to run on each call.
     public var instructions = 0
 
@@ -64,7 +67,7 @@ public struct JitCompileStats: Sendable, CustomStringConvertible {
         "\(tracedNodes) traced nodes → \(instructions) instructions (\(folded) folded, \(forwarded) forwarded, \(deduplicated) common, "
             + "\(dead) dead, \(reluGradients) relu gradients, \(fusedLinear) fused linear, "
             + "\(fusedSoftmaxBackward) fused softmax backward, \(fusedCrossEntropy) fused cross-entropy, "
-            + "\(columnSums) column sums, \(fusedElementwise) elementwise chains)"
+            + "\(columnSums) column sums, \(fusedElementwise) elementwise chains, \(foldedViews) folded views)"
     }
 }
 
@@ -141,6 +144,7 @@ final class JitProgram: @unchecked Sendable {
         stats.fusedCrossEntropy = JitProgram.fuseCrossEntropy(&kept, outputs: outputs, nodes: trace.nodes)
         stats.columnSums = JitProgram.fuseColumnSums(&kept, nodes: trace.nodes)
         stats.fusedElementwise = JitProgram.fuseElementwiseChains(&kept, outputs: outputs, nodes: trace.nodes)
+        stats.foldedViews = JitProgram.foldViews(&kept, outputs: outputs, nodes: trace.nodes)
         kept = JitProgram.eliminateDeadCode(kept, outputs: outputs, slotCount: trace.nodes.count)
         stats.dead = body.count - live.count
         stats.instructions = kept.count
@@ -186,7 +190,12 @@ final class JitProgram: @unchecked Sendable {
         let lines = instructions.map { inst -> String in
             let op = inst.fused?.description ?? "\(inst.primitive)"
             let (shape, dtype) = (resultTypes[inst.result].0, resultTypes[inst.result].1)
-            var line = "%\(inst.result) = \(op)(\(inst.args.map(name).joined(separator: ", "))) : \(shapeString(shape)) \(dtype)"
+            // A transposed operand reads `%4ᵀ`.
+            let transposed = inst.fused?.transposed ?? []
+            let names = inst.args.enumerated().map { k, a in
+                name(a) + ((k == 0 && transposed.contains(.a)) || (k == 1 && transposed.contains(.w)) ? "ᵀ" : "")
+            }
+            var line = "%\(inst.result) = \(op)(\(names.joined(separator: ", "))) : \(shapeString(shape)) \(dtype)"
             if !inst.frees.isEmpty { line += "  (frees " + inst.frees.map { "%\($0)" }.joined(separator: ", ") + ")" }
             return line
         }
@@ -317,3 +326,4 @@ extension Primitive {
         }
     }
 }
+
