@@ -12,6 +12,8 @@
 #define ROWS 4   // 2·ROWS accumulators of 16 floats must fit 16 AVX2 registers
 #endif
 
+/// `c` is not `restrict`: the gate may be C itself (relu's gradient mask stored over the activation it
+/// reads), each tile loading its gate elements before it stores over them.
 /// What a tile does to its sums before storing them, in this order: `C's old value +` (when `accumulate`:
 /// BLAS's beta = 1); `+ bias[column]` (when `bias` is not NULL, pointing at the tile's first column); relu
 /// (`x ≤ 0 ? 0 : x`, NaN kept); relu's gradient gate (`gate(r, c) > 0 ? x : 0`, when `gate` is not NULL,
@@ -28,7 +30,7 @@ typedef struct { const float *p; size_t rs, ks; } operand;
 
 /// C[0..<ROWS, 0..<32] = Σ_{k in [kb, ke)} A(r, k)·B[k, 0..<32]: the full tile.
 static inline void tile_full(operand a, const float *restrict b, size_t ldb, size_t kb, size_t ke,
-                             float *restrict c, size_t ldc, epilogue e) {
+                             float *c, size_t ldc, epilogue e) {
     v16f lo[ROWS], hi[ROWS];
     for (int r = 0; r < ROWS; r++) { lo[r] = 0.0f; hi[r] = 0.0f; }
     for (size_t k = kb; k < ke; k++) {
@@ -69,7 +71,7 @@ static inline void tile_full(operand a, const float *restrict b, size_t ldb, siz
 /// The same for a partial tile: `rows` ≤ ROWS rows and `cols` ≤ 32 columns, nothing read or written
 /// past them.
 static inline void tile_partial(operand a, const float *restrict b, size_t ldb, size_t kb, size_t ke,
-                                float *restrict c, size_t ldc, size_t rows, size_t cols, epilogue e) {
+                                float *c, size_t ldc, size_t rows, size_t cols, epilogue e) {
     v16f lo[ROWS], hi[ROWS];
     for (int r = 0; r < ROWS; r++) { lo[r] = 0.0f; hi[r] = 0.0f; }
     const size_t n0 = cols < 16 ? cols : 16, n1 = cols > 16 ? cols - 16 : 0;

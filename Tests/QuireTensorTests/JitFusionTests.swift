@@ -42,7 +42,9 @@ final class JitFusionTests: XCTestCase {
         XCTAssertEqual(stats.reluGradients, 1, "\(stats)")
         let program = try XCTUnwrap(f.lastProgramText)
         XCTAssertTrue(program.contains("= linear(bias, relu)("), program)
-        XCTAssertTrue(program.contains("= linear(reluGradient)("), program)   // the hidden layer's input gradient, masked
+        // The hidden layer's input gradient, masked, stored over the activation it reads (its last reader):
+        // through a fresh buffer for the small layers (OpenBLAS), over the gate for the wide ones.
+        XCTAssertTrue(program.contains("= linear(reluGradient, overGate)("), program)
         XCTAssertFalse(program.contains("= relu("), program)
         XCTAssertFalse(program.contains("= identity("), program)
         XCTAssertEqual(stats.fusedSoftmaxBackward, 1, "\(stats)")
@@ -88,6 +90,32 @@ final class JitFusionTests: XCTestCase {
         XCTAssertTrue(program.contains("= linear()(%0ᵀ, %1)"), program)
         XCTAssertTrue(program.contains("= permute([1, 0])(%0)"), program)   // still an output
         XCTAssertEqual(f.lastCompile?.foldedViews, 2)
+    }
+
+    /// Two functions on one pool of buffers (a train step's whole batch and first share): called in turn
+    /// and at once, each replay still equals the eager ops, and the pool is one (both report its bytes).
+    func testFunctionsSharingBuffersStayCorrect() throws {
+        let f = jit(Self.lossAndGrads)
+        let g = jit(sharingBuffersWith: f, Self.lossAndGrads)
+        var rng = TestRNG(seed: 14)
+        let small = inputs(&rng, batch: 20, features: 12, hidden: 48), large = inputs(&rng, batch: 40, features: 12, hidden: 48)
+        let want = (try Self.lossAndGrads(small), try Self.lossAndGrads(large))
+        for _ in 0..<3 {
+            for (fn, xs, expected) in [(f, large, want.1), (g, small, want.0), (g, large, want.1)] {
+                let got = try fn(xs)
+                for (a, b) in zip(got, expected) { XCTAssertEqual(a.scalars(as: Float.self), b.scalars(as: Float.self)) }
+            }
+        }
+        let results = UnsafeMutablePointer<[Tensor]>.allocate(capacity: 2)
+        defer { results.deinitialize(count: 2).deallocate() }
+        let out = UncheckedSendable(results)
+        Parallelism.forEachTask(count: 2) { i in
+            (out.value + i).initialize(to: (try? (i == 0 ? f : g)(i == 0 ? large : small)) ?? [])
+        }
+        for (k, b) in want.1.enumerated() { XCTAssertEqual(results[0][k].scalars(as: Float.self), b.scalars(as: Float.self)) }
+        for (k, b) in want.0.enumerated() { XCTAssertEqual(results[1][k].scalars(as: Float.self), b.scalars(as: Float.self)) }
+        XCTAssertGreaterThan(f.arenaBytes, 0)
+        XCTAssertEqual(f.arenaBytes, g.arenaBytes)
     }
 
     /// A softmax cross-entropy written as `softmaxCrossEntropy(logits:labels:).mean()` records it (logSoftmax,

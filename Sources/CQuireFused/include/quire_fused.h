@@ -129,7 +129,8 @@ double quire_cross_entropy_row_f32(const float *x, size_t n, size_t label, float
 /// A's element (r, p) is at a[r·ars + p·aks] (row-major or transposed); B's element (p, col) at
 /// b[p·ldb + col], or b[col·ldb + p] when `b_transposed`; C has `ldc` between rows. Each element is one
 /// chain of fused multiply-adds over p = 0..<k in order, so any split of C into blocks gives the same
-/// bits. For small products (no packing; k ≤ QUIRE_SGEMM_BLOCK_MAX_DEPTH); `c` must not overlap the inputs.
+/// bits. For small products (no packing; k ≤ QUIRE_SGEMM_BLOCK_MAX_DEPTH); `c` must not overlap the inputs,
+/// except that `gate` may be `c` itself (ldg = ldc): each tile reads its gate elements before storing.
 void quire_sgemm_block_f32(const float *a, size_t ars, size_t aks, const float *b, size_t ldb, int b_transposed,
                            float *c, size_t ldc, size_t rows, size_t cols, size_t k,
                            int accumulate, const float *bias, int relu, const float *gate, size_t ldg);

@@ -65,7 +65,7 @@ public final class JitTrainStep<M: Module> {
         let others = model.parameters(.all).filter { !trainedSet.contains($0.path) }.map(\.param)
         let arguments = trainedBoxes + others
         (self.trained, self.arguments) = (trained, arguments)
-        let program = { jit { (xs: [Tensor]) -> [Tensor] in
+        let step = { (xs: [Tensor]) throws -> [Tensor] in
             let saved = arguments.map(\.value)
             defer { for (box, value) in zip(arguments, saved) { box.value = value } }
             for (box, x) in zip(arguments, xs) { box.value = x }
@@ -75,9 +75,12 @@ public final class JitTrainStep<M: Module> {
                 return try loss(model, batch)
             }(TensorDict(Array(zip(trained, xs.prefix(trained.count)))))
             return [value] + trained.map { grads[$0]! }
-        } }
-        gradients = program()
-        shareGradients = batchShares > 1 ? (0..<batchShares).map { _ in program() } : []
+        }
+        gradients = jit(step)
+        // The whole batch's program runs only when the shares do not (a batch whose rows do not divide),
+        // so it keeps one pool of buffers with the first share's.
+        let whole = gradients
+        shareGradients = batchShares > 1 ? (0..<batchShares).map { s in s == 0 ? jit(sharingBuffersWith: whole, step) : jit(step) } : []
     }
 
     /// One step on `batch` (the tensors `loss` receives, in order): returns the loss before the update.
@@ -148,8 +151,9 @@ public final class JitTrainStep<M: Module> {
     public var lastCompile: JitCompileStats? { described.lastCompile }
     /// The most recently compiled forward + backward program, one instruction a line.
     public var lastProgramText: String? { described.lastProgramText }
-    /// Bytes of intermediate buffers kept between steps for reuse (``JitFunction/arenaBytes``).
-    public var arenaBytes: Int { ([gradients] + shareGradients).reduce(0) { $0 + $1.arenaBytes } }
+    /// Bytes of intermediate buffers kept between steps for reuse (``JitFunction/arenaBytes``; the first
+    /// share's pool is the whole batch's).
+    public var arenaBytes: Int { ([gradients] + shareGradients.dropFirst()).reduce(0) { $0 + $1.arenaBytes } }
 }
 
 /// Compiles a training step for `optimizer`'s model: `loss(model, batch)` is traced with its gradient

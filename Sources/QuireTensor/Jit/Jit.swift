@@ -73,9 +73,12 @@ public final class JitFunction: @unchecked Sendable {
     }
     private let body: ([Tensor], [String]) throws -> ([Tensor], [String])
     private let state = Mutex(State())
+    /// The buffers every program of this function reuses (and, with ``jit(sharingBuffersWith:_:)``, another function's).
+    fileprivate let buffers: JitBufferPool
 
-    init(_ body: @escaping ([Tensor], [String]) throws -> ([Tensor], [String])) {
+    init(_ body: @escaping ([Tensor], [String]) throws -> ([Tensor], [String]), buffers: JitBufferPool = JitBufferPool()) {
         self.body = body
+        self.buffers = buffers
     }
 
     /// Calls that replayed a cached program.
@@ -95,7 +98,7 @@ public final class JitFunction: @unchecked Sendable {
     public var lastProgramText: String? { state.withLock { $0.lastProgram?.text } }
     /// Bytes of intermediate buffers the compiled programs keep between calls for reuse (the arena: a
     /// replay takes its fused kernels' outputs from it instead of allocating).
-    public var arenaBytes: Int { state.withLock { $0.cache.values.reduce(0) { $0 + $1.program.arenaBytes } } }
+    public var arenaBytes: Int { buffers.bytes }
     /// What the passes did to the most recently compiled program.
     public var lastCompile: JitCompileStats? { state.withLock { $0.lastCompile } }
 
@@ -192,7 +195,7 @@ public final class JitFunction: @unchecked Sendable {
         }
         let arguments = inputs.map { trace.append(.input, inputs: [], output: $0.detached) }
         let (outputs, outputKeys) = try body(arguments, keys)
-        let program = try JitProgram(trace: trace, argumentCount: inputs.count, outputs: outputs)
+        let program = try JitProgram(trace: trace, argumentCount: inputs.count, outputs: outputs, buffers: buffers)
         return (Entry(program: program, outputKeys: outputKeys), outputs.map(\.detached))
     }
 }
@@ -207,6 +210,19 @@ public final class JitFunction: @unchecked Sendable {
 /// ```
 public func jit(_ f: @escaping ([Tensor]) throws -> [Tensor]) -> JitFunction {
     JitFunction { xs, _ in (try f(xs), []) }
+}
+
+/// ``jit(_:)-(([Tensor])->[Tensor])`` whose programs take their intermediate buffers from the same pool
+/// as `other`'s: for functions that run one after the other, never at once (a train step's whole-batch
+/// function and one of its per-share functions), so memory kept between calls is held once. Calls at
+/// the same time stay correct, each with part of the pool.
+///
+/// ```swift
+/// let whole = jit(step)
+/// let firstShare = jit(sharingBuffersWith: whole, step)
+/// ```
+public func jit(sharingBuffersWith other: JitFunction, _ f: @escaping ([Tensor]) throws -> [Tensor]) -> JitFunction {
+    JitFunction({ xs, _ in (try f(xs), []) }, buffers: other.buffers)
 }
 
 /// Compiles a function of path-keyed tensors (a model's parameters and optimizer state, a batch);

@@ -1,3 +1,5 @@
+import Synchronization
+
 // Fusion passes over a compiled program's instructions, the fused kernels they introduce, and the arena
 // that feeds those kernels buffers freed earlier in the same call or in earlier calls.
 
@@ -9,8 +11,9 @@ enum JitFusedKernel: Equatable {
     /// `transposed` says which of a and w are read as their transpose (a folded `permute([1, 0])`).
     case linear(bias: Bool, relu: Bool, transposed: JitTransposed = [])
     /// `a·w` masked by relu's backward: `reluGradient(h, a·w)` (the product where `h > 0`, else 0), in
-    /// the product's buffer. Arguments: a, w, h.
-    case linearReluGradient(transposed: JitTransposed = [])
+    /// the product's buffer, or over `h` when `intoGate` (h's last use; small products only, whose tiles
+    /// read each element of h before they store over it). Arguments: a, w, h.
+    case linearReluGradient(transposed: JitTransposed = [], intoGate: Bool = false)
     /// logSoftmax's backward over the last axis, `g − exp(y) · Σ g` (y the logSoftmax output), one pass
     /// per row instead of four ops; the row sum is the reducer's (`SumReducer.row`, Double, then float32)
     /// and exp the `ExpKernel`, so bit-identical. Arguments: y, g.
@@ -50,7 +53,7 @@ extension JitFusedKernel {
     /// The operands a fused product reads transposed (none for other kernels).
     var transposed: JitTransposed {
         switch self {
-        case .linear(_, _, let t), .linearReluGradient(let t): t
+        case .linear(_, _, let t), .linearReluGradient(let t, _): t
         default: []
         }
     }
@@ -62,7 +65,7 @@ extension JitFusedKernel: CustomStringConvertible {
         switch self {
         case .linear(let bias, let relu, _):
             "linear(" + [bias ? "bias" : nil, relu ? "relu" : nil].compactMap { $0 }.joined(separator: ", ") + ")"
-        case .linearReluGradient: "linear(reluGradient)"
+        case .linearReluGradient(_, let intoGate): intoGate ? "linear(reluGradient, overGate)" : "linear(reluGradient)"
         case .logSoftmaxBackward: "logSoftmaxBackward"
         case .meanNegatedTake: "meanNegatedTake"
         case .logSoftmaxBackwardOneHot: "logSoftmaxBackwardOneHot"
@@ -104,6 +107,11 @@ struct JitArena: Sendable {
         bytes += size
     }
 
+    /// Keeps up to `more` buffers of each size as well as what it keeps already (the most of either).
+    mutating func reserve(_ more: [Int: Int]) {
+        capacity.merge(more) { Swift.max($0, $1) }
+    }
+
     /// An empty arena with the same capacity, and this one's buffers.
     mutating func take() -> JitArena {
         let taken = self
@@ -122,6 +130,20 @@ struct JitArena: Sendable {
     }
 }
 
+/// The arena a jitted function's programs share (one per input signature; a train step's whole-batch and
+/// first-share functions share one too, as they never run at once): sized by the most each program
+/// holds at once of each buffer size, so a program compiled for a smaller last batch keeps no buffers of
+/// its own. Calls at the same time each take part of it (``JitArena/take()``), so sharing is safe.
+final class JitBufferPool: Sendable {
+    let arena = Mutex(JitArena())
+
+    /// Raises the pool's capacity to what a program needs.
+    func reserve(_ capacity: [Int: Int]) { arena.withLock { $0.reserve(capacity) } }
+
+    /// Bytes the pool holds between calls.
+    var bytes: Int { arena.withLock { $0.bytes } }
+}
+
 extension JitFusedKernel {
     /// Runs the kernel on `x`; operands outside the fast path's conditions go through the tensor ops
     /// the kernel replaces.
@@ -136,10 +158,11 @@ extension JitFusedKernel {
             var y = t.operand(x[0], .a).matmul(t.operand(x[1], .w))
             if bias { y = y + x[2] }
             return relu ? y.relu() : y
-        case .linearReluGradient(let t):
+        case .linearReluGradient(let t, let intoGate):
             let h = x[2]
             if h.dtype == .float32, h.isContiguous,
-               let y = JitFusedKernel.linear(x[0], x[1], transposed: t, bias: nil, relu: false, gate: h, arena: &arena) {
+               let y = JitFusedKernel.linear(x[0], x[1], transposed: t, bias: nil, relu: false, gate: h,
+                                             overGate: intoGate, arena: &arena) {
                 return y
             }
             return Tensor.binary(ReluGradientKernel.self, h, t.operand(x[0], .a).matmul(t.operand(x[1], .w)), op: "relu gradient")
@@ -230,9 +253,10 @@ extension JitFusedKernel {
     /// contiguous, of the result's shape), in an arena buffer; nil when the operands are not float32
     /// matrices BLAS reads in place. Small products (``SmallGemm``) apply the epilogue as their tiles are
     /// stored; others get one pass over the product after BLAS, through the same scalar kernels. An
-    /// operand in `transposed` is read as its transpose (its two dimensions and strides swapped).
+    /// operand in `transposed` is read as its transpose (its two dimensions and strides swapped). With
+    /// `overGate`, a small product is stored over `gate` (which must be read by nobody after).
     private static func linear(_ a: Tensor, _ w: Tensor, transposed: JitTransposed = [], bias: Tensor?, relu: Bool,
-                               gate: Tensor? = nil, arena: inout JitArena) -> Tensor? {
+                               gate: Tensor? = nil, overGate: Bool = false, arena: inout JitArena) -> Tensor? {
         guard a.rank == 2, w.rank == 2, a.dtype == .float32, w.dtype == .float32 else { return nil }
         let (ta, tw) = (transposed.contains(.a) ? (1, 0) : (0, 1), transposed.contains(.w) ? (1, 0) : (0, 1))
         let (m, k, n) = (a.shape[ta.0], a.shape[ta.1], w.shape[tw.1])
@@ -241,9 +265,17 @@ extension JitFusedKernel {
               let gw = GemmOperand(rows: k, cols: n, rowStride: w.strides[tw.0], colStride: w.strides[tw.1]) else { return nil }
         if let bias { guard bias.dtype == .float32, bias.scalarCount == n, bias.rank <= 2, bias.shape.last == n else { return nil } }
         if let gate { guard gate.shape == [m, n] else { return nil } }
+        let b = bias?.contiguous()
+        if overGate, let gate, gate.isContiguous, SmallGemm.fits(ga, gw, m: m, n: n, k: k) {
+            var out = gate
+            let pc = out.pointer(Float.self)
+            _ = smallSgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n,
+                           gate: UnsafePointer(pc))
+            out.traceTag = 0
+            return out
+        }
         var out = arena.tensor([m, n], .float32)
         let pc = out.pointer(Float.self)
-        let b = bias?.contiguous()
         // Small products apply the bias and relu as their tiles are stored (same operations, same bits).
         if smallSgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n,
                       bias: b.map { UnsafePointer($0.pointer(Float.self)) }, relu: relu,
@@ -374,7 +406,7 @@ extension JitProgram {
                 }
                 let fused: JitFusedKernel = switch kernel {
                 case .linear(let bias, let relu, _): .linear(bias: bias, relu: relu, transposed: transposed)
-                default: .linearReluGradient(transposed: transposed)
+                default: .linearReluGradient(transposed: transposed, intoGate: false)
                 }
                 body[i] = JitInstruction(primitive: body[i].primitive, args: args, result: body[i].result, fused: fused)
             default: continue

@@ -83,7 +83,7 @@ final class JitProgram: @unchecked Sendable {
 
     /// Lowers `trace` (whose first `arguments.count` nodes are the arguments) with `outputs` to a
     /// program, running the passes.
-    init(trace: Trace, argumentCount: Int, outputs outs: [Tensor]) throws {
+    init(trace: Trace, argumentCount: Int, outputs outs: [Tensor], buffers pool: JitBufferPool) throws {
         if let reason = trace.unreplayable {
             throw JitError("jit: the function cannot be replayed: it \(reason); "
                 + "compute it with tensor ops, or pass the value in as an argument")
@@ -158,12 +158,31 @@ final class JitProgram: @unchecked Sendable {
         for s in 0..<argumentCount { lastUse[s] = Int.max }
         for (s, i) in lastUse.enumerated() where i >= 0 && i < kept.count { kept[i].frees.append(s) }
 
-        // The arena keeps as many buffers of each size as fused kernels produce per call.
+        // relu's gradient mask written over the activation it reads when that is the activation's last
+        // use: one buffer fewer of that size held at once.
+        JitProgram.writeMasksOverGates(&kept)
+
+        // The arena keeps, of each size, as many buffers as the fused kernels' results hold at once at
+        // most (a result is held from its instruction until the one that frees it, or to the end): a
+        // replay then finds every buffer it needs, and nothing more stays allocated between calls.
         var capacity: [Int: Int] = [:]
-        for inst in kept where inst.fused != nil {
-            capacity[trace.nodes[inst.result].shape.reduce(1, *) * DType.float32.byteSize, default: 0] += 1
+        var held: [Int: Int] = [:]
+        func bytes(_ slot: Int) -> Int { trace.nodes[slot].shape.reduce(1, *) * DType.float32.byteSize }
+        var ownsBuffer = [Bool](repeating: false, count: trace.nodes.count)
+        for inst in kept {
+            if case .linearReluGradient(_, true)? = inst.fused, case .slot(let gate) = inst.args[2] {
+                // The result takes the gate's buffer over.
+                ownsBuffer[gate] = false
+                ownsBuffer[inst.result] = true
+            } else if inst.fused != nil {
+                ownsBuffer[inst.result] = true
+                held[bytes(inst.result), default: 0] += 1
+                capacity[bytes(inst.result)] = Swift.max(capacity[bytes(inst.result)] ?? 0, held[bytes(inst.result)]!)
+            }
+            for s in inst.frees where ownsBuffer[s] { held[bytes(s), default: 0] -= 1 }
         }
-        self.arena = Mutex(JitArena(capacity: capacity))
+        pool.reserve(capacity)
+        self.pool = pool
         self.argumentSlots = Array(0..<argumentCount)
         self.instructions = kept
         self.outputs = outputs
@@ -172,11 +191,9 @@ final class JitProgram: @unchecked Sendable {
         self.resultTypes = trace.nodes.map { ($0.shape, $0.dtype) }
     }
 
-    /// Buffers freed by earlier calls, reused by the fused kernels of the next one.
-    private let arena: Mutex<JitArena>
-
-    /// Bytes the arena holds between calls.
-    var arenaBytes: Int { arena.withLock { $0.bytes } }
+    /// Buffers freed by earlier calls, reused by the fused kernels of the next one: the pool of the
+    /// function this program was compiled for, shared by its programs for other shapes.
+    private let pool: JitBufferPool
 
     /// One instruction a line, e.g. `%7 = linear(bias, relu)(%0, %2, %3) : [128, 256] float32  (frees %2)`.
     var text: String {
@@ -205,8 +222,8 @@ final class JitProgram: @unchecked Sendable {
     /// Runs the program on `arguments` (shapes and dtypes as traced).
     func run(_ arguments: [Tensor]) throws -> [Tensor] {
         // Calls on several threads at once each get part of the arena (or none): buffers are never shared.
-        var buffers = arena.withLock { $0.take() }
-        defer { arena.withLock { $0.merge(buffers) } }
+        var buffers = pool.arena.withLock { $0.take() }
+        defer { pool.arena.withLock { $0.merge(buffers) } }
         var slots = [Tensor?](repeating: nil, count: slotCount)
         for (s, x) in zip(argumentSlots, arguments) { slots[s] = x.detached }
         for inst in instructions {
@@ -227,8 +244,23 @@ final class JitProgram: @unchecked Sendable {
 
     /// Gives the buffers of `tensors` (outputs of an earlier call) to the arena, those nobody else holds.
     func recycle(_ tensors: inout [Tensor]) {
-        arena.withLock { a in for i in tensors.indices { a.recycle(&tensors[i]) } }
+        pool.arena.withLock { a in for i in tensors.indices { a.recycle(&tensors[i]) } }
         tensors = []
+    }
+
+    /// Marks `linearReluGradient` instructions whose gate (a `linear` result, so a buffer of its own, of
+    /// the product's shape) is freed by that instruction: the masked product is then written over the
+    /// gate, each element read before it is overwritten (the small-product kernel masks a tile as it
+    /// stores it), instead of into a buffer of its own. Run after the frees are known.
+    static func writeMasksOverGates(_ body: inout [JitInstruction]) {
+        var producer: [Int: JitFusedKernel] = [:]
+        for inst in body { if let f = inst.fused { producer[inst.result] = f } }
+        for i in body.indices {
+            guard case .linearReluGradient(let t, false)? = body[i].fused, case .slot(let gate) = body[i].args[2],
+                  body[i].frees.contains(gate), case .linear? = producer[gate],
+                  !body[i].args[0...1].contains(where: { if case .slot(gate) = $0 { true } else { false } }) else { continue }
+            body[i].fused = .linearReluGradient(transposed: t, intoGate: true)
+        }
     }
 
     /// The instructions some output depends on, in order.
