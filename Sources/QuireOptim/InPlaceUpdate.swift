@@ -73,13 +73,18 @@ extension GradientTransformation {
     private func updateInPlace(params: inout TensorDict, grads: TensorDict, meanWith other: TensorDict?,
                                state: inout OptState) throws -> Bool {
         guard let step = inPlaceStep(paths: grads.keys), grads.keys.allSatisfy({ params[$0] != nil }) else { return false }
-        // The dictionary's entries move into the array for the call, so a tensor only the dictionary
-        // holds is written without a copy.
-        var ps = step.paths.map { params[$0]! }
-        for path in step.paths { params[path] = vacated }
-        defer { for (path, p) in zip(step.paths, ps) { params[path] = p } }
-        return try step.apply(params: &ps, grads: grads.values, meanWith: other.map { o in step.paths.map { o[$0]! } },
-                              state: &state)
+        // The dictionary's entries move out for the call, so a tensor only the dictionary holds is written
+        // without a copy.
+        return try params.modify(step.paths) { taken in
+            var ps: [Tensor] = []
+            for i in taken.indices {
+                ps.append(taken[i]!)
+                taken[i] = nil   // the array holds each tensor alone
+            }
+            defer { taken = ps }
+            return try step.apply(params: &ps, grads: grads.values, meanWith: other.map { o in step.paths.map { o[$0]! } },
+                                  state: &state)
+        }
     }
 }
 
@@ -137,7 +142,7 @@ public struct InPlaceStep: Sendable {
         let lr = rule.learningRate(count)
         let kernel = Kernel(rule: rule, state: state, learningRate: lr)
         // The buffers move out of the state for the pass, so those only the state holds are written in place.
-        let applied = try state.tensors.modify(allKeys) { buffers -> Bool in
+        let applied = state.tensors.modify(allKeys) { buffers -> Bool in
             guard fits(params: params, grads: grads, other: other, buffers: buffers) else { return false }
             // Pointers into tensors this call holds (the gradients contiguous) until the pass has run.
             let gs = grads.map { $0.contiguous() }, others = other?.map { $0.contiguous() }
@@ -186,7 +191,7 @@ public struct InPlaceStep: Sendable {
 
 /// One parameter's part of the flat index space a pass runs over, with its tensors' pointers.
 private struct Segment {
-    var start: Int
+    let start: Int
     let count: Int
     let g: UnsafePointer<Float>
     let g2: UnsafePointer<Float>?
@@ -251,6 +256,3 @@ private func readable(_ t: Tensor) -> UnsafePointer<Float> {
 private func writable(_ t: inout Tensor) -> UnsafeMutablePointer<Float> {
     t.withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
 }
-
-/// What an entry holds while its tensor is taken out to be written in place.
-private let vacated = Tensor.zeros([0])

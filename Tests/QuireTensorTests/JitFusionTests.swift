@@ -15,6 +15,16 @@ final class JitFusionTests: XCTestCase {
         return [v] + g
     }
 
+    /// Each output has the eager output's shape and values.
+    private func assertSameOutputs(_ got: [Tensor], _ want: [Tensor], _ context: String = "",
+                                   file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(got.count, want.count, context, file: file, line: line)
+        for (k, (g, w)) in zip(got, want).enumerated() {
+            XCTAssertEqual(g.shape, w.shape, "\(context) output \(k)", file: file, line: line)
+            XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self), "\(context) output \(k)", file: file, line: line)
+        }
+    }
+
     private func inputs(_ rng: inout TestRNG, batch: Int, features: Int = 6, hidden: Int = 8) -> [Tensor] {
         let f = { (t: Tensor) in t.cast(to: .float32) }
         return [f(rng.tensor([batch, features])), Tensor((0..<batch).map { _ in Int32(rng.int(0...3)) }),
@@ -31,10 +41,7 @@ final class JitFusionTests: XCTestCase {
             let xs = inputs(&rng, batch: batch, features: features, hidden: hidden)
             let got = try f(xs)
             let want = try Self.lossAndGrads(xs)
-            for (k, (g, w)) in zip(got, want).enumerated() {
-                XCTAssertEqual(g.shape, w.shape)
-                XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self), "output \(k)")
-            }
+            assertSameOutputs(got, want)
             held.append((got, want))
         }
         let stats = try XCTUnwrap(f.lastCompile)
@@ -78,11 +85,7 @@ final class JitFusionTests: XCTestCase {
         var rng = TestRNG(seed: 13)
         for _ in 0..<2 {
             let xs = [rng.tensor([9, 5]).cast(to: .float32), rng.tensor([9, 3]).cast(to: .float32)]
-            let got = try f(xs), want = try body(xs)
-            for (k, (g, w)) in zip(got, want).enumerated() {
-                XCTAssertEqual(g.shape, w.shape, "output \(k)")
-                XCTAssertEqual(g.scalars(as: Float.self), w.scalars(as: Float.self), "output \(k)")
-            }
+            assertSameOutputs(try f(xs), try body(xs))
         }
         let program = try XCTUnwrap(f.lastProgramText)
         XCTAssertTrue(program.contains("= columnSum(keepDims: false)(%0)"), program)
@@ -102,8 +105,7 @@ final class JitFusionTests: XCTestCase {
         let want = (try Self.lossAndGrads(small), try Self.lossAndGrads(large))
         for _ in 0..<3 {
             for (fn, xs, expected) in [(f, large, want.1), (g, small, want.0), (g, large, want.1)] {
-                let got = try fn(xs)
-                for (a, b) in zip(got, expected) { XCTAssertEqual(a.scalars(as: Float.self), b.scalars(as: Float.self)) }
+                assertSameOutputs(try fn(xs), expected)
             }
         }
         let results = UnsafeMutablePointer<[Tensor]>.allocate(capacity: 2)
@@ -112,8 +114,8 @@ final class JitFusionTests: XCTestCase {
         Parallelism.forEachTask(count: 2) { i in
             (out.value + i).initialize(to: (try? (i == 0 ? f : g)(i == 0 ? large : small)) ?? [])
         }
-        for (k, b) in want.1.enumerated() { XCTAssertEqual(results[0][k].scalars(as: Float.self), b.scalars(as: Float.self)) }
-        for (k, b) in want.0.enumerated() { XCTAssertEqual(results[1][k].scalars(as: Float.self), b.scalars(as: Float.self)) }
+        assertSameOutputs(results[0], want.1, "at once, first")
+        assertSameOutputs(results[1], want.0, "at once, second")
         XCTAssertGreaterThan(f.arenaBytes, 0)
         XCTAssertEqual(f.arenaBytes, g.arenaBytes)
     }

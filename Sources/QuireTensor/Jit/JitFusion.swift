@@ -266,13 +266,14 @@ extension JitFusedKernel {
         if let bias { guard bias.dtype == .float32, bias.scalarCount == n, bias.rank <= 2, bias.shape.last == n else { return nil } }
         if let gate { guard gate.shape == [m, n] else { return nil } }
         let b = bias?.contiguous()
-        if overGate, let gate, gate.isContiguous, SmallGemm.fits(ga, gw, m: m, n: n, k: k) {
-            var out = gate
+        // Over the gate only on the small-product kernel (OpenBLAS would store before the mask reads).
+        if overGate, var out = gate, out.isContiguous {
             let pc = out.pointer(Float.self)
-            _ = smallSgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n,
-                           gate: UnsafePointer(pc))
-            out.traceTag = 0
-            return out
+            if smallSgemm(ga, gw, m: m, n: n, k: k, a.pointer(Float.self), w.pointer(Float.self), pc, ldc: n,
+                          gate: UnsafePointer(pc)) {
+                out.traceTag = 0
+                return out
+            }
         }
         var out = arena.tensor([m, n], .float32)
         let pc = out.pointer(Float.self)
